@@ -1,0 +1,121 @@
+"""Engine, sessions and the unit of work: one transaction, tenant-scoped, events after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+AfterCommit = Callable[[uuid.UUID | None, list[Any]], Awaitable[None]]
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngine:
+    """An async engine; on PostgreSQL every connection switches to ``role`` so RLS applies."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    if role:
+        _switch_role_on_connect(engine, role)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Own the transaction boundaries so writers take the lock up front (BEGIN
+        # IMMEDIATE) instead of failing to upgrade a read lock under contention.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _switch_role_on_connect(engine: AsyncEngine, role: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'SET ROLE "{role}"')
+        cursor.close()
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_transaction(session: Session, _tx: SessionTransaction, connection: Any) -> None:
+    """Every PostgreSQL transaction carries its tenant for the RLS policies (fail closed)."""
+    if connection.dialect.name != "postgresql":
+        return
+    tenant = session.info.get("tenant_id")
+    connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true)"),
+        {"tenant": str(tenant) if tenant else ""},
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class Database:
+    """Owns the engine; runs units of work and hands their events on after commit."""
+
+    def __init__(self, engine: AsyncEngine, after_commit: AfterCommit | None = None) -> None:
+        self.engine = engine
+        self.sessions = create_session_factory(engine)
+        self.after_commit = after_commit
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self, tenant_id: uuid.UUID | None) -> AsyncSession:
+        return self.sessions(info={"tenant_id": tenant_id, "events": []})
+
+    async def run(
+        self,
+        tenant_id: uuid.UUID | None,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        retries: int = 3,
+    ) -> T:
+        """Run ``work`` in one transaction; retry on deadlock; publish its events after commit."""
+        for attempt in range(retries + 1):
+            session = self.session(tenant_id)
+            try:
+                async with session, session.begin():
+                    result = await work(session)
+            except DBAPIError as error:
+                if attempt < retries and _sqlstate(error) in RETRYABLE_SQLSTATES:
+                    log.warning("retrying transaction after %s", _sqlstate(error))
+                    await asyncio.sleep(0.01 * (attempt + 1))
+                    continue
+                raise
+            events = session.info["events"]
+            if events and self.after_commit is not None:
+                await self.after_commit(tenant_id, events)
+            return result
+        raise AssertionError("unreachable")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

@@ -1,0 +1,99 @@
+"""All configuration, read once from the environment (prefix ``HINDSIGHT_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STAGES = ["PROSPECTING", "QUALIFIED", "DEMO", "PROPOSAL", "NEGOTIATION"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./hindsight.db"
+    # PostgreSQL role the app switches to so row-level security applies (owners and
+    # superusers bypass it). Empty when the login user already is a non-owner role.
+    database_role: str = "hindsight_app"
+    database_pool_size: int = 10
+    redis_url: str | None = None
+    jwt_secret: str | None = None
+    jwt_ttl_seconds: int = 24 * 3600
+    allowed_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    # GraphQL limits (DESIGN.md §10)
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_page_size: int = 500
+    max_body_bytes: int = 1024 * 1024
+    request_timeout_seconds: float = 30.0
+    introspection: bool = True
+    max_subscriptions_per_connection: int = 20
+    connection_init_timeout_seconds: float = 10.0
+
+    # Outcome windows and rules (DESIGN.md §4)
+    window_immediate_hours: float = 24
+    window_engagement_hours: float = 168
+    window_qualification_hours: float = 168
+    window_deal_hours: float = 720
+    window_escalation_hours: float = 168
+    clock_skew_seconds: int = 300
+    deal_stages: list[str] = Field(default_factory=lambda: list(DEFAULT_STAGES))
+    detection_batch_size: int = 500
+
+    # Schedule (seconds)
+    immediate_interval_seconds: int = 15 * 60
+    engagement_interval_seconds: int = 6 * 3600
+    deal_interval_seconds: int = 24 * 3600
+    expiry_interval_seconds: int = 3600
+    calibration_interval_seconds: int = 6 * 3600
+    run_scheduler: bool | None = None  # default: only in embedded mode
+
+    # Calibration (DESIGN.md §6)
+    calibration_min_samples: int = 30
+    calibration_threshold: float = 0.15
+    calibration_damping: float = 0.5
+    calibration_max_step: float = 0.10
+
+    # Feedback, dashboards
+    feedback_daily_cap: int = 50
+    cache_ttl_seconds: int = 300
+    minutes_saved_per_action: float = 6.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """Embedded mode: SQLite and no Redis. Anything else is production."""
+        return self.is_sqlite and not self.redis_url
+
+    @property
+    def scheduler_enabled(self) -> bool:
+        return self.embedded if self.run_scheduler is None else self.run_scheduler
+
+    @cached_property
+    def secret(self) -> str:
+        """The JWT secret; embedded mode generates one and keeps it beside the SQLite file."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if not self.embedded:
+            raise RuntimeError("HINDSIGHT_JWT_SECRET must be set outside embedded mode")
+        path = self.sqlite_path().with_suffix(".secret")
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def sqlite_path(self) -> Path:
+        raw = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        if not raw or raw.startswith(":memory:"):
+            return Path("hindsight-memory.db")
+        return Path(raw)
