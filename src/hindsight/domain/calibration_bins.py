@@ -1,0 +1,67 @@
+"""Incremental calibration sums: one row per (tenant, action type, bin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import CalibrationBin
+from hindsight.domain.enums import OutcomeStatus
+
+N_BINS = 10
+_INNER_EDGES = np.linspace(0.0, 1.0, N_BINS + 1)[1:-1]
+
+
+def bin_index(p: float) -> int:
+    """Bin of a confidence exactly as scikit-learn's ``calibration_curve`` assigns it.
+
+    Right-closed bins: 0.1 falls in bin 0, 0.3 (as the float 0.3) in bin 2.
+    """
+    return int(np.searchsorted(_INNER_EDGES, p))
+
+
+Sums = list[float]  # count, Σp, Σp², Σy, Σpy
+
+
+async def add_to_bins(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    resolved: Iterable[tuple[str, float, OutcomeStatus]],
+    now: dt.datetime,
+) -> None:
+    """Add POSITIVE/NEGATIVE resolutions (action type, p, status) to their bins' sums.
+
+    Keys are upserted in sorted order so concurrent writers lock rows in one order.
+    """
+    totals: dict[tuple[str, int], Sums] = defaultdict(lambda: [0.0] * 5)
+    for action_type, p, status in resolved:
+        if status not in (OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE):
+            continue
+        y = 1.0 if status == OutcomeStatus.POSITIVE else 0.0
+        sums = totals[(action_type, bin_index(p))]
+        for i, value in enumerate((1.0, p, p * p, y, p * y)):
+            sums[i] += value
+    for (action_type, index), (n, sp, sp2, sy, spy) in sorted(totals.items()):
+        stmt = dialects.insert(session, CalibrationBin).values(
+            tenant_id=tenant_id, action_type=action_type, bin=index, count=int(n),
+            sum_p=sp, sum_p2=sp2, sum_y=sy, sum_py=spy, updated_at=now,
+        )
+        t = CalibrationBin.__table__.c
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.tenant_id, t.action_type, t.bin],
+            set_={
+                "count": t.count + stmt.excluded.count,
+                "sum_p": t.sum_p + stmt.excluded.sum_p,
+                "sum_p2": t.sum_p2 + stmt.excluded.sum_p2,
+                "sum_y": t.sum_y + stmt.excluded.sum_y,
+                "sum_py": t.sum_py + stmt.excluded.sum_py,
+                "updated_at": stmt.excluded.updated_at,
+            },
+        )
+        await session.execute(stmt)

@@ -1,0 +1,63 @@
+"""The vocabulary of DESIGN.md §4–§8 (names are fixed: clients send them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OutcomeStatus(StrEnum):
+    PENDING = "PENDING"
+    POSITIVE = "POSITIVE"
+    NEGATIVE = "NEGATIVE"
+    AMBIGUOUS = "AMBIGUOUS"
+    EXPIRED = "EXPIRED"
+
+
+class OutcomeType(StrEnum):
+    IMMEDIATE_RESPONSE = "IMMEDIATE_RESPONSE"
+    ENGAGEMENT = "ENGAGEMENT"
+    QUALIFICATION = "QUALIFICATION"
+    DEAL_PROGRESSION = "DEAL_PROGRESSION"
+    ESCALATION = "ESCALATION"
+
+
+class SignalKind(StrEnum):
+    CUSTOMER_REPLIED = "CUSTOMER_REPLIED"
+    MEETING_BOOKED = "MEETING_BOOKED"
+    QUALIFICATION_COMPLETED = "QUALIFICATION_COMPLETED"
+    DEAL_STAGE_CHANGED = "DEAL_STAGE_CHANGED"
+    DEAL_WON = "DEAL_WON"
+    DEAL_LOST = "DEAL_LOST"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    ESCALATION_RESOLVED = "ESCALATION_RESOLVED"
+
+
+class Role(StrEnum):
+    AGENT = "AGENT"
+    REP = "REP"
+    MANAGER = "MANAGER"
+    EXECUTIVE = "EXECUTIVE"
+    ANALYST = "ANALYST"
+    ADMIN = "ADMIN"
+
+
+class FeedbackTarget(StrEnum):
+    MESSAGE = "MESSAGE"
+    DECISION = "DECISION"
+    CONVERSATION = "CONVERSATION"
+    OUTCOME = "OUTCOME"
+
+
+class FeedbackSource(StrEnum):
+    INLINE = "INLINE"
+    DASHBOARD = "DASHBOARD"
+
+
+class OutcomeEventKind(StrEnum):
+    RECORDED = "RECORDED"
+    RESOLVED = "RESOLVED"
+
+
+DEAL_KINDS = frozenset({SignalKind.DEAL_STAGE_CHANGED, SignalKind.DEAL_WON, SignalKind.DEAL_LOST})
+CONVERSATION_KINDS = frozenset(set(SignalKind) - DEAL_KINDS)
+DECIDED = frozenset({OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE})

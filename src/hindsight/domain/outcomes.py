@@ -1,0 +1,249 @@
+"""Recording, reading and explicitly resolving outcomes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import OutcomeRecord, TeamMember, Tenant
+from hindsight.domain import events, resolution, rollups, validation
+from hindsight.domain.access import Scope
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
+from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.rules import Decision, OutcomeRules
+
+
+@dataclass(frozen=True)
+class NewOutcome:
+    action_type: str
+    outcome_type: OutcomeType
+    predicted_confidence: float
+    conversation_id: str
+    deal_id: str | None = None
+    rep_id: str | None = None
+    team_id: str | None = None
+    metadata: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+    occurred_at: dt.datetime | None = None
+
+
+def _validated(new: NewOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, Any]:
+    values = {
+        "action_type": validation.action_type(new.action_type),
+        "outcome_type": OutcomeType(new.outcome_type).value,
+        "predicted_confidence": validation.probability(
+            new.predicted_confidence, "predictedConfidence"
+        ),
+        "conversation_id": validation.identifier(
+            new.conversation_id, "conversationId", required=True
+        ),
+        "deal_id": validation.identifier(new.deal_id, "dealId"),
+        "rep_id": validation.identifier(new.rep_id, "repId"),
+        "team_id": validation.identifier(new.team_id, "teamId"),
+        "meta": validation.json_object(new.metadata, "metadata"),
+        "idempotency_key": validation.identifier(new.idempotency_key, "idempotencyKey"),
+        "created_at": validation.past_time(
+            new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew,
+            oldest=rules.longest_window,
+        ),
+    }
+    if new.outcome_type == OutcomeType.DEAL_PROGRESSION and not values["deal_id"]:
+        raise ValidationFailed("dealId", "is required for DEAL_PROGRESSION outcomes")
+    return values
+
+
+async def record_outcome(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    new: NewOutcome,
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+) -> OutcomeRecord:
+    """Store an agent action; the same idempotency key always returns the first record.
+
+    A late upload (``occurred_at`` in the past) is at once resolved by signals already
+    stored inside its window; window-end rules wait for the scheduled jobs.
+    """
+    values = _validated(new, rules, now)
+    if values["rep_id"] and not values["team_id"]:
+        values["team_id"] = await _team_of(session, tenant_id, values["rep_id"])
+    created_at = values["created_at"]
+    window_ends_at = created_at + rules.windows[OutcomeType(values["outcome_type"])]
+    await register_tenant(session, tenant_id, now)
+    row = {
+        "tenant_id": tenant_id, "id": uuid.uuid4(), "status": OutcomeStatus.PENDING.value,
+        "recorded_at": now, "window_ends_at": window_ends_at, **values,
+    }
+    outcome = await _insert_once(session, tenant_id, row)
+    if outcome.id != row["id"]:
+        return outcome  # an earlier call with this idempotency key
+    await rollups.apply(session, tenant_id, [(rollups.key_of(outcome, outcome.status), 1,
+                                              outcome.predicted_confidence)])
+    events.emit(session, events.OUTCOMES,
+                resolution.outcome_event(outcome, OutcomeEventKind.RECORDED))
+    if new.occurred_at is not None:
+        await resolution.evaluate(session, tenant_id, [outcome], rules=rules, now=now)
+    return outcome
+
+
+async def _insert_once(
+    session: AsyncSession, tenant_id: uuid.UUID, row: dict[str, Any]
+) -> OutcomeRecord:
+    """INSERT … ON CONFLICT DO NOTHING on the idempotency key, then read the winner."""
+    table = OutcomeRecord.__table__
+    stmt = dialects.insert(session, table).values(
+        **{("metadata" if k == "meta" else k): v for k, v in row.items()}
+    )
+    if row["idempotency_key"] is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    await session.execute(stmt)
+    key = row["idempotency_key"]
+    where = OutcomeRecord.id == row["id"] if key is None else OutcomeRecord.idempotency_key == key
+    found = await session.scalar(
+        select(OutcomeRecord).where(OutcomeRecord.tenant_id == tenant_id, where)
+    )
+    assert found is not None
+    return found
+
+
+async def register_tenant(session: AsyncSession, tenant_id: uuid.UUID, now: dt.datetime) -> None:
+    """Remember the tenant so scheduled jobs visit it (a no-op after the first time)."""
+    stmt = dialects.insert(session, Tenant).values(id=tenant_id, created_at=now)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+
+
+async def _team_of(session: AsyncSession, tenant_id: uuid.UUID, rep_id: str) -> str | None:
+    member = await session.get(TeamMember, (tenant_id, rep_id))
+    return member.team_id if member else None
+
+
+async def read_outcome(
+    session: AsyncSession, tenant_id: uuid.UUID, outcome_id: str, scope: Scope
+) -> OutcomeRecord:
+    """One outcome the viewer may see, or ``NotFound`` (never a hint that it exists)."""
+    try:
+        key = uuid.UUID(outcome_id)
+    except ValueError:
+        raise NotFound(outcome_id, "no outcome with this id") from None
+    stmt = _scoped(select(OutcomeRecord), tenant_id, scope).where(OutcomeRecord.id == key)
+    outcome = await session.scalar(stmt)
+    if outcome is None:
+        raise NotFound(outcome_id, "no outcome with this id")
+    return outcome
+
+
+@dataclass(frozen=True)
+class OutcomeFilter:
+    statuses: list[OutcomeStatus] = field(default_factory=list)
+    outcome_types: list[OutcomeType] = field(default_factory=list)
+    action_types: list[str] = field(default_factory=list)
+    rep_id: str | None = None
+    team_id: str | None = None
+    conversation_id: str | None = None
+    deal_id: str | None = None
+    created_after: dt.datetime | None = None
+    created_before: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[OutcomeRecord]
+    cursors: list[str]
+    has_next: bool
+
+
+async def read_outcomes(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    flt: OutcomeFilter,
+    scope: Scope,
+    *,
+    first: int,
+    after: str | None = None,
+) -> Page:
+    """Newest first, keyset-paginated on (created_at, id): stable while rows are added."""
+    stmt = _filtered(_scoped(select(OutcomeRecord), tenant_id, scope), flt)
+    if after:
+        created_at, last_id = decode_cursor(after)
+        stmt = stmt.where(
+            tuple_(OutcomeRecord.created_at, OutcomeRecord.id) < tuple_(created_at, last_id)
+        )
+    stmt = stmt.order_by(OutcomeRecord.created_at.desc(), OutcomeRecord.id.desc())
+    rows = list(await session.scalars(stmt.limit(first + 1)))
+    items = rows[:first]
+    return Page(items, [encode_cursor(o) for o in items], len(rows) > first)
+
+
+def _scoped(stmt: Select[Any], tenant_id: uuid.UUID, scope: Scope) -> Select[Any]:
+    stmt = stmt.where(OutcomeRecord.tenant_id == tenant_id)
+    if scope.rep_id is not None:
+        stmt = stmt.where(OutcomeRecord.rep_id == scope.rep_id)
+    if scope.team_id is not None:
+        members = select(TeamMember.user_id).where(
+            TeamMember.tenant_id == tenant_id, TeamMember.team_id == scope.team_id
+        )
+        stmt = stmt.where(
+            or_(OutcomeRecord.team_id == scope.team_id, OutcomeRecord.rep_id.in_(members))
+        )
+    return stmt
+
+
+def _filtered(stmt: Select[Any], flt: OutcomeFilter) -> Select[Any]:
+    o = OutcomeRecord
+    conditions = [
+        o.status.in_([s.value for s in flt.statuses]) if flt.statuses else None,
+        o.outcome_type.in_([t.value for t in flt.outcome_types]) if flt.outcome_types else None,
+        o.action_type.in_(flt.action_types) if flt.action_types else None,
+        o.rep_id == flt.rep_id if flt.rep_id is not None else None,
+        o.team_id == flt.team_id if flt.team_id is not None else None,
+        o.conversation_id == flt.conversation_id if flt.conversation_id is not None else None,
+        o.deal_id == flt.deal_id if flt.deal_id is not None else None,
+        o.created_at >= flt.created_after if flt.created_after is not None else None,
+        o.created_at < flt.created_before if flt.created_before is not None else None,
+    ]
+    present = [c for c in conditions if c is not None]
+    return stmt.where(and_(*present)) if present else stmt
+
+
+def encode_cursor(outcome: OutcomeRecord) -> str:
+    raw = f"{outcome.created_at.isoformat()}|{outcome.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
+    try:
+        created_at, outcome_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return dt.datetime.fromisoformat(created_at), uuid.UUID(outcome_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("after", "is not a cursor this API returned") from None
+
+
+async def resolve_outcome(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    outcome_id: str,
+    status: OutcomeStatus,
+    reason: str | None,
+    *,
+    now: dt.datetime,
+) -> OutcomeRecord:
+    """An explicit decision by the agent or a person; never overwrites an earlier resolution."""
+    if status not in (OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE, OutcomeStatus.AMBIGUOUS):
+        raise ValidationFailed("status", "must be POSITIVE, NEGATIVE or AMBIGUOUS")
+    if reason is not None and len(reason) > 2000:
+        raise ValidationFailed("reason", "must be at most 2,000 characters")
+    outcome = await read_outcome(session, tenant_id, outcome_id, Scope())
+    decision = Decision(status, reason or "resolved explicitly")
+    resolved = await resolution.apply_decisions(session, tenant_id, {outcome.id: decision}, now=now)
+    if not resolved:
+        await session.refresh(outcome)
+        raise ValidationFailed("outcomeId", f"outcome is already resolved as {outcome.status}")
+    return resolved[0]

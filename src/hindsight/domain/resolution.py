@@ -1,0 +1,166 @@
+"""Resolving outcomes exactly once (DESIGN.md §4).
+
+Every path — a signal arriving, a late upload, a scheduled job, an explicit decision —
+ends in ``apply_decisions``: a conditional ``UPDATE … WHERE status = 'PENDING'``, so a row
+is resolved by whoever gets there first and by nobody else; only the rows that update
+feed the calibration sums and rollups, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db.models import OutcomeRecord, Signal
+from hindsight.domain import calibration_bins, events, rollups
+from hindsight.domain.enums import (
+    CONVERSATION_KINDS,
+    DEAL_KINDS,
+    OutcomeEventKind,
+    OutcomeStatus,
+    OutcomeType,
+    SignalKind,
+)
+from hindsight.domain.rules import Decision, OutcomeRules, SignalFact, decide, decide_at_window_end
+
+PENDING = OutcomeStatus.PENDING.value
+
+
+async def evaluate(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    outcomes: Sequence[OutcomeRecord],
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+    close_ended_windows: bool = False,
+) -> list[OutcomeRecord]:
+    """Decide each pending outcome from its stored signals and resolve the decided ones.
+
+    With ``close_ended_windows`` the window-end rule settles outcomes whose window is over.
+    """
+    facts = await signals_for(session, tenant_id, outcomes)
+    decisions: dict[uuid.UUID, Decision] = {}
+    for outcome in outcomes:
+        kind = OutcomeType(outcome.outcome_type)
+        found = facts.get(outcome.id, [])
+        decision = decide(kind, found, rules)
+        if decision is None and close_ended_windows and outcome.window_ends_at <= now:
+            decision = decide_at_window_end(kind, found)
+        if decision is not None:
+            decisions[outcome.id] = decision
+    return await apply_decisions(session, tenant_id, decisions, now=now)
+
+
+async def signals_for(
+    session: AsyncSession, tenant_id: uuid.UUID, outcomes: Sequence[OutcomeRecord]
+) -> dict[uuid.UUID, list[SignalFact]]:
+    """Stored signals inside each outcome's window, matched by conversation or deal."""
+    if not outcomes:
+        return {}
+    conversations = {o.conversation_id for o in outcomes}
+    deals = {o.deal_id for o in outcomes if o.deal_id}
+    matches = and_(Signal.conversation_id.in_(conversations), Signal.kind.in_(CONVERSATION_KINDS))
+    if deals:
+        matches = or_(matches, and_(Signal.deal_id.in_(deals), Signal.kind.in_(DEAL_KINDS)))
+    rows = await session.scalars(
+        select(Signal).where(
+            Signal.tenant_id == tenant_id,
+            matches,
+            Signal.occurred_at >= min(o.created_at for o in outcomes),
+            Signal.occurred_at <= max(o.window_ends_at for o in outcomes),
+        )
+    )
+    by_conversation: dict[str, list[Signal]] = defaultdict(list)
+    by_deal: dict[str, list[Signal]] = defaultdict(list)
+    for signal in rows:
+        if signal.kind in DEAL_KINDS:
+            by_deal[signal.deal_id or ""].append(signal)
+        else:
+            by_conversation[signal.conversation_id or ""].append(signal)
+    return {o.id: _in_window(o, by_conversation, by_deal) for o in outcomes}
+
+
+def _in_window(
+    outcome: OutcomeRecord,
+    by_conversation: dict[str, list[Signal]],
+    by_deal: dict[str, list[Signal]],
+) -> list[SignalFact]:
+    candidates = by_conversation.get(outcome.conversation_id, [])
+    if outcome.deal_id:
+        candidates = candidates + by_deal.get(outcome.deal_id, [])
+    return [
+        SignalFact(s.id, SignalKind(s.kind), s.occurred_at, s.payload or {})
+        for s in candidates
+        if outcome.created_at <= s.occurred_at <= outcome.window_ends_at
+    ]
+
+
+async def apply_decisions(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    decisions: dict[uuid.UUID, Decision],
+    *,
+    now: dt.datetime,
+) -> list[OutcomeRecord]:
+    """Resolve still-pending outcomes; returns only those this call resolved."""
+    groups: dict[Decision, list[uuid.UUID]] = defaultdict(list)
+    for outcome_id, decision in decisions.items():
+        groups[decision].append(outcome_id)
+    resolved: list[OutcomeRecord] = []
+    for decision, ids in groups.items():
+        resolved.extend(await _resolve_group(session, tenant_id, decision, ids, now))
+    if not resolved:
+        return resolved
+    await calibration_bins.add_to_bins(
+        session,
+        tenant_id,
+        ((o.action_type, o.predicted_confidence, OutcomeStatus(o.status)) for o in resolved),
+        now,
+    )
+    await rollups.apply(session, tenant_id, rollups.moves(resolved, PENDING))
+    for outcome in resolved:
+        events.emit(session, events.OUTCOMES, outcome_event(outcome, OutcomeEventKind.RESOLVED))
+    return resolved
+
+
+async def _resolve_group(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    decision: Decision,
+    ids: list[uuid.UUID],
+    now: dt.datetime,
+) -> list[OutcomeRecord]:
+    stmt = (
+        update(OutcomeRecord)
+        .where(
+            OutcomeRecord.tenant_id == tenant_id,
+            OutcomeRecord.id.in_(sorted(ids)),
+            OutcomeRecord.status == PENDING,
+        )
+        .values(
+            status=decision.status.value,
+            resolved_at=now,
+            resolution_reason=decision.reason,
+            resolved_by_signal_id=decision.signal_id,
+        )
+        .returning(OutcomeRecord)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return list(await session.scalars(stmt))
+
+
+def outcome_event(outcome: OutcomeRecord, kind: OutcomeEventKind) -> dict[str, object]:
+    return {
+        "kind": kind.value,
+        "outcomeId": str(outcome.id),
+        "status": outcome.status,
+        "actionType": outcome.action_type,
+        "repId": outcome.rep_id,
+        "teamId": outcome.team_id,
+    }

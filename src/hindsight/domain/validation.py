@@ -1,0 +1,68 @@
+"""Small input checks shared by the write paths; each raises ``ValidationFailed``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from typing import Any
+
+from hindsight.domain.errors import ValidationFailed
+
+ACTION_TYPE = re.compile(r"[a-z0-9_.-]{1,64}")
+MAX_ID = 128
+MAX_JSON_BYTES = 16 * 1024
+
+
+def action_type(value: str, field: str = "actionType") -> str:
+    if not ACTION_TYPE.fullmatch(value):
+        raise ValidationFailed(field, "must match [a-z0-9_.-]{1,64}")
+    return value
+
+
+def probability(value: float, field: str) -> float:
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValidationFailed(field, "must be a number between 0 and 1")
+    return value
+
+
+def identifier(value: str | None, field: str, *, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise ValidationFailed(field, "is required")
+        return None
+    if len(value) > MAX_ID or not value.strip():
+        raise ValidationFailed(field, f"must be 1–{MAX_ID} non-blank characters")
+    return value
+
+
+def json_object(value: Any, field: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationFailed(field, "must be a JSON object")
+    if len(json.dumps(value).encode()) > MAX_JSON_BYTES:
+        raise ValidationFailed(field, "must be at most 16 KiB of JSON")
+    return value
+
+
+def past_time(
+    value: dt.datetime | None,
+    field: str,
+    *,
+    now: dt.datetime,
+    skew: dt.timedelta,
+    oldest: dt.timedelta | None = None,
+) -> dt.datetime:
+    """A UTC instant no later than ``now + skew`` and, if given, no earlier than ``now - oldest``."""
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise ValidationFailed(field, "must carry a UTC offset")
+    value = value.astimezone(dt.UTC)
+    if value > now + skew:
+        raise ValidationFailed(field, f"lies in the future (more than {skew} ahead)")
+    if oldest is not None and value < now - oldest:
+        raise ValidationFailed(field, f"is older than the longest outcome window ({oldest})")
+    return value
