@@ -1,0 +1,120 @@
+"""The composition root: ``create_app(settings)`` builds the Starlette app."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hindsight.domain.clock import Clock, utcnow
+from hindsight.services import Services, build_services
+from hindsight.settings import Settings
+from hindsight.view import GraphQLView
+from hindsight.workers.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over the limit with 413 before anything parses them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            return await _too_large(scope, receive, send)
+        seen = 0
+
+        async def limited() -> dict:  # type: ignore[type-arg]
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"errors": [{"message": "request body too large"}]}, status_code=413)
+    await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Starlette:
+    settings = settings or Settings()
+    settings.secret  # noqa: B018 - production refuses to start without a JWT secret
+    services = build_services(settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.broker.start()
+        scheduler = Scheduler(services) if settings.scheduler_enabled else None
+        if scheduler:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler:
+                await scheduler.stop()
+            await services.close()
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        checks = {"database": await _database_ok(services), "broker": await services.broker.ping()}
+        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
+
+    view = GraphQLView(services)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+        ],
+        middleware=[
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+async def _database_ok(services: Services) -> bool:
+    try:
+        async with services.db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        log.exception("database not ready")
+        return False

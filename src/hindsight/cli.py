@@ -1,0 +1,126 @@
+"""``hindsight serve | migrate | token | demo`` (DESIGN.md §12)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+
+from hindsight.auth import issue_token
+from hindsight.db import migrate
+from hindsight.domain.enums import Role
+from hindsight.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return int(args.run(settings, args) or 0)
+    except RuntimeError as error:  # configuration problems: a clear line, no traceback
+        print(f"hindsight: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hindsight", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
+    serve.set_defaults(run=_serve)
+    commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
+    token = commands.add_parser("token", help="print a bearer token")
+    token.add_argument("--tenant", type=uuid.UUID, required=True)
+    token.add_argument("--role", type=Role, choices=list(Role), required=True)
+    token.add_argument("--sub", default=None, help="subject (a REP's rep id); default: the role")
+    token.add_argument("--team", default=None)
+    token.add_argument("--ttl", type=int, default=None, help="seconds; default from settings")
+    token.set_defaults(run=_token)
+    demo = commands.add_parser("demo", help="load realistic synthetic data")
+    demo.add_argument("--tenant", type=uuid.UUID, default=None)
+    demo.add_argument("--outcomes", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print(f"database at revision {migrate.head_revision()}")
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    print(
+        issue_token(
+            settings.secret, tenant=args.tenant, role=args.role,
+            sub=args.sub or args.role.value.lower(), team=args.team,
+            ttl_seconds=args.ttl or settings.jwt_ttl_seconds,
+        )
+    )
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from hindsight.demo import DEMO_TENANT, load_demo
+    from hindsight.services import build_services
+
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+
+    async def run() -> dict[str, int]:
+        services = build_services(settings)
+        try:
+            return await load_demo(
+                services, tenant=args.tenant or DEMO_TENANT, n=args.outcomes, seed=args.seed
+            )
+        finally:
+            await services.close()
+
+    counts = asyncio.run(run())
+    print("demo outcomes by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hindsight.app import create_app
+    from hindsight.demo import DEMO_TENANT
+
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    if args.demo:
+        _demo_if_empty(settings)
+    token = issue_token(settings.secret, tenant=DEMO_TENANT, role=Role.ADMIN, sub="admin")
+    print(f"\nHindsight GraphiQL: http://{args.host}:{args.port}/graphql")
+    if settings.embedded:
+        print(f"Demo tenant {DEMO_TENANT}; admin token (Authorization: Bearer …):\n{token}\n")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _demo_if_empty(settings: Settings) -> None:
+    from hindsight.demo import is_empty, load_demo
+    from hindsight.services import build_services
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            if await is_empty(services):
+                counts = await load_demo(services)
+                print("demo data loaded: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+        finally:
+            await services.close()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""``hindsight demo``: weeks of realistic synthetic activity, simulated in seconds.
+
+The agent is deliberately miscalibrated: overconfident on meetings and deals,
+underconfident on case studies, so calibration has something to find. Events are
+replayed in time order through the real domain functions, then detection closes
+the windows that have ended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db.models import OutcomeRecord, TeamMember
+from hindsight.domain import outcomes, signals
+from hindsight.domain.enums import OutcomeType, Role, SignalKind
+from hindsight.services import Services
+from hindsight.workers.jobs import run_all_detection
+
+DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-000000000001")
+TEAMS = {
+    "team-east": ["rep-ana", "rep-ben", "rep-cho"],
+    "team-west": ["rep-dev", "rep-eli", "rep-fay"],
+}
+K = SignalKind
+
+
+@dataclass(frozen=True)
+class ActionProfile:
+    action_type: str
+    outcome_type: OutcomeType
+    weight: float
+    true_rate: float  # how often it really works
+    stated: float  # the confidence the agent states on average
+
+
+PROFILES = [
+    ActionProfile("send_follow_up", OutcomeType.IMMEDIATE_RESPONSE, 5, 0.55, 0.58),
+    ActionProfile("send_case_study", OutcomeType.IMMEDIATE_RESPONSE, 2, 0.80, 0.50),
+    ActionProfile("propose_meeting", OutcomeType.ENGAGEMENT, 3, 0.35, 0.78),
+    ActionProfile("qualify_lead", OutcomeType.QUALIFICATION, 2, 0.60, 0.60),
+    ActionProfile("advance_deal", OutcomeType.DEAL_PROGRESSION, 2, 0.30, 0.72),
+    ActionProfile("escalate_to_human", OutcomeType.ESCALATION, 1, 0.65, 0.62),
+]
+TRIGGERS = {"pricing_question": 0.8, "angry_customer": 0.75, "legal_review": 0.2}
+
+
+@dataclass(order=True)
+class Step:
+    at: dt.datetime
+    order: int
+    work: object
+
+
+class Progress:
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self.done = max(total, 1), label, 0
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.done == self.total or self.done % max(self.total // 50, 1) == 0:
+            filled = 30 * self.done // self.total
+            bar = "#" * filled + "." * (30 - filled)
+            sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
+            if self.done >= self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def plan(n: int, seed: int, now: dt.datetime, days: int = 35) -> list[Step]:
+    """Outcomes spread over ``days`` days and the signals that will decide them, in time order."""
+    rng = random.Random(seed)
+    reps = [(rep, team) for team, members in TEAMS.items() for rep in members]
+    start = now - dt.timedelta(days=days)
+    steps: list[Step] = []
+    for i in range(n):
+        profile = rng.choices(PROFILES, weights=[p.weight for p in PROFILES])[0]
+        rep, team = rng.choice(reps)
+        at = start + dt.timedelta(seconds=rng.uniform(0, days * 86400 - 3600))
+        new, signal_plan = _one_action(rng, profile, rep, team, i, at)
+        steps.append(Step(at, len(steps), new))
+        steps.extend(Step(t, len(steps) + j, s) for j, (t, s) in enumerate(signal_plan) if t <= now)
+    return sorted(steps)
+
+
+def _one_action(
+    rng: random.Random, profile: ActionProfile, rep: str, team: str, i: int, at: dt.datetime
+) -> tuple[outcomes.NewOutcome, list[tuple[dt.datetime, signals.NewSignal]]]:
+    stated = min(max(rng.gauss(profile.stated, 0.12), 0.02), 0.99)
+    metadata: dict[str, object] = {"channel": rng.choice(["email", "linkedin", "chat"])}
+    true_rate = profile.true_rate + 0.6 * (stated - profile.stated)
+    if profile.outcome_type == OutcomeType.ESCALATION:
+        trigger = rng.choice(list(TRIGGERS))
+        metadata["trigger"] = trigger
+        true_rate = TRIGGERS[trigger]
+    conversation, deal = f"conv-{i:06d}", f"deal-{i % 997:04d}-{i:06d}"
+    new = outcomes.NewOutcome(
+        action_type=profile.action_type, outcome_type=profile.outcome_type,
+        predicted_confidence=round(stated, 3), conversation_id=conversation, deal_id=deal,
+        rep_id=rep, team_id=team, metadata=metadata, idempotency_key=f"demo-{i}",
+    )
+    works = rng.random() < min(max(true_rate, 0.02), 0.98)
+    return new, _signals(rng, profile.outcome_type, works, conversation, deal, at)
+
+
+def _signals(
+    rng: random.Random, kind: OutcomeType, works: bool, conv: str, deal: str, at: dt.datetime
+) -> list[tuple[dt.datetime, signals.NewSignal]]:
+    def later(max_hours: float) -> dt.datetime:
+        return at + dt.timedelta(hours=rng.uniform(0.2, max_hours))
+
+    def sig(k: SignalKind, **kw: object) -> signals.NewSignal:
+        return signals.NewSignal(kind=k, conversation_id=conv, deal_id=deal, **kw)  # type: ignore[arg-type]
+
+    outcome = {
+        (OutcomeType.IMMEDIATE_RESPONSE, True): [(later(20), sig(K.CUSTOMER_REPLIED))],
+        (OutcomeType.IMMEDIATE_RESPONSE, False): [(later(20), sig(K.UNSUBSCRIBED))]
+        if rng.random() < 0.2 else [],
+        (OutcomeType.ENGAGEMENT, True): [(later(150), sig(K.MEETING_BOOKED))],
+        (OutcomeType.ENGAGEMENT, False): [(later(150), sig(K.CUSTOMER_REPLIED))]
+        if rng.random() < 0.4 else [],
+        (OutcomeType.QUALIFICATION, True): [(later(150), sig(K.QUALIFICATION_COMPLETED))],
+        (OutcomeType.QUALIFICATION, False): [(later(150), sig(K.DEAL_LOST))]
+        if rng.random() < 0.3 else [],
+        (OutcomeType.DEAL_PROGRESSION, True): [
+            (later(600), sig(K.DEAL_STAGE_CHANGED, from_stage="QUALIFIED", to_stage="DEMO"))
+        ],
+        (OutcomeType.DEAL_PROGRESSION, False): [
+            (later(600), sig(K.DEAL_STAGE_CHANGED, from_stage="DEMO", to_stage="QUALIFIED"))
+        ] if rng.random() < 0.3 else [],
+        (OutcomeType.ESCALATION, True): [(later(100), sig(K.ESCALATION_RESOLVED, helpful=True))],
+        (OutcomeType.ESCALATION, False): [(later(100), sig(K.ESCALATION_RESOLVED, helpful=False))]
+        if rng.random() < 0.8 else [],
+    }
+    return outcome[(kind, works)]
+
+
+async def load_demo(
+    services: Services, *, tenant: uuid.UUID = DEMO_TENANT, n: int = 2000, seed: int = 7,
+    chunk: int = 200,
+) -> dict[str, int]:
+    """Fill ``tenant`` with ``n`` outcomes and their signals; returns counts by status."""
+    now = services.now()
+    await services.db.run(tenant, lambda s: _directory(s, tenant))
+    steps = plan(n, seed, now)
+    progress = Progress(len(steps), "demo: replaying")
+    for i in range(0, len(steps), chunk):
+        batch = steps[i : i + chunk]
+        await services.db.run(tenant, lambda s, b=batch: _replay(s, services, tenant, b))
+        progress.advance(len(batch))
+    await run_all_detection(services.db, rules=services.rules, clock=services.clock,
+                            tenants=[tenant])
+    return await services.db.run(tenant, lambda s: _status_counts(s, tenant))
+
+
+async def _replay(session: AsyncSession, services: Services, tenant: uuid.UUID, batch: list[Step]) -> None:
+    for step in batch:
+        if isinstance(step.work, outcomes.NewOutcome):
+            await outcomes.record_outcome(
+                session, tenant, step.work, rules=services.rules, now=step.at
+            )
+        else:
+            new = step.work
+            assert isinstance(new, signals.NewSignal)
+            await signals.record_signal(
+                session, tenant, new, rules=services.rules, now=step.at
+            )
+
+
+async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:
+    for team, reps in TEAMS.items():
+        for rep in reps:
+            await session.merge(TeamMember(tenant_id=tenant, user_id=rep, team_id=team,
+                                           role=Role.REP.value, display_name=rep[4:].title()))
+        manager = f"mgr-{team.split('-')[1]}"
+        await session.merge(TeamMember(tenant_id=tenant, user_id=manager, team_id=team,
+                                       role=Role.MANAGER.value, display_name=manager))
+
+
+async def _status_counts(session: AsyncSession, tenant: uuid.UUID) -> dict[str, int]:
+    from sqlalchemy import func, select
+    rows = await session.execute(
+        select(OutcomeRecord.status, func.count())
+        .where(OutcomeRecord.tenant_id == tenant)
+        .group_by(OutcomeRecord.status)
+    )
+    return {status: count for status, count in rows.all()}
+
+
+async def is_empty(services: Services, tenant: uuid.UUID = DEMO_TENANT) -> bool:
+    counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
+    return not counts

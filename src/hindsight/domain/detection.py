@@ -1,0 +1,97 @@
+"""Scheduled detection: the safety net behind event-driven resolution (DESIGN.md §4).
+
+Each job claims pending outcomes in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
+workers never wait on, or double-process, each other's rows), decides them from stored
+signals and, for the window-end job, applies the window-end rule. Running a job twice
+changes nothing the first run did not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import OutcomeRecord, Tenant
+from hindsight.domain import resolution
+from hindsight.domain.enums import OutcomeStatus, OutcomeType
+from hindsight.domain.rules import OutcomeRules
+
+
+@dataclass(frozen=True)
+class DetectionJob:
+    name: str
+    outcome_types: frozenset[OutcomeType]
+    closes_windows: bool = False
+
+
+T = OutcomeType
+JOBS = {
+    "immediate": DetectionJob("immediate", frozenset({T.IMMEDIATE_RESPONSE})),
+    "engagement": DetectionJob("engagement", frozenset({T.ENGAGEMENT})),
+    "deal_progression": DetectionJob("deal_progression", frozenset({T.DEAL_PROGRESSION})),
+    "window_end": DetectionJob("window_end", frozenset(T), closes_windows=True),
+}
+
+Cursor = tuple[dt.datetime, uuid.UUID]
+
+
+@dataclass
+class JobReport:
+    name: str
+    examined: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def resolved(self) -> int:
+        return sum(self.by_status.values())
+
+    def add(self, examined: int, resolved: list[OutcomeRecord]) -> None:
+        self.examined += examined
+        for outcome in resolved:
+            self.by_status[outcome.status] = self.by_status.get(outcome.status, 0) + 1
+
+
+@dataclass(frozen=True)
+class Batch:
+    examined: int
+    resolved: list[OutcomeRecord]
+    next_cursor: Cursor | None  # None when this was the last batch
+
+
+async def tenant_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return list(await session.scalars(select(Tenant.id).order_by(Tenant.id)))
+
+
+async def detect_batch(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    job: DetectionJob,
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+    after: Cursor | None,
+    batch_size: int,
+) -> Batch:
+    """Claim the next batch of pending outcomes (by window end) and resolve what it can."""
+    o = OutcomeRecord
+    stmt = select(o).where(
+        o.tenant_id == tenant_id,
+        o.status == OutcomeStatus.PENDING.value,
+        o.outcome_type.in_([t.value for t in job.outcome_types]),
+    )
+    if job.closes_windows:
+        stmt = stmt.where(o.window_ends_at <= now)
+    if after is not None:
+        stmt = stmt.where(tuple_(o.window_ends_at, o.id) > tuple_(*after))
+    stmt = stmt.order_by(o.window_ends_at, o.id).limit(batch_size)
+    claimed = list(await session.scalars(dialects.claim(session, stmt)))
+    resolved = await resolution.evaluate(
+        session, tenant_id, claimed, rules=rules, now=now, close_ended_windows=job.closes_windows
+    )
+    last = (claimed[-1].window_ends_at, claimed[-1].id) if len(claimed) == batch_size else None
+    return Batch(len(claimed), resolved, last)

@@ -1,0 +1,134 @@
+"""Outcome and signal resolvers: read the viewer, check the right, call the domain, map."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hindsight.domain import access, outcomes, signals
+from hindsight.domain.enums import Role
+from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.resolvers.common import in_tenant, not_found, page_size, validation_error
+from hindsight.schema import inputs, types
+from hindsight.schema.context import Context
+from hindsight.workers import jobs
+
+
+
+async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
+    scope = access.outcome_scope(ctx.viewer)
+    row = await in_tenant(
+        ctx, lambda s: outcomes.read_outcome(s, ctx.viewer.tenant_id, outcome_id, scope)
+    )
+    return types.Outcome.from_row(row)
+
+
+async def outcome_page(
+    ctx: Context, flt: inputs.OutcomeFilter | None, first: int, after: str | None
+) -> types.OutcomeConnection:
+    scope = access.outcome_scope(ctx.viewer)
+    size = page_size(ctx, first)
+    domain_filter = _filter(flt)
+    page = await in_tenant(
+        ctx,
+        lambda s: outcomes.read_outcomes(
+            s, ctx.viewer.tenant_id, domain_filter, scope, first=size, after=after
+        ),
+    )
+    edges = [
+        types.OutcomeEdge(cursor=c, node=types.Outcome.from_row(o))
+        for o, c in zip(page.items, page.cursors, strict=True)
+    ]
+    end = page.cursors[-1] if page.cursors else None
+    info = types.PageInfo(has_next_page=page.has_next, end_cursor=end)
+    return types.OutcomeConnection(edges=edges, page_info=info)
+
+
+def _filter(flt: inputs.OutcomeFilter | None) -> outcomes.OutcomeFilter:
+    if flt is None:
+        return outcomes.OutcomeFilter()
+    values = {k: v for k, v in dataclasses.asdict(flt).items() if v is not None}
+    return outcomes.OutcomeFilter(**values)
+
+
+async def record_outcome(
+    ctx: Context, data: inputs.RecordOutcomeInput
+) -> types.Outcome | types.ValidationError:
+    viewer = ctx.viewer
+    access.require(viewer, access.WRITE_OUTCOMES, "record outcomes")
+    new = outcomes.NewOutcome(**dataclasses.asdict(data))
+    svc = ctx.services
+    try:
+        row = await in_tenant(
+            ctx,
+            lambda s: outcomes.record_outcome(
+                s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()
+            ),
+        )
+    except ValidationFailed as error:
+        return validation_error(error)
+    return types.Outcome.from_row(row)
+
+
+async def resolve_outcome(
+    ctx: Context, data: inputs.ResolveOutcomeInput
+) -> types.Outcome | types.ValidationError | types.NotFoundError:
+    viewer = ctx.viewer
+    access.require(viewer, access.WRITE_OUTCOMES, "resolve outcomes")
+    svc = ctx.services
+    try:
+        row = await in_tenant(
+            ctx,
+            lambda s: outcomes.resolve_outcome(
+                s, viewer.tenant_id, str(data.outcome_id), data.status, data.reason, now=svc.now()
+            ),
+        )
+    except ValidationFailed as error:
+        return validation_error(error)
+    except NotFound as error:
+        return not_found(error.id, error.message)
+    return types.Outcome.from_row(row)
+
+
+async def record_signal(
+    ctx: Context, data: inputs.RecordSignalInput
+) -> types.SignalRecorded | types.ValidationError:
+    viewer = ctx.viewer
+    access.require(viewer, access.WRITE_OUTCOMES, "record signals")
+    new = signals.NewSignal(**dataclasses.asdict(data))
+    svc = ctx.services
+    try:
+        signal, resolved = await in_tenant(
+            ctx,
+            lambda s: signals.record_signal(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
+        )
+    except ValidationFailed as error:
+        return validation_error(error)
+    return types.SignalRecorded(
+        signal=types.Signal.from_row(signal),
+        resolved=[types.Outcome.from_row(o) for o in resolved],
+    )
+
+
+async def run_detection(ctx: Context) -> types.DetectionReport:
+    access.require(ctx.viewer, frozenset({Role.ADMIN}), "run detection")
+    svc = ctx.services
+    reports = await jobs.run_all_detection(
+        svc.db,
+        rules=svc.rules,
+        clock=svc.clock,
+        batch_size=svc.settings.detection_batch_size,
+        tenants=[ctx.viewer.tenant_id],
+    )
+    return types.DetectionReport(
+        jobs=[
+            types.JobReport(
+                name=r.name,
+                examined=r.examined,
+                resolved=r.resolved,
+                **{s.lower(): r.by_status.get(s, 0) for s in
+                   ("POSITIVE", "NEGATIVE", "AMBIGUOUS", "EXPIRED")},
+            )
+            for r in reports
+        ],
+        resolved=sum(r.resolved for r in reports),
+    )

@@ -1,0 +1,59 @@
+"""Error shaping: domain failures get their ``extensions.code``; anything else is masked."""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from hindsight.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
+
+log = logging.getLogger("hindsight.errors")
+
+CODES: dict[type[DomainError], str] = {
+    Unauthenticated: "UNAUTHENTICATED",
+    Forbidden: "FORBIDDEN",
+    NotFound: "NOT_FOUND",
+    ValidationFailed: "BAD_USER_INPUT",
+}
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors from graphql-core itself (syntax, validation) and domain errors stay visible."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError | GraphQLError)
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    code = next((c for kind, c in CODES.items() if isinstance(original, kind)), None)
+    if code is None:
+        return error
+    extensions = {**(error.extensions or {}), "code": code}
+    if isinstance(original, ValidationFailed) and original.field:
+        extensions["field"] = original.field
+    return GraphQLError(
+        str(original), error.nodes, error.source, error.positions, error.path, original,
+        extensions,
+    )
+
+
+class ShapeErrors(MaskErrors):
+    """``MaskErrors`` with a predicate, plus codes and a logged request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Unexpected error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return super()._process_errors([with_code(e) for e in errors])
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
+        return GraphQLError(
+            f"Unexpected error (request id {request_id}).",
+            error.nodes, error.source, error.positions, error.path, None,
+            {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )

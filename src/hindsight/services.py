@@ -1,0 +1,73 @@
+"""The running parts one process shares: settings, database, broker, cache, rules, clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from hindsight.db.engine import Database, create_engine
+from hindsight.domain.clock import Clock, utcnow
+from hindsight.domain.events import Event
+from hindsight.domain.rules import OutcomeRules
+from hindsight.events.broker import Broker, create_broker
+from hindsight.events.cache import Cache, create_cache
+from hindsight.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def channel(tenant_id: uuid.UUID | str, topic: str) -> str:
+    return f"hindsight:{tenant_id}:{topic}"
+
+
+def version_key(tenant_id: uuid.UUID | str) -> str:
+    return f"hindsight:{tenant_id}:version"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    broker: Broker
+    cache: Cache
+    rules: OutcomeRules
+    clock: Clock = field(default=utcnow)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    async def after_commit(self, tenant_id: uuid.UUID | None, events: list[Any]) -> None:
+        """Publish the committed transaction's events and invalidate the tenant's cache."""
+        tenants = {tenant_id} if tenant_id else set()
+        for event in events:
+            assert isinstance(event, Event)
+            tenant = event.payload.get("tenantId", tenant_id)
+            tenants.add(tenant)
+            await self.broker.publish(channel(tenant, event.topic), {"id": event.id, **event.payload})
+        for tenant in tenants:
+            await self.cache.incr(version_key(tenant))
+
+    async def close(self) -> None:
+        await self.broker.close()
+        await self.cache.close()
+        await self.db.dispose()
+
+
+def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
+    engine = create_engine(
+        settings.database_url, role=settings.database_role, pool_size=settings.database_pool_size
+    )
+    db = Database(engine)
+    services = Services(
+        settings=settings,
+        db=db,
+        broker=create_broker(settings.redis_url),
+        cache=create_cache(settings.redis_url),
+        rules=OutcomeRules.from_settings(settings),
+        clock=clock,
+    )
+    db.after_commit = services.after_commit
+    return services

@@ -1,0 +1,66 @@
+"""The GraphQL endpoint: Strawberry's ASGI view with our context, auth and protocol rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from hindsight.auth import bearer, read_token
+from hindsight.domain.errors import Unauthenticated
+from hindsight.schema import build_schema
+from hindsight.schema.context import Context
+from hindsight.services import Services
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,  # queries only: mutations over GET are refused
+            keep_alive=True,
+            keep_alive_interval=15,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=dt.timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
+        )
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        context = Context(services=self.services)
+        request_id = request.headers.get("x-request-id")
+        if request_id:
+            context.request_id = request_id[:64]
+        if isinstance(request, Request):
+            self._authenticate(context, bearer(request.headers.get("authorization")))
+        return context
+
+    def _authenticate(self, context: Context, token: str | None) -> None:
+        if token is None:
+            return
+        try:
+            context.viewer_or_none = read_token(self.services.settings.secret, token)
+        except Unauthenticated as error:
+            context.auth_error = str(error)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """The token travels in ``connection_init``; a bad or missing one closes with 4403."""
+        params = context.connection_params or {}
+        self._authenticate(context, bearer(str(params.get("authorization") or "")))
+        if context.viewer_or_none is None:
+            raise ConnectionRejectionError({"reason": context.auth_error or "token required"})
+        return None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return await super().render_graphql_ide(request)

@@ -1,0 +1,57 @@
+"""The embedded scheduler: the worker's jobs on asyncio timers inside the API process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from hindsight.services import Services
+from hindsight.workers.jobs import run_detection_job
+
+log = logging.getLogger(__name__)
+
+
+def schedule(services: Services) -> list[tuple[str, float, Callable[[], Awaitable[object]]]]:
+    """(name, interval seconds, job) for every scheduled job, intervals from settings."""
+    s = services.settings
+
+    def detection(name: str) -> Callable[[], Awaitable[object]]:
+        return lambda: run_detection_job(
+            services.db, name, rules=services.rules, clock=services.clock,
+            batch_size=s.detection_batch_size,
+        )
+
+    return [
+        ("immediate", s.immediate_interval_seconds, detection("immediate")),
+        ("engagement", s.engagement_interval_seconds, detection("engagement")),
+        ("deal_progression", s.deal_interval_seconds, detection("deal_progression")),
+        ("window_end", s.expiry_interval_seconds, detection("window_end")),
+    ]
+
+
+class Scheduler:
+    def __init__(self, services: Services) -> None:
+        self.jobs = schedule(services)
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._loop(*job)) for job in self.jobs]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(
+        self, name: str, interval: float, job: Callable[[], Awaitable[object]]
+    ) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await job()
+            except Exception:  # a failed tick must not stop the schedule
+                log.exception("scheduled job %s failed", name)
