@@ -1,0 +1,55 @@
+"""Outcome and signal fields: each delegates to one resolver function."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hindsight.resolvers import outcomes
+from hindsight.schema import inputs, types
+from hindsight.schema.context import Info
+
+
+@strawberry.type
+class OutcomeQuery:
+    @strawberry.field(description="Who the bearer token says you are.")
+    def viewer(self, info: Info) -> types.Viewer:
+        return types.Viewer.from_domain(info.context.viewer)
+
+    @strawberry.field(description="One outcome; NOT_FOUND when it is not yours to see.")
+    async def outcome(self, info: Info, id: strawberry.ID) -> types.Outcome | None:
+        return await outcomes.outcome(info.context, str(id))
+
+    @strawberry.field(description="Outcomes, newest first, as a Relay-style connection.")
+    async def outcomes(
+        self,
+        info: Info,
+        filter: inputs.OutcomeFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> types.OutcomeConnection:
+        return await outcomes.outcome_page(info.context, filter, first, after)
+
+
+@strawberry.type
+class OutcomeMutation:
+    @strawberry.mutation(description="Record an agent action and its confidence.")
+    async def record_outcome(
+        self, info: Info, input: inputs.RecordOutcomeInput
+    ) -> types.RecordOutcomeResult:
+        return await outcomes.record_outcome(info.context, input)
+
+    @strawberry.mutation(description="Resolve a pending outcome explicitly.")
+    async def resolve_outcome(
+        self, info: Info, input: inputs.ResolveOutcomeInput
+    ) -> types.ResolveOutcomeResult:
+        return await outcomes.resolve_outcome(info.context, input)
+
+    @strawberry.mutation(description="Record a CRM or conversation signal; returns what it resolved.")
+    async def record_signal(
+        self, info: Info, input: inputs.RecordSignalInput
+    ) -> types.RecordSignalResult:
+        return await outcomes.record_signal(info.context, input)
+
+    @strawberry.mutation(description="ADMIN: run every detection and window-end job now.")
+    async def run_detection(self, info: Info) -> types.DetectionReport:
+        return await outcomes.run_detection(info.context)
