@@ -97,20 +97,20 @@ async def record_outcome(
 async def _insert_once(
     session: AsyncSession, tenant_id: uuid.UUID, row: dict[str, Any]
 ) -> OutcomeRecord:
-    """INSERT … ON CONFLICT DO NOTHING on the idempotency key, then read the winner."""
-    table = OutcomeRecord.__table__
-    stmt = dialects.insert(session, table).values(
-        **{("metadata" if k == "meta" else k): v for k, v in row.items()}
-    )
-    if row["idempotency_key"] is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    await session.execute(stmt)
+    """INSERT … ON CONFLICT DO NOTHING RETURNING; on a conflict, read the earlier winner."""
+    stmt = dialects.insert(session, OutcomeRecord).values(**row)
     key = row["idempotency_key"]
-    where = OutcomeRecord.id == row["id"] if key is None else OutcomeRecord.idempotency_key == key
+    if key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    inserted = await session.scalar(stmt.returning(OutcomeRecord))
+    if inserted is not None:
+        return inserted
     found = await session.scalar(
-        select(OutcomeRecord).where(OutcomeRecord.tenant_id == tenant_id, where)
+        select(OutcomeRecord).where(
+            OutcomeRecord.tenant_id == tenant_id, OutcomeRecord.idempotency_key == key
+        )
     )
-    assert found is not None
+    assert found is not None  # the conflicting row is committed, so READ COMMITTED sees it
     return found
 
 
