@@ -58,6 +58,11 @@ class OutcomeEventKind(StrEnum):
     RESOLVED = "RESOLVED"
 
 
+class CalibrationMethod(StrEnum):
+    MULTIPLIER = "MULTIPLIER"
+    HISTOGRAM = "HISTOGRAM"
+
+
 DEAL_KINDS = frozenset({SignalKind.DEAL_STAGE_CHANGED, SignalKind.DEAL_WON, SignalKind.DEAL_LOST})
 CONVERSATION_KINDS = frozenset(set(SignalKind) - DEAL_KINDS)
 DECIDED = frozenset({OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
 
-QUERIES: tuple[type, ...] = (OutcomeQuery,)
-MUTATIONS: tuple[type, ...] = (OutcomeMutation,)
+QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery)
+MUTATIONS: tuple[type, ...] = (OutcomeMutation, CalibrationMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hindsight.services import Services
+from hindsight.workers.calibration_jobs import run_calibration_job
 from hindsight.workers.jobs import run_detection_job
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ def schedule(services: Services) -> list[tuple[str, float, Callable[[], Awaitabl
         ("engagement", s.engagement_interval_seconds, detection("engagement")),
         ("deal_progression", s.deal_interval_seconds, detection("deal_progression")),
         ("window_end", s.expiry_interval_seconds, detection("window_end")),
+        ("calibration", s.calibration_interval_seconds,
+         lambda: run_calibration_job(services.db, settings=s, clock=services.clock)),
     ]
 
 

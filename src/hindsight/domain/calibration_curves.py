@@ -1,0 +1,140 @@
+"""Reading calibration curves from the stored sums (DESIGN.md §6); never from outcome rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
+from hindsight.domain import statistics
+from hindsight.domain.statistics import BinSums, Curve
+
+HISTORY_LIMIT = 100  # adjustments returned per curve, newest first
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    at: dt.datetime
+    old_multiplier: float
+    new_multiplier: float
+    gap: float
+    brier_score: float
+    sample_count: int
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A stored bin sum that disagrees with the sum rebuilt from outcome rows."""
+
+    bin: int
+    field: str
+    stored: float
+    recomputed: float
+
+
+@dataclass(frozen=True)
+class CurveReport:
+    action_type: str
+    curve: Curve
+    multiplier: float
+    adjustments: list[Adjustment]
+    updated_at: dt.datetime | None
+    drift: list[Drift] | None = None  # set by runCalibration's audit; None when not audited
+    adjusted: bool = False  # runCalibration changed the multiplier just now
+
+
+def scoped(
+    model: Any, tenant_id: uuid.UUID, action_types: Sequence[str] | None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for one tenant and, if given, some of its action types."""
+    where: list[ColumnElement[bool]] = [model.tenant_id == tenant_id]
+    if action_types is not None:
+        where.append(model.action_type.in_(action_types))
+    return where
+
+
+async def stored_sums(
+    session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
+) -> tuple[dict[str, BinSums], dict[str, dt.datetime]]:
+    """The stored per-bin sums per action type, and each action type's latest bin update."""
+    b = CalibrationBin
+    rows = await session.execute(
+        select(
+            b.action_type, b.bin, b.count, b.sum_p, b.sum_p2, b.sum_y, b.sum_py, b.updated_at
+        ).where(*scoped(b, tenant_id, action_types))
+    )
+    grids: dict[str, npt.NDArray[np.float64]] = {}
+    updated: dict[str, dt.datetime] = {}
+    for action_type, index, *sums, at in rows:
+        grids.setdefault(action_type, np.zeros((5, statistics.N_BINS)))[:, index] = sums
+        updated[action_type] = max(at, updated.get(action_type, at))
+    return {a: BinSums(*grid) for a, grid in grids.items()}, updated
+
+
+async def read_states(
+    session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
+) -> dict[str, tuple[float, dt.datetime]]:
+    """(multiplier, updated_at) per action type that has a state row."""
+    s = CalibrationState
+    rows = await session.execute(
+        select(s.action_type, s.multiplier, s.updated_at).where(*scoped(s, tenant_id, action_types))
+    )
+    return {a: (m, at) for a, m, at in rows}
+
+
+async def read_history(
+    session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
+) -> dict[str, list[Adjustment]]:
+    """The newest ``HISTORY_LIMIT`` adjustments per action type, newest first (one query)."""
+    a = CalibrationAdjustment
+    rank = func.row_number().over(partition_by=a.action_type, order_by=(a.at.desc(), a.id))
+    ranked = (
+        select(
+            a.action_type,
+            a.at,
+            a.old_multiplier,
+            a.new_multiplier,
+            a.gap,
+            a.brier_score,
+            a.sample_count,
+            rank.label("rank"),
+        )
+        .where(*scoped(a, tenant_id, action_types))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(*list(ranked.c)[:-1])
+        .where(ranked.c.rank <= HISTORY_LIMIT)
+        .order_by(ranked.c.action_type, ranked.c.rank)
+    )
+    history: dict[str, list[Adjustment]] = {}
+    for action_type, *fields in rows:
+        history.setdefault(action_type, []).append(Adjustment(*fields))
+    return history
+
+
+async def read_curves(
+    session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
+) -> list[CurveReport]:
+    """Curves of the given action types (empty ones included), or of every calibrated one."""
+    sums, updated = await stored_sums(session, tenant_id, action_types)
+    states = await read_states(session, tenant_id, action_types)
+    history = await read_history(session, tenant_id, action_types)
+    names = action_types if action_types is not None else sorted(sums.keys() | states.keys())
+    reports = []
+    for name in names:
+        multiplier, state_at = states.get(name, (1.0, None))
+        stamps = [t for t in (updated.get(name), state_at) if t is not None]
+        curve = statistics.curve_from_sums(sums.get(name, BinSums.empty()))
+        reports.append(
+            CurveReport(name, curve, multiplier, history.get(name, []), max(stamps, default=None))
+        )
+    return reports

@@ -1,0 +1,58 @@
+"""Calibration resolvers: read the viewer, check the right, run one domain call.
+
+They return domain values; ``schema.calibration`` maps them onto its types (the types and
+the fields live in one module there, so mapping here would import it in a circle).
+"""
+
+from __future__ import annotations
+
+from hindsight.domain import access, calibration, validation
+from hindsight.domain.calibration_curves import CurveReport, read_curves
+from hindsight.domain.enums import CalibrationMethod, Role
+from hindsight.resolvers.common import in_tenant
+from hindsight.schema.context import Context
+
+READ_CURVES = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.ADMIN, Role.MANAGER})
+# The agent asks for its calibrated confidence; whoever may see the whole curve may ask too.
+CALIBRATED_CONFIDENCE = READ_CURVES | {Role.AGENT}
+RUN = frozenset({Role.ADMIN})
+
+
+def _policy(ctx: Context) -> calibration.Policy:
+    return calibration.Policy.from_settings(ctx.services.settings)
+
+
+async def curve(ctx: Context, action_type: str) -> CurveReport:
+    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    names = [validation.action_type(action_type)]
+    reports = await in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id, names))
+    return reports[0]
+
+
+async def curves(ctx: Context) -> list[CurveReport]:
+    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    return await in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id))
+
+
+async def calibrated_confidence(
+    ctx: Context, action_type: str, confidence: float, method: CalibrationMethod
+) -> calibration.Calibrated:
+    access.require(ctx.viewer, CALIBRATED_CONFIDENCE, "ask for calibrated confidence")
+    policy = _policy(ctx)
+    return await in_tenant(
+        ctx,
+        lambda s: calibration.calibrated_confidence(
+            s, ctx.viewer.tenant_id, action_type, confidence, method=method, policy=policy
+        ),
+    )
+
+
+async def run_calibration(ctx: Context, action_type: str | None) -> list[CurveReport]:
+    access.require(ctx.viewer, RUN, "run calibration")
+    policy, now = _policy(ctx), ctx.services.now()
+    return await in_tenant(
+        ctx,
+        lambda s: calibration.run_calibration(
+            s, ctx.viewer.tenant_id, action_type, policy=policy, now=now
+        ),
+    )

@@ -1,0 +1,150 @@
+"""Calibration types and fields (DESIGN.md §6, §9): curves, the agent's calibrated confidence,
+and ``runCalibration``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from hindsight.domain import calibration as domain
+from hindsight.domain.calibration_curves import Adjustment, CurveReport, Drift
+from hindsight.domain.statistics import BinStats
+from hindsight.resolvers import calibration as resolvers
+from hindsight.schema import enums
+from hindsight.schema.context import Info
+
+
+@strawberry.type(description="One of ten uniform bins; the statistics are null when it is empty.")
+class CalibrationBin:
+    index: int
+    lower: float
+    upper: float
+    count: int
+    mean_predicted: float | None
+    observed_rate: float | None
+    gap: float | None = strawberry.field(description="meanPredicted - observedRate.")
+    wilson_low: float | None
+    wilson_high: float | None
+
+    @classmethod
+    def from_domain(cls, b: BinStats) -> CalibrationBin:
+        return cls(**vars(b))
+
+
+@strawberry.type
+class CalibrationAdjustment:
+    at: dt.datetime
+    old_multiplier: float
+    new_multiplier: float
+    gap: float
+    brier_score: float
+    sample_count: int
+
+    @classmethod
+    def from_domain(cls, a: Adjustment) -> CalibrationAdjustment:
+        return cls(**vars(a))
+
+
+@strawberry.type(description="A stored bin sum that disagreed with a rebuild from outcome rows.")
+class CalibrationDrift:
+    bin: int
+    field: str
+    stored: float
+    recomputed: float
+
+    @classmethod
+    def from_domain(cls, d: Drift) -> CalibrationDrift:
+        return cls(**vars(d))
+
+
+@strawberry.type
+class CalibrationCurve:
+    action_type: str
+    bins: list[CalibrationBin] = strawberry.field(description="Always 10, empty ones included.")
+    sample_count: int
+    brier_score: float | None
+    ece: float | None
+    mce: float | None
+    weighted_gap: float | None = strawberry.field(
+        description="Σ n_b(meanPredicted - observedRate)/N; positive = over-confident."
+    )
+    multiplier: float
+    adjustments: list[CalibrationAdjustment] = strawberry.field(
+        description="Multiplier changes, newest first (the latest 100)."
+    )
+    updated_at: dt.datetime | None
+    drift: list[CalibrationDrift] | None = strawberry.field(
+        description="runCalibration only: sums its audit found and repaired (null elsewhere)."
+    )
+
+    @classmethod
+    def from_domain(cls, r: CurveReport) -> CalibrationCurve:
+        c = r.curve
+        return cls(
+            action_type=r.action_type,
+            bins=[CalibrationBin.from_domain(b) for b in c.bins],
+            sample_count=c.sample_count,
+            brier_score=c.brier,
+            ece=c.ece,
+            mce=c.mce,
+            weighted_gap=c.weighted_gap,
+            multiplier=r.multiplier,
+            adjustments=[CalibrationAdjustment.from_domain(a) for a in r.adjustments],
+            updated_at=r.updated_at,
+            drift=None if r.drift is None else [CalibrationDrift.from_domain(d) for d in r.drift],
+        )
+
+
+@strawberry.type
+class CalibratedConfidence:
+    action_type: str
+    raw_confidence: float
+    confidence: float
+    method: enums.CalibrationMethod
+    multiplier: float
+    observed_rate: float | None = strawberry.field(description="Of the bin confidence falls in.")
+    wilson_low: float | None
+    wilson_high: float | None
+    sample_count: int = strawberry.field(description="Resolved (POSITIVE + NEGATIVE) outcomes.")
+    sufficient_data: bool
+
+    @classmethod
+    def from_domain(cls, c: domain.Calibrated) -> CalibratedConfidence:
+        return cls(**vars(c))
+
+
+@strawberry.type
+class CalibrationQuery:
+    @strawberry.field(description="The calibration curve of one action type (empty if unseen).")
+    async def calibration_curve(self, info: Info, action_type: str) -> CalibrationCurve:
+        return CalibrationCurve.from_domain(await resolvers.curve(info.context, action_type))
+
+    @strawberry.field(description="The curve of every action type with resolved outcomes.")
+    async def calibration_curves(self, info: Info) -> list[CalibrationCurve]:
+        return [CalibrationCurve.from_domain(r) for r in await resolvers.curves(info.context)]
+
+    @strawberry.field(description="The agent's confidence, calibrated against what happened.")
+    async def calibrated_confidence(
+        self,
+        info: Info,
+        action_type: str,
+        confidence: float,
+        method: enums.CalibrationMethod | None = enums.CalibrationMethod.MULTIPLIER,
+    ) -> CalibratedConfidence:
+        result = await resolvers.calibrated_confidence(
+            info.context, action_type, confidence, method or enums.CalibrationMethod.MULTIPLIER
+        )
+        return CalibratedConfidence.from_domain(result)
+
+
+@strawberry.type
+class CalibrationMutation:
+    @strawberry.mutation(
+        description="ADMIN: audit the sums against the outcomes, adjust multipliers, return curves."
+    )
+    async def run_calibration(
+        self, info: Info, action_type: str | None = None
+    ) -> list[CalibrationCurve]:
+        reports = await resolvers.run_calibration(info.context, action_type)
+        return [CalibrationCurve.from_domain(r) for r in reports]
