@@ -22,11 +22,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hindsight.app import create_app  # noqa: E402
-from hindsight.auth import issue_token  # noqa: E402
-from hindsight.domain.enums import Role  # noqa: E402
-from hindsight.settings import Settings  # noqa: E402
-from tests.conftest import create_postgres_database, drop_postgres_database  # noqa: E402
+from tests.conftest import create_postgres_database, drop_postgres_database
+
+from hindsight.app import create_app
+from hindsight.auth import issue_token
+from hindsight.domain.enums import Role
+from hindsight.settings import Settings
 
 RECORD = """mutation($i: RecordOutcomeInput!) { recordOutcome(input: $i) { __typename } }"""
 SIGNAL = """mutation($i: RecordSignalInput!) { recordSignal(input: $i) {
@@ -57,7 +58,11 @@ async def raw_baseline(url: str, n: int, concurrency: int) -> float:
     async def insert(i: int) -> None:
         await pool.execute(
             "INSERT INTO bench_raw (id, action_type, confidence, conversation_id)"
-            " VALUES ($1, $2, $3, $4)", uuid.uuid4(), "send_follow_up", 0.5, f"conv-{i}",
+            " VALUES ($1, $2, $3, $4)",
+            uuid.uuid4(),
+            "send_follow_up",
+            0.5,
+            f"conv-{i}",
         )
 
     rate = await timed(n, concurrency, insert)
@@ -70,13 +75,22 @@ async def api_rates(url: str, n: int, concurrency: int) -> tuple[float, float]:
     app = create_app(settings)
     token = issue_token(settings.secret, tenant=uuid.uuid4(), role=Role.AGENT, sub="agent")
     headers = {"authorization": f"Bearer {token}"}
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers
-    ) as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers
+        ) as http,
+    ):
 
         async def record(i: int) -> None:
-            body = {"i": {"actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
-                          "predictedConfidence": (i % 100) / 100, "conversationId": f"conv-{i}"}}
+            body = {
+                "i": {
+                    "actionType": "send_follow_up",
+                    "outcomeType": "IMMEDIATE_RESPONSE",
+                    "predictedConfidence": (i % 100) / 100,
+                    "conversationId": f"conv-{i}",
+                }
+            }
             r = await http.post("/graphql", json={"query": RECORD, "variables": body})
             assert r.json()["data"]["recordOutcome"]["__typename"] == "Outcome"
 
@@ -97,9 +111,11 @@ async def main(n: int, concurrency: int) -> None:
         await drop_postgres_database(url)
     print(f"n={n} concurrency={concurrency} (PostgreSQL, same process, same run)")
     print(f"{'operation':<44}{'ops/s':>10}{'vs raw':>10}")
-    for name, rate in [("raw asyncpg INSERT (baseline)", baseline),
-                       ("recordOutcome via GraphQL", recorded),
-                       ("recordSignal resolving 1 outcome via GraphQL", resolved)]:
+    for name, rate in [
+        ("raw asyncpg INSERT (baseline)", baseline),
+        ("recordOutcome via GraphQL", recorded),
+        ("recordSignal resolving 1 outcome via GraphQL", resolved),
+    ]:
         print(f"{name:<44}{rate:>10.0f}{rate / baseline:>10.3f}")
 
 

@@ -62,8 +62,9 @@ class Backend:
 
 
 @pytest_asyncio.fixture(scope="session", params=["sqlite", "postgres"])
-async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                  ) -> AsyncIterator[Backend]:
+async def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "hindsight.db"
         url = f"sqlite+aiosqlite:///{path}"
@@ -80,7 +81,10 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 def _settings(url: str, redis_url: str | None) -> Settings:
     return Settings(
-        database_url=url, redis_url=redis_url, jwt_secret=SECRET, run_scheduler=False,
+        database_url=url,
+        redis_url=redis_url,
+        jwt_secret=SECRET,
+        run_scheduler=False,
         cache_ttl_seconds=300,
     )
 
@@ -94,27 +98,33 @@ class Api:
     clock: FrozenClock
     backend: Backend
 
-    def token(self, tenant: uuid.UUID, role: Role, sub: str | None = None,
-              team: str | None = None) -> str:
-        return issue_token(SECRET, tenant=tenant, role=role, sub=sub or role.value.lower(),
-                           team=team)
+    def token(
+        self, tenant: uuid.UUID, role: Role, sub: str | None = None, team: str | None = None
+    ) -> str:
+        return issue_token(
+            SECRET, tenant=tenant, role=role, sub=sub or role.value.lower(), team=team
+        )
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None,
-                   token: str | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                    headers=headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None,
-                  token: str | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Run a document; fail the test on any GraphQL error."""
         response = await self.post(query, variables, token)
         body = response.json()
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def error(self, query: str, variables: dict[str, Any] | None = None,
-                    token: str | None = None) -> dict[str, Any]:
+    async def error(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Run a document that must fail; returns its first error."""
         body = (await self.post(query, variables, token)).json()
         assert body.get("errors"), body
@@ -146,8 +156,9 @@ class Tenant:
     id: uuid.UUID
     api: Api
 
-    def token(self, role: Role = Role.ADMIN, sub: str | None = None, team: str | None = None
-              ) -> str:
+    def token(
+        self, role: Role = Role.ADMIN, sub: str | None = None, team: str | None = None
+    ) -> str:
         return self.api.token(self.id, role, sub, team)
 
 

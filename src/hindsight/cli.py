@@ -18,7 +18,9 @@ from hindsight.settings import Settings
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     try:
         return int(args.run(settings, args) or 0)
     except RuntimeError as error:  # configuration problems: a clear line, no traceback
@@ -59,8 +61,11 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     print(
         issue_token(
-            settings.secret, tenant=args.tenant, role=args.role,
-            sub=args.sub or args.role.value.lower(), team=args.team,
+            settings.secret,
+            tenant=args.tenant,
+            role=args.role,
+            sub=args.sub or args.role.value.lower(),
+            team=args.team,
             ttl_seconds=args.ttl or settings.jwt_ttl_seconds,
         )
     )
@@ -115,7 +120,9 @@ def _demo_if_empty(settings: Settings) -> None:
         try:
             if await is_empty(services):
                 counts = await load_demo(services)
-                print("demo data loaded: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+                print(
+                    "demo data loaded: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+                )
         finally:
             await services.close()
 

@@ -46,7 +46,9 @@ class Services:
             assert isinstance(event, Event)
             tenant = event.payload.get("tenantId", tenant_id)
             tenants.add(tenant)
-            await self.broker.publish(channel(tenant, event.topic), {"id": event.id, **event.payload})
+            await self.broker.publish(
+                channel(tenant, event.topic), {"id": event.id, **event.payload}
+            )
         for tenant in tenants:
             await self.cache.incr(version_key(tenant))
 

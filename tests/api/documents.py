@@ -30,7 +30,10 @@ SIGNAL = f"""
 mutation Signal($input: RecordSignalInput!) {{
   recordSignal(input: $input) {{
     __typename
-    ... on SignalRecorded {{ signal {{ id kind occurredAt payload }} resolved {{ {OUTCOME_FIELDS} }} }}
+    ... on SignalRecorded {{
+      signal {{ id kind occurredAt payload }}
+      resolved {{ {OUTCOME_FIELDS} }}
+    }}
     ... on ValidationError {{ field message }}
   }}
 }}
@@ -48,5 +51,7 @@ query Page($filter: OutcomeFilter, $first: Int, $after: String) {
 """
 
 DETECT = """
-mutation { runDetection { resolved jobs { name examined resolved positive negative ambiguous expired } } }
+mutation {
+  runDetection { resolved jobs { name examined resolved positive negative ambiguous expired } }
+}
 """

@@ -28,12 +28,15 @@ async def _seed(api: Api, tenant_id: uuid.UUID, start: dt.datetime) -> None:
     async def chunk(session, lo: int) -> None:  # type: ignore[no-untyped-def]
         for i in range(lo, min(lo + 250, N)):
             new = outcomes.NewOutcome(
-                action_type=f"act-{i % 3}", outcome_type=OutcomeType.IMMEDIATE_RESPONSE,
+                action_type=f"act-{i % 3}",
+                outcome_type=OutcomeType.IMMEDIATE_RESPONSE,
                 predicted_confidence=float(confidences[i]),
-                conversation_id=f"conv-{i % CONVERSATIONS}", rep_id=f"rep-{i % 7}",
+                conversation_id=f"conv-{i % CONVERSATIONS}",
+                rep_id=f"rep-{i % 7}",
             )
-            await outcomes.record_outcome(session, tenant_id, new, rules=api.services.rules,
-                                          now=start)
+            await outcomes.record_outcome(
+                session, tenant_id, new, rules=api.services.rules, now=start
+            )
 
     for lo in range(0, N, 250):
         await api.services.db.run(tenant_id, lambda s, lo=lo: chunk(s, lo))
@@ -49,18 +52,29 @@ async def test_signals_and_two_detectors_resolve_each_outcome_once(tenant: Tenan
 
     async def reply(c: int) -> int:
         async with limit:
-            result = await signal(tenant, "CUSTOMER_REPLIED", conversationId=f"conv-{c}",
-                                  occurredAt=start + dt.timedelta(hours=1))
+            result = await signal(
+                tenant,
+                "CUSTOMER_REPLIED",
+                conversationId=f"conv-{c}",
+                occurredAt=start + dt.timedelta(hours=1),
+            )
             return len(result["resolved"])
 
     def detector() -> asyncio.Task[object]:
-        return asyncio.ensure_future(run_detection_job(
-            api.services.db, "window_end", rules=api.services.rules, clock=api.services.clock,
-            batch_size=40, tenants=[tenant.id],
-        ))
+        return asyncio.ensure_future(
+            run_detection_job(
+                api.services.db,
+                "window_end",
+                rules=api.services.rules,
+                clock=api.services.clock,
+                batch_size=40,
+                tenants=[tenant.id],
+            )
+        )
 
-    results = await asyncio.gather(detector(), *(reply(c) for c in range(CONVERSATIONS)),
-                                   detector())
+    results = await asyncio.gather(
+        detector(), *(reply(c) for c in range(CONVERSATIONS)), detector()
+    )
     by_detectors = results[0].resolved + results[-1].resolved  # type: ignore[attr-defined]
     assert by_detectors + sum(results[1:-1]) == N  # type: ignore[arg-type]
     await _assert_consistent(api, tenant.id)
@@ -68,16 +82,30 @@ async def test_signals_and_two_detectors_resolve_each_outcome_once(tenant: Tenan
 
 async def _assert_consistent(api: Api, tenant_id: uuid.UUID) -> None:
     async with api.services.db.session(tenant_id) as session:
-        rows = (await session.execute(
-            select(OutcomeRecord.action_type, OutcomeRecord.predicted_confidence,
-                   OutcomeRecord.status).where(OutcomeRecord.tenant_id == tenant_id)
-        )).all()
-        bins = {(b.action_type, b.bin): b for b in await session.scalars(
-            select(CalibrationBin).where(CalibrationBin.tenant_id == tenant_id))}
-        rollup = dict((await session.execute(
-            select(OutcomeRollup.status, func.sum(OutcomeRollup.count))
-            .where(OutcomeRollup.tenant_id == tenant_id).group_by(OutcomeRollup.status)
-        )).all())
+        rows = (
+            await session.execute(
+                select(
+                    OutcomeRecord.action_type,
+                    OutcomeRecord.predicted_confidence,
+                    OutcomeRecord.status,
+                ).where(OutcomeRecord.tenant_id == tenant_id)
+            )
+        ).all()
+        bins = {
+            (b.action_type, b.bin): b
+            for b in await session.scalars(
+                select(CalibrationBin).where(CalibrationBin.tenant_id == tenant_id)
+            )
+        }
+        rollup = dict(
+            (
+                await session.execute(
+                    select(OutcomeRollup.status, func.sum(OutcomeRollup.count))
+                    .where(OutcomeRollup.tenant_id == tenant_id)
+                    .group_by(OutcomeRollup.status)
+                )
+            ).all()
+        )
     assert len(rows) == N and all(status != "PENDING" for _, _, status in rows)
     expected: dict[tuple[str, int], list[float]] = {}
     for action, p, status in rows:
@@ -89,8 +117,9 @@ async def _assert_consistent(api: Api, tenant_id: uuid.UUID) -> None:
     for key, (n, sp, sp2, sy, spy) in expected.items():
         b = bins[key]
         assert b.count == n
-        assert np.allclose([b.sum_p, b.sum_p2, b.sum_y, b.sum_py], [sp, sp2, sy, spy],
-                           rtol=1e-12, atol=1e-9)
+        assert np.allclose(
+            [b.sum_p, b.sum_p2, b.sum_y, b.sum_py], [sp, sp2, sy, spy], rtol=1e-12, atol=1e-9
+        )
     statuses = {s: sum(1 for *_, st in rows if st == s) for s in ("POSITIVE", "NEGATIVE")}
     assert rollup.get("PENDING", 0) == 0
     assert {s: rollup.get(s, 0) for s in statuses} == statuses

@@ -30,7 +30,10 @@ async def test_viewer_reflects_the_token(tenant: Tenant) -> None:
     token = tenant.token(Role.MANAGER, sub="mgr-1", team="team-a")
     data = await tenant.api.gql("{ viewer { subject tenant role team } }", token=token)
     assert data["viewer"] == {
-        "subject": "mgr-1", "tenant": str(tenant.id), "role": "MANAGER", "team": "team-a",
+        "subject": "mgr-1",
+        "tenant": str(tenant.id),
+        "role": "MANAGER",
+        "team": "team-a",
     }
 
 
@@ -99,9 +102,11 @@ async def test_pagination_is_stable_and_complete(tenant: Tenant) -> None:
     seen: list[str] = []
     after = None
     while True:
-        page = (await tenant.api.gql(
-            documents.OUTCOMES, {"first": 3, "after": after}, tenant.token(Role.ADMIN)
-        ))["outcomes"]
+        page = (
+            await tenant.api.gql(
+                documents.OUTCOMES, {"first": 3, "after": after}, tenant.token(Role.ADMIN)
+            )
+        )["outcomes"]
         seen += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break

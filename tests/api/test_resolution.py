@@ -79,8 +79,11 @@ WINDOW_END = [
     ("ENGAGEMENT", [], "NEGATIVE"),
     ("ENGAGEMENT", [(3, "CUSTOMER_REPLIED", {})], "AMBIGUOUS"),
     ("QUALIFICATION", [], "NEGATIVE"),
-    ("DEAL_PROGRESSION", [(5, "DEAL_STAGE_CHANGED", {"fromStage": "DEMO", "toStage": "DEMO"})],
-     "NEGATIVE"),
+    (
+        "DEAL_PROGRESSION",
+        [(5, "DEAL_STAGE_CHANGED", {"fromStage": "DEMO", "toStage": "DEMO"})],
+        "NEGATIVE",
+    ),
     ("ESCALATION", [], "EXPIRED"),
 ]
 
@@ -146,7 +149,9 @@ async def test_late_upload_picks_up_stored_signals(tenant: Tenant) -> None:
     await signal(tenant, "CUSTOMER_REPLIED", conversationId="conv-late", occurredAt=now - 40 * H)
     await signal(tenant, "CUSTOMER_REPLIED", conversationId="conv-late", occurredAt=now - 30 * H)
     created = await record(
-        tenant, outcomeType="ENGAGEMENT", conversationId="conv-late",
+        tenant,
+        outcomeType="ENGAGEMENT",
+        conversationId="conv-late",
         occurredAt=(now - 48 * H).isoformat(),
     )
     assert created["createdAt"] == (now - 48 * H).isoformat()
@@ -156,7 +161,9 @@ async def test_late_upload_picks_up_stored_signals(tenant: Tenant) -> None:
 
 async def test_late_upload_does_not_apply_window_end_at_record_time(tenant: Tenant) -> None:
     now = tenant.api.clock.now
-    created = await record(tenant, conversationId="conv-late2", occurredAt=(now - 30 * H).isoformat())
+    created = await record(
+        tenant, conversationId="conv-late2", occurredAt=(now - 30 * H).isoformat()
+    )
     assert (await read(tenant, created["id"]))["status"] == "PENDING"
     await detect(tenant)
     assert (await read(tenant, created["id"]))["status"] == "NEGATIVE"

@@ -16,8 +16,9 @@ from tests.api.factories import read, record, signal
 from tests.conftest import Tenant
 
 
-async def resolve(tenant: Tenant, outcome_id: str, status: str, reason: str | None = None
-                  ) -> dict[str, Any]:
+async def resolve(
+    tenant: Tenant, outcome_id: str, status: str, reason: str | None = None
+) -> dict[str, Any]:
     data = await tenant.api.gql(
         documents.RESOLVE,
         {"input": {"outcomeId": outcome_id, "status": status, "reason": reason}},
@@ -32,7 +33,8 @@ async def test_explicit_resolution_and_no_silent_overwrite(tenant: Tenant) -> No
     assert (done["status"], done["resolutionReason"]) == ("AMBIGUOUS", "customer asked to wait")
     again = await resolve(tenant, created["id"], "POSITIVE")
     assert again == {
-        "__typename": "ValidationError", "field": "outcomeId",
+        "__typename": "ValidationError",
+        "field": "outcomeId",
         "message": "outcome is already resolved as AMBIGUOUS",
     }
     assert (await read(tenant, created["id"]))["status"] == "AMBIGUOUS"
@@ -48,8 +50,11 @@ async def test_only_decisions_can_be_set_explicitly(tenant: Tenant, status: str)
 async def test_unknown_outcome_is_not_found(tenant: Tenant) -> None:
     missing = str(uuid.uuid4())
     result = await resolve(tenant, missing, "POSITIVE")
-    assert result == {"__typename": "NotFoundError", "id": missing,
-                      "message": "no outcome with this id"}
+    assert result == {
+        "__typename": "NotFoundError",
+        "id": missing,
+        "message": "no outcome with this id",
+    }
 
 
 async def _signal_count(tenant: Tenant) -> int:
@@ -60,8 +65,10 @@ async def _signal_count(tenant: Tenant) -> int:
 
 BAD_SIGNALS = [
     ({"kind": "DEAL_STAGE_CHANGED", "dealId": "d1", "toStage": "DEMO"}, "fromStage"),
-    ({"kind": "DEAL_STAGE_CHANGED", "dealId": "d1", "fromStage": "DEMO", "toStage": "MOON"},
-     "toStage"),
+    (
+        {"kind": "DEAL_STAGE_CHANGED", "dealId": "d1", "fromStage": "DEMO", "toStage": "MOON"},
+        "toStage",
+    ),
     ({"kind": "DEAL_WON"}, "dealId"),
     ({"kind": "CUSTOMER_REPLIED"}, "conversationId"),
     ({"kind": "CUSTOMER_REPLIED", "dealId": "d1"}, "conversationId"),
@@ -71,8 +78,9 @@ BAD_SIGNALS = [
 
 
 @pytest.mark.parametrize(("fields", "field"), BAD_SIGNALS)
-async def test_bad_signals_write_nothing(tenant: Tenant, fields: dict[str, Any], field: str
-                                         ) -> None:
+async def test_bad_signals_write_nothing(
+    tenant: Tenant, fields: dict[str, Any], field: str
+) -> None:
     await record(tenant, conversationId="c1", outcomeType="ESCALATION")
     result = await signal(tenant, **fields)
     assert result["__typename"] == "ValidationError" and result["field"] == field
@@ -90,7 +98,8 @@ async def test_signal_from_the_future_is_refused(tenant: Tenant) -> None:
 
 async def test_unknown_signal_kind_is_a_schema_error(tenant: Tenant) -> None:
     error = await tenant.api.error(
-        documents.SIGNAL, {"input": {"kind": "CUSTOMER_WAVED", "conversationId": "c"}},
+        documents.SIGNAL,
+        {"input": {"kind": "CUSTOMER_WAVED", "conversationId": "c"}},
         tenant.token(Role.AGENT),
     )
     assert "SignalKind" in error["message"]

@@ -35,9 +35,12 @@ async def test_rls_hides_other_tenants_rows_from_plain_selects(tenant: Tenant, a
             role = await session.scalar(text("SELECT current_user"))
             assert role == api.services.settings.database_role
             return {
-                table: int(await session.scalar(
-                    text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"), {"t": tenant.id}
-                ) or 0)
+                table: int(
+                    await session.scalar(
+                        text(f"SELECT count(*) FROM {table} WHERE tenant_id = :t"), {"t": tenant.id}
+                    )
+                    or 0
+                )
                 for table in TENANT_TABLES
             }
 

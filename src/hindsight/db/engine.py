@@ -10,7 +10,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
@@ -25,7 +30,9 @@ def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngi
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
     if role:
         _switch_role_on_connect(engine, role)
     return engine

@@ -49,8 +49,15 @@ async def add_to_bins(
             sums[i] += value
     for (action_type, index), (n, sp, sp2, sy, spy) in sorted(totals.items()):
         stmt = dialects.insert(session, CalibrationBin).values(
-            tenant_id=tenant_id, action_type=action_type, bin=index, count=int(n),
-            sum_p=sp, sum_p2=sp2, sum_y=sy, sum_py=spy, updated_at=now,
+            tenant_id=tenant_id,
+            action_type=action_type,
+            bin=index,
+            count=int(n),
+            sum_p=sp,
+            sum_p2=sp2,
+            sum_y=sy,
+            sum_py=spy,
+            updated_at=now,
         )
         t = CalibrationBin.__table__.c
         stmt = stmt.on_conflict_do_update(

@@ -50,7 +50,10 @@ def _validated(new: NewOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[s
         "meta": validation.json_object(new.metadata, "metadata"),
         "idempotency_key": validation.identifier(new.idempotency_key, "idempotencyKey"),
         "created_at": validation.past_time(
-            new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew,
+            new.occurred_at,
+            "occurredAt",
+            now=now,
+            skew=rules.clock_skew,
             oldest=rules.longest_window,
         ),
     }
@@ -79,16 +82,24 @@ async def record_outcome(
     window_ends_at = created_at + rules.windows[OutcomeType(values["outcome_type"])]
     await register_tenant(session, tenant_id, now)
     row = {
-        "tenant_id": tenant_id, "id": uuid.uuid4(), "status": OutcomeStatus.PENDING.value,
-        "recorded_at": now, "window_ends_at": window_ends_at, **values,
+        "tenant_id": tenant_id,
+        "id": uuid.uuid4(),
+        "status": OutcomeStatus.PENDING.value,
+        "recorded_at": now,
+        "window_ends_at": window_ends_at,
+        **values,
     }
     outcome = await _insert_once(session, tenant_id, row)
     if outcome.id != row["id"]:
         return outcome  # an earlier call with this idempotency key
-    await rollups.apply(session, tenant_id, [(rollups.key_of(outcome, outcome.status), 1,
-                                              outcome.predicted_confidence)])
-    events.emit(session, events.OUTCOMES,
-                resolution.outcome_event(outcome, OutcomeEventKind.RECORDED))
+    await rollups.apply(
+        session,
+        tenant_id,
+        [(rollups.key_of(outcome, outcome.status), 1, outcome.predicted_confidence)],
+    )
+    events.emit(
+        session, events.OUTCOMES, resolution.outcome_event(outcome, OutcomeEventKind.RECORDED)
+    )
     if new.occurred_at is not None:
         await resolution.evaluate(session, tenant_id, [outcome], rules=rules, now=now)
     return outcome

@@ -107,7 +107,11 @@ def _signal_status(
             return POSITIVE
         return NEGATIVE if kind == S.UNSUBSCRIBED else None
     if outcome_type == OutcomeType.QUALIFICATION:
-        table = {S.QUALIFICATION_COMPLETED: POSITIVE, S.UNSUBSCRIBED: NEGATIVE, S.DEAL_LOST: NEGATIVE}
+        table = {
+            S.QUALIFICATION_COMPLETED: POSITIVE,
+            S.UNSUBSCRIBED: NEGATIVE,
+            S.DEAL_LOST: NEGATIVE,
+        }
         return table.get(kind)
     if outcome_type == OutcomeType.DEAL_PROGRESSION:
         return _deal_status(signal, rules)

@@ -79,12 +79,18 @@ async def record_signal(
     """Store the signal and resolve, in this transaction, every pending outcome it decides."""
     column, key = _match_key(new)
     payload = _payload(new, rules)
-    occurred_at = validation.past_time(new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew)
+    occurred_at = validation.past_time(
+        new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew
+    )
     signal = Signal(
-        tenant_id=tenant_id, id=uuid.uuid4(), kind=new.kind.value,
+        tenant_id=tenant_id,
+        id=uuid.uuid4(),
+        kind=new.kind.value,
         conversation_id=validation.identifier(new.conversation_id, "conversationId"),
         deal_id=validation.identifier(new.deal_id, "dealId"),
-        occurred_at=occurred_at, recorded_at=now, payload=payload,
+        occurred_at=occurred_at,
+        recorded_at=now,
+        payload=payload,
     )
     await register_tenant(session, tenant_id, now)
     session.add(signal)

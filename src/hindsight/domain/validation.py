@@ -55,7 +55,7 @@ def past_time(
     skew: dt.timedelta,
     oldest: dt.timedelta | None = None,
 ) -> dt.datetime:
-    """A UTC instant no later than ``now + skew`` and, if given, no earlier than ``now - oldest``."""
+    """A UTC instant no later than ``now + skew`` and no earlier than ``now - oldest``."""
     if value is None:
         return now
     if value.tzinfo is None:

@@ -13,7 +13,6 @@ from hindsight.schema.context import Context
 from hindsight.workers import jobs
 
 
-
 async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
     scope = access.outcome_scope(ctx.viewer)
     row = await in_tenant(
@@ -99,7 +98,9 @@ async def record_signal(
     try:
         signal, resolved = await in_tenant(
             ctx,
-            lambda s: signals.record_signal(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
+            lambda s: signals.record_signal(
+                s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()
+            ),
         )
     except ValidationFailed as error:
         return validation_error(error)
@@ -125,8 +126,10 @@ async def run_detection(ctx: Context) -> types.DetectionReport:
                 name=r.name,
                 examined=r.examined,
                 resolved=r.resolved,
-                **{s.lower(): r.by_status.get(s, 0) for s in
-                   ("POSITIVE", "NEGATIVE", "AMBIGUOUS", "EXPIRED")},
+                **{
+                    s.lower(): r.by_status.get(s, 0)
+                    for s in ("POSITIVE", "NEGATIVE", "AMBIGUOUS", "EXPIRED")
+                },
             )
             for r in reports
         ],

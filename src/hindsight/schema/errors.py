@@ -7,7 +7,13 @@ import logging
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from hindsight.domain.errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from hindsight.domain.errors import (
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 log = logging.getLogger("hindsight.errors")
 
@@ -34,7 +40,12 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if isinstance(original, ValidationFailed) and original.field:
         extensions["field"] = original.field
     return GraphQLError(
-        str(original), error.nodes, error.source, error.positions, error.path, original,
+        str(original),
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        original,
         extensions,
     )
 
@@ -54,6 +65,10 @@ class ShapeErrors(MaskErrors):
         log.error("unexpected error, request id %s", request_id, exc_info=error.original_error)
         return GraphQLError(
             f"Unexpected error (request id {request_id}).",
-            error.nodes, error.source, error.positions, error.path, None,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
             {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )

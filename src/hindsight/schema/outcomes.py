@@ -44,7 +44,9 @@ class OutcomeMutation:
     ) -> types.ResolveOutcomeResult:
         return await outcomes.resolve_outcome(info.context, input)
 
-    @strawberry.mutation(description="Record a CRM or conversation signal; returns what it resolved.")
+    @strawberry.mutation(
+        description="Record a CRM or conversation signal; returns what it resolved."
+    )
     async def record_signal(
         self, info: Info, input: inputs.RecordSignalInput
     ) -> types.RecordSignalResult:
