@@ -156,6 +156,9 @@ async def load_demo(
         progress.advance(len(batch))
     await run_all_detection(services.db, rules=services.rules, clock=services.clock,
                             tenants=[tenant])
+    from hindsight.demo_feedback import load_demo_feedback  # feedback on these outcomes
+
+    await load_demo_feedback(services, tenant=tenant, seed=seed)
     return await services.db.run(tenant, lambda s: _status_counts(s, tenant))
 
 

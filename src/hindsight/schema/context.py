@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import Unauthenticated
 from hindsight.services import Services
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -27,6 +32,15 @@ class Context:
         if self.viewer_or_none is None:
             raise Unauthenticated(self.auth_error or "a valid bearer token is required")
         return self.viewer_or_none
+
+    def loader(
+        self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]
+    ) -> DataLoader[K, V]:
+        """This context's DataLoader ``name``, made on first use so one request shares it."""
+        if name not in self.loaders:
+            self.loaders[name] = DataLoader(load_fn=load)
+        found: DataLoader[K, V] = self.loaders[name]
+        return found
 
 
 Info = StrawberryInfo[Context, None]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
+from hindsight.schema.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
 
-QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery)
-MUTATIONS: tuple[type, ...] = (OutcomeMutation, CalibrationMutation)
+QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery, FeedbackQuery)
+MUTATIONS: tuple[type, ...] = (OutcomeMutation, CalibrationMutation, FeedbackMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -11,6 +11,10 @@ from strawberry.scalars import JSON
 from hindsight.db import models
 from hindsight.schema import enums
 from hindsight.domain.access import Viewer as DomainViewer
+from hindsight.schema.context import Info
+
+if TYPE_CHECKING:
+    from hindsight.schema.feedback import FeedbackEntry
 
 
 @strawberry.type
@@ -79,6 +83,14 @@ class Outcome:
             resolved_at=row.resolved_at,
             resolution_reason=row.resolution_reason,
         )
+
+    @strawberry.field(description="Feedback linked to this outcome; one query per request.")
+    async def feedback(
+        self, info: Info
+    ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback")]]:
+        from hindsight.resolvers.feedback import outcome_feedback  # it imports this module
+
+        return await outcome_feedback(info.context, str(self.id))
 
 
 @strawberry.type

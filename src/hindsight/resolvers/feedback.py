@@ -1,0 +1,110 @@
+"""Feedback resolvers: read the viewer, check the right, call the domain, map to types."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import uuid
+
+from hindsight.domain import access, feedback
+from hindsight.domain import feedback_reads as reads
+from hindsight.domain import feedback_summary as summaries
+from hindsight.domain.enums import Role
+from hindsight.domain.errors import Forbidden, ValidationFailed
+from hindsight.resolvers.common import in_tenant, validation_error
+from hindsight.schema import feedback as gql  # this module's types; gql imports us in turn
+from hindsight.schema import period, types
+from hindsight.schema.context import Context
+
+
+async def record_feedback(
+    ctx: Context, data: gql.RecordFeedbackInput
+) -> gql.FeedbackEntry | types.ValidationError:
+    """The reviewer is the token's subject and role, never a field of the input."""
+    viewer = ctx.viewer
+    access.require(viewer, feedback.RECORD, "record feedback")
+    new = feedback.NewFeedback(**dataclasses.asdict(data))
+    now = ctx.services.now()
+    try:
+        row = await in_tenant(
+            ctx,
+            lambda s: feedback.record_feedback(
+                s,
+                viewer.tenant_id,
+                new,
+                reviewer_id=viewer.subject,
+                reviewer_role=viewer.role,
+                now=now,
+            ),
+        )
+    except ValidationFailed as error:
+        return validation_error(error)
+    return gql.FeedbackEntry.from_row(row)
+
+
+async def feedback_entry(ctx: Context, feedback_id: str) -> gql.FeedbackEntry:
+    vis = reads.visibility(ctx.viewer)
+    row = await in_tenant(
+        ctx, lambda s: reads.read_feedback(s, ctx.viewer.tenant_id, feedback_id, vis)
+    )
+    return gql.FeedbackEntry.from_row(row)
+
+
+async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[gql.FeedbackEntry]:
+    vis = reads.visibility(ctx.viewer)
+    tenant_id = ctx.viewer.tenant_id
+    rows = await in_tenant(
+        ctx, lambda s: reads.read_conversation_feedback(s, tenant_id, conversation_id, vis)
+    )
+    return [gql.FeedbackEntry.from_row(r) for r in rows]
+
+
+async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.FeedbackSummary:
+    flt = flt or gql.FeedbackFilter()
+    vis = reads.visibility(ctx.viewer, rep_id=flt.rep_id)
+    start, end = period.bounds(flt.period, ctx.services.now())
+    domain_filter = summaries.SummaryFilter(
+        start=start,
+        end=end,
+        reviewer_id=flt.reviewer_id,
+        rep_id=flt.rep_id,
+        action_type=flt.action_type,
+        target_type=flt.target_type,
+    )
+    summary = await in_tenant(
+        ctx, lambda s: summaries.summarise(s, ctx.viewer.tenant_id, domain_filter, vis)
+    )
+    return gql.FeedbackSummary.from_domain(summary, start, end)
+
+
+async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
+    """Any role may ask (the agent asks before prompting a person); a REP only about itself."""
+    viewer = ctx.viewer
+    if viewer.role == Role.REP and reviewer_id != viewer.subject:
+        raise Forbidden("a REP may only ask about themselves")
+    svc = ctx.services
+    return await in_tenant(
+        ctx,
+        lambda s: feedback.should_request_feedback(
+            s,
+            viewer.tenant_id,
+            reviewer_id,
+            now=svc.now(),
+            daily_cap=svc.settings.feedback_daily_cap,
+        ),
+    )
+
+
+async def outcome_feedback(ctx: Context, outcome_id: str) -> list[gql.FeedbackEntry]:
+    """``Outcome.feedback``: every outcome of the request shares one batched query."""
+    loader = ctx.loader("feedback_by_outcome", functools.partial(_feedback_by_outcome, ctx))
+    return await loader.load(outcome_id)
+
+
+async def _feedback_by_outcome(ctx: Context, keys: list[str]) -> list[list[gql.FeedbackEntry]]:
+    vis = reads.visibility(ctx.viewer)
+    ids = [uuid.UUID(k) for k in keys]
+    grouped = await in_tenant(
+        ctx, lambda s: reads.read_outcome_feedback(s, ctx.viewer.tenant_id, ids, vis)
+    )
+    return [[gql.FeedbackEntry.from_row(r) for r in grouped[i]] for i in ids]
