@@ -14,7 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hindsight.auth import bearer, read_token
 from hindsight.domain.errors import Unauthenticated
-from hindsight.schema import build_schema
+from hindsight.schema.build import build_schema
 from hindsight.schema.context import Context
 from hindsight.services import Services
 

@@ -12,7 +12,7 @@ from hindsight.domain import feedback_summary as summaries
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import Forbidden, ValidationFailed
 from hindsight.resolvers.common import in_tenant, validation_error
-from hindsight.schema import feedback as gql  # this module's types; gql imports us in turn
+from hindsight.schema import feedback_types as gql
 from hindsight.schema import period, types
 from hindsight.schema.context import Context
 

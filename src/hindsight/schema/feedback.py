@@ -1,134 +1,18 @@
-"""Feedback types and fields (DESIGN.md §5, §9): each field delegates to one resolver."""
+"""Feedback fields of the Query and Mutation roots: each delegates to one resolver."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
-
 import strawberry
-from strawberry.scalars import JSON
 
-from hindsight.db import models
-from hindsight.domain import feedback_summary as summaries
 from hindsight.resolvers import feedback as resolvers
-from hindsight.schema import enums
 from hindsight.schema.context import Info
-from hindsight.schema.period import PeriodInput
-from hindsight.schema.types import ValidationError
-
-
-@strawberry.type
-class FeedbackEntry:
-    id: strawberry.ID
-    target_type: enums.FeedbackTarget
-    target_id: str
-    conversation_id: str | None
-    outcome_id: strawberry.ID | None
-    source: enums.FeedbackSource
-    rating: int
-    score: float
-    comment: str | None
-    tags: list[str]
-    reviewer_id: str
-    reviewer_role: enums.Role
-    created_at: dt.datetime = strawberry.field(description="When the entry was first given.")
-    updated_at: dt.datetime = strawberry.field(description="When it was last (re-)rated.")
-
-    @classmethod
-    def from_row(cls, row: models.FeedbackEntry) -> FeedbackEntry:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            target_type=enums.FeedbackTarget(row.target_type),
-            target_id=row.target_id,
-            conversation_id=row.conversation_id,
-            outcome_id=strawberry.ID(str(row.outcome_id)) if row.outcome_id else None,
-            source=enums.FeedbackSource(row.source),
-            rating=row.rating,
-            score=row.score,
-            comment=row.comment,
-            tags=list(row.tags or []),
-            reviewer_id=row.reviewer_id,
-            reviewer_role=enums.Role(row.reviewer_role),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
-
-@strawberry.type
-class RatingCount:
-    source: enums.FeedbackSource
-    rating: int
-    count: int
-
-
-@strawberry.type
-class FeedbackTrendPoint:
-    day: dt.date
-    count: int
-    mean_score: float | None
-
-
-@strawberry.type
-class FeedbackSummary:
-    from_: dt.datetime = strawberry.field(name="from")
-    to: dt.datetime
-    count: int
-    mean_score: float | None
-    distribution: list[RatingCount]
-    trend: list[FeedbackTrendPoint]
-    by_target_type: JSON = strawberry.field(description='{"MESSAGE": {count, meanScore}, …}')
-    by_tag: JSON = strawberry.field(description='{"tag": {count, meanScore}, …}')
-
-    @classmethod
-    def from_domain(
-        cls, summary: summaries.Summary, start: dt.datetime, end: dt.datetime
-    ) -> FeedbackSummary:
-        return cls(
-            from_=start,
-            to=end,
-            count=summary.count,
-            mean_score=summary.mean_score,
-            distribution=[
-                RatingCount(source=enums.FeedbackSource(g.key[0]), rating=g.key[1], count=g.count)
-                for g in summary.distribution
-            ],
-            trend=[
-                FeedbackTrendPoint(day=g.key, count=g.count, mean_score=g.mean)
-                for g in summary.trend
-            ],
-            by_target_type=_by_key(summary.by_target_type),
-            by_tag=_by_key(summary.by_tag),
-        )
-
-
-def _by_key(groups: list[summaries.Group]) -> JSON:
-    return JSON({str(g.key): {"count": g.count, "meanScore": g.mean} for g in groups})
-
-
-@strawberry.input
-class RecordFeedbackInput:
-    target_type: enums.FeedbackTarget
-    target_id: str
-    conversation_id: str | None = None
-    outcome_id: strawberry.ID | None = None
-    source: enums.FeedbackSource
-    rating: int
-    comment: str | None = None
-    tags: list[str] | None = None
-
-
-@strawberry.input
-class FeedbackFilter:
-    period: PeriodInput | None = None
-    reviewer_id: str | None = None
-    rep_id: str | None = None
-    action_type: str | None = None
-    target_type: enums.FeedbackTarget | None = None
-
-
-RecordFeedbackResult = Annotated[
-    FeedbackEntry | ValidationError, strawberry.union("RecordFeedbackResult")
-]
+from hindsight.schema.feedback_types import (
+    FeedbackEntry,
+    FeedbackFilter,
+    FeedbackSummary,
+    RecordFeedbackInput,
+    RecordFeedbackResult,
+)
 
 
 @strawberry.type

@@ -9,12 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hindsight.db import models
-from hindsight.schema import enums
 from hindsight.domain.access import Viewer as DomainViewer
+from hindsight.schema import enums
 from hindsight.schema.context import Info
 
 if TYPE_CHECKING:
-    from hindsight.schema.feedback import FeedbackEntry
+    from hindsight.schema.feedback_types import FeedbackEntry
 
 
 @strawberry.type
@@ -155,9 +155,7 @@ class DetectionReport:
     resolved: int
 
 
-RecordOutcomeResult = Annotated[
-    Outcome | ValidationError, strawberry.union("RecordOutcomeResult")
-]
+RecordOutcomeResult = Annotated[Outcome | ValidationError, strawberry.union("RecordOutcomeResult")]
 ResolveOutcomeResult = Annotated[
     Outcome | ValidationError | NotFoundError, strawberry.union("ResolveOutcomeResult")
 ]
