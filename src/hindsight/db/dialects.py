@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, Table
+from sqlalchemy import Date, Select, Table, cast, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 
 def dialect_of(session: AsyncSession) -> str:
@@ -34,3 +37,17 @@ def lock(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:
     if dialect_of(session) == "postgresql":
         return stmt.with_for_update()
     return stmt
+
+
+def utc_day(session: AsyncSession, column: Any) -> ColumnElement[dt.date]:
+    """The UTC calendar day of a timestamp column (SQLite stores naive UTC text)."""
+    if dialect_of(session) == "postgresql":
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
+    return func.date(column, type_=Date)
+
+
+def json_array_elements(session: AsyncSession, column: Any) -> TableValuedAlias:
+    """One row (``value``) per element of a JSON array column, for a lateral join."""
+    if dialect_of(session) == "postgresql":
+        return func.jsonb_array_elements_text(column).table_valued("value").render_derived()
+    return func.json_each(column).table_valued("value")

@@ -8,9 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, FromClause, Select, cast, func, literal_column
+from sqlalchemy import FromClause, Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import TableValuedAlias
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry as F
@@ -74,10 +73,11 @@ async def summarise(
         return [Group(tuple(r[:-2]) if len(keys) > 1 else r[0], r[-2], float(r[-1])) for r in rows]
 
     distribution = {g.key: g for g in await grouped(F.source, F.rating)}
-    tags = _tags(session)
+    tags = dialects.json_array_elements(session, F.tags)
+    day = dialects.utc_day(session, F.created_at)
     return Summary(
         distribution=[distribution.get(k, Group(k, 0, 0.0)) for k in RATINGS],
-        trend=_every_day(await grouped(_utc_day(session)), flt.start, flt.end),
+        trend=_every_day(await grouped(day), flt.start, flt.end),
         by_target_type=await grouped(F.target_type),
         by_tag=await grouped(tags.c.value, lateral=tags),
     )
@@ -100,19 +100,3 @@ def _every_day(groups: list[Group], start: dt.datetime, end: dt.datetime) -> lis
     first, last = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
     days = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     return [found.get(day, Group(day, 0, 0.0)) for day in days]
-
-
-# The two expressions below differ per dialect; they belong beside ``db/dialects.py``'s
-# helpers and are kept here only until that module grows them.
-def _utc_day(session: AsyncSession) -> ColumnElement[dt.date]:
-    """The UTC calendar day of ``created_at`` (SQLite stores naive UTC text)."""
-    if dialects.dialect_of(session) == "postgresql":
-        return cast(func.timezone(literal_column("'UTC'"), F.created_at), Date)
-    return func.date(F.created_at, type_=Date)
-
-
-def _tags(session: AsyncSession) -> TableValuedAlias:
-    """One row (``value``) per element of ``tags``, a JSON array, joined laterally."""
-    if dialects.dialect_of(session) == "postgresql":
-        return func.jsonb_array_elements_text(F.tags).table_valued("value").render_derived()
-    return func.json_each(F.tags).table_valued("value")
