@@ -1,0 +1,19 @@
+"""The shape every piece of coaching advice takes (DESIGN.md §7), shared by the manager
+dashboard's coaching opportunities and the coaching queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Pattern:
+    kind: str  # e.g. ACTION_EFFECTIVENESS, REP_BELOW_TEAM, LOW_SUCCESS, ESCALATION_TRIGGER
+    subject: str  # the action type, rep, outcome type or trigger the pattern is about
+    description: str  # one readable sentence with the numbers
+    success_rate: float | None
+    sample_size: int
+    confidence: float  # a statistical quantity, named in ``evidence["confidenceMeasure"]``
+    recommendation: str
+    evidence: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,82 @@
+"""Read-through cache for expensive reports (dashboards, coaching), per tenant.
+
+Keys carry the tenant's version, which every committed write bumps (``Services.after_commit``),
+so a client sees its own write at once and stale entries simply age out. Values are domain
+dataclasses stored as JSON and rebuilt from their type hints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from hindsight.schema.context import Context
+from hindsight.services import version_key
+
+T = TypeVar("T")
+
+
+async def cached(
+    ctx: Context,
+    name: str,
+    params: dict[str, Any],
+    kind: type[T],
+    compute: Callable[[], Awaitable[T]],
+) -> T:
+    """``compute()`` once per (tenant, version, name, params) for ``cache_ttl_seconds``."""
+    services = ctx.services
+    ttl = services.settings.cache_ttl_seconds
+    if ttl <= 0:
+        return await compute()
+    tenant = ctx.viewer.tenant_id
+    version = await services.cache.get(version_key(tenant)) or 0
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"hindsight:{tenant}:v{version}:{name}:{digest[:32]}"
+    hit = await services.cache.get(key)
+    if hit is not None:
+        return typing.cast(T, decode(kind, hit))
+    value = await compute()
+    await services.cache.set(key, encode(value), ttl)
+    return value
+
+
+def encode(value: Any) -> Any:
+    """Dataclasses, lists, dicts and dates as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def decode(kind: Any, data: Any) -> Any:
+    """The inverse of ``encode`` for a value of type ``kind``."""
+    if data is None:
+        return None
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        return decode(next(a for a in args if a is not type(None)), data)
+    if origin in (list, tuple):
+        return origin(decode(args[0], v) for v in data)
+    if origin is dict:
+        return {k: decode(args[1], v) for k, v in data.items()}
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        return kind(
+            **{f.name: decode(hints[f.name], data[f.name]) for f in dataclasses.fields(kind)}
+        )
+    if kind is dt.datetime:
+        return dt.datetime.fromisoformat(data)
+    if kind is dt.date:
+        return dt.date.fromisoformat(data)
+    return data
