@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import event
 
 from hindsight.app import create_app
 from hindsight.auth import issue_token
@@ -166,3 +167,19 @@ class Tenant:
 def tenant(api: Api) -> Tenant:
     """A fresh tenant per test: tests share a database but never each other's rows."""
     return Tenant(uuid.uuid4(), api)
+
+
+@contextlib.contextmanager
+def sql_statements(api: Api) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    seen: list[str] = []
+    engine = api.services.db.engine.sync_engine
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

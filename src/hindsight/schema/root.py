@@ -5,11 +5,17 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
+from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 from hindsight.schema.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
 
-QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery, FeedbackQuery)
-MUTATIONS: tuple[type, ...] = (OutcomeMutation, CalibrationMutation, FeedbackMutation)
+QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery, FeedbackQuery, DashboardQuery)
+MUTATIONS: tuple[type, ...] = (
+    OutcomeMutation,
+    CalibrationMutation,
+    FeedbackMutation,
+    DashboardMutation,
+)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -1,0 +1,223 @@
+"""Dashboard metrics (DESIGN.md §7), read from rollups: O(days × groups) rows, never outcomes.
+
+A dashboard period covers whole UTC days, ``[from.date(), to.date()]``; an outcome counts on
+the day the agent acted, whatever day it resolved. Rates with a zero denominator are None.
+Response quality is aggregated from ``feedback_entries`` (an indexed range scan: feedback is
+human-paced, orders of magnitude rarer than outcomes) joined to the outcomes it rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
+from hindsight.domain.enums import OutcomeStatus, OutcomeType
+
+S, T = OutcomeStatus, OutcomeType
+RATINGS = [("INLINE", r) for r in (-1, 0, 1)] + [("DASHBOARD", r) for r in range(1, 6)]
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """One rep, one team (its team_id or its members' outcomes), or the whole tenant."""
+
+    rep_id: str | None = None
+    team_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Days:
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def covering(cls, start: dt.datetime, end: dt.datetime) -> Days:
+        return cls(start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date())
+
+    @classmethod
+    def until(cls, start: dt.datetime, end: dt.datetime) -> Days:
+        """The days of ``[start, end)``, for an exclusive end such as the next midnight."""
+        return cls.covering(start, end - dt.timedelta(microseconds=1))
+
+    @property
+    def count(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Days:
+        """The period of equal length just before this one."""
+        span = dt.timedelta(days=self.count)
+        return Days(self.first - span, self.last - span)
+
+    def each(self) -> list[dt.date]:
+        return [self.first + dt.timedelta(days=i) for i in range(self.count)]
+
+
+@dataclass(frozen=True)
+class RatingCount:
+    source: str
+    rating: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Quality:
+    count: int
+    mean_score: float | None
+    distribution: list[RatingCount]
+
+
+@dataclass(frozen=True)
+class Metrics:
+    actions: int
+    pending: int
+    positive: int
+    negative: int
+    ambiguous: int
+    expired: int
+    success_rate: float | None
+    engagement_score: float | None
+    qualification_completion_rate: float | None
+    deal_progression_rate: float | None
+    escalation_rate: float | None
+    response_quality: Quality
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    metrics: Metrics
+
+
+@dataclass
+class Counts:
+    """Outcome counts by (outcome type, status), and feedback by (source, rating)."""
+
+    outcomes: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    ratings: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
+
+    def add_rating(self, key: tuple[str, int], count: int, total: float) -> None:
+        n, s = self.ratings.get(key, (0, 0.0))
+        self.ratings[key] = (n + count, s + total)
+
+
+def rate(positive: int, negative: int) -> float | None:
+    return positive / (positive + negative) if positive + negative else None
+
+
+def metrics(c: Counts) -> Metrics:
+    """The metric block of DESIGN.md §7 from one set of counts."""
+
+    def n(types: set[str] | None = None, status: str | None = None) -> int:
+        return sum(
+            v
+            for (t, s), v in c.outcomes.items()
+            if (types is None or t in types) and (status is None or s == status)
+        )
+
+    def success(types: set[str] | None = None) -> float | None:
+        return rate(n(types, S.POSITIVE), n(types, S.NEGATIVE))
+
+    actions = n()
+    return Metrics(
+        actions=actions,
+        pending=n(status=S.PENDING),
+        positive=n(status=S.POSITIVE),
+        negative=n(status=S.NEGATIVE),
+        ambiguous=n(status=S.AMBIGUOUS),
+        expired=n(status=S.EXPIRED),
+        success_rate=success(),
+        engagement_score=success({T.IMMEDIATE_RESPONSE, T.ENGAGEMENT}),
+        qualification_completion_rate=success({T.QUALIFICATION}),
+        deal_progression_rate=success({T.DEAL_PROGRESSION}),
+        escalation_rate=n({T.ESCALATION}) / actions if actions else None,
+        response_quality=quality(c),
+    )
+
+
+def quality(c: Counts) -> Quality:
+    count = sum(n for n, _ in c.ratings.values())
+    total = sum(s for _, s in c.ratings.values())
+    distribution = [RatingCount(s, r, c.ratings.get((s, r), (0, 0.0))[0]) for s, r in RATINGS]
+    return Quality(count, total / count if count else None, distribution)
+
+
+async def daily_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
+) -> dict[dt.date, Counts]:
+    """Counts per UTC day of ``days`` for ``scope`` (days without activity included)."""
+    by_day = {day: Counts() for day in days.each()}
+    r = OutcomeRollup
+    rows = await session.execute(
+        select(r.day, r.outcome_type, r.status, func.sum(r.count))
+        .where(
+            r.tenant_id == tenant_id,
+            r.day >= days.first,
+            r.day <= days.last,
+            rollup_scope(tenant_id, scope),
+        )
+        .group_by(r.day, r.outcome_type, r.status)
+    )
+    for day, outcome_type, status, count in rows.all():
+        by_day[day].outcomes[(outcome_type, status)] += int(count)
+    for day, source, rating, count, total in await _feedback_rows(session, tenant_id, scope, days):
+        by_day[day].add_rating((source, rating), int(count), float(total))
+    return by_day
+
+
+def _members(tenant_id: uuid.UUID, team_id: str) -> ColumnElement[bool]:
+    return (
+        select(TeamMember.user_id)
+        .where(TeamMember.tenant_id == tenant_id, TeamMember.team_id == team_id)
+        .scalar_subquery()
+    )
+
+
+def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[bool]:
+    r = OutcomeRollup
+    if scope.rep_id is not None:
+        return r.rep_id == scope.rep_id
+    if scope.team_id is not None:
+        return or_(r.team_id == scope.team_id, r.rep_id.in_(_members(tenant_id, scope.team_id)))
+    return r.tenant_id == tenant_id
+
+
+async def _feedback_rows(
+    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
+) -> list[tuple[dt.date, str, int, int, float]]:
+    f, o = FeedbackEntry, OutcomeRecord
+    day = dialects.utc_day(session, f.created_at)
+    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(days.last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    stmt = select(day, f.source, f.rating, func.count(), func.sum(f.score)).where(
+        f.tenant_id == tenant_id, f.created_at >= start, f.created_at < end
+    )
+    if scope.rep_id is not None or scope.team_id is not None:
+        stmt = stmt.join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
+        if scope.rep_id is not None:
+            stmt = stmt.where(o.rep_id == scope.rep_id)
+        else:
+            team = scope.team_id or ""
+            stmt = stmt.where(or_(o.team_id == team, o.rep_id.in_(_members(tenant_id, team))))
+    rows = await session.execute(stmt.group_by(day, f.source, f.rating))
+    return [(_as_date(d), s, r, n, t) for d, s, r, n, t in rows.all()]
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def combine(counts: list[Counts]) -> Counts:
+    total = Counts()
+    for c in counts:
+        for key, v in c.outcomes.items():
+            total.outcomes[key] += v
+        for rating_key, (n, s) in c.ratings.items():
+            total.add_rating(rating_key, n, s)
+    return total

@@ -1,0 +1,246 @@
+"""Rep, manager and executive dashboards (DESIGN.md §7): metric block, daily trend, and the
+previous period of equal length, plus each role's extras."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
+from hindsight.domain import statistics
+from hindsight.domain.analytics import (
+    Counts,
+    DashboardScope,
+    Days,
+    Metrics,
+    TrendPoint,
+    combine,
+    daily_counts,
+    metrics,
+    rollup_scope,
+)
+from hindsight.domain.calibration_curves import read_curves
+from hindsight.domain.enums import OutcomeStatus, Role
+from hindsight.domain.patterns import Pattern
+
+
+@dataclass(frozen=True)
+class Overview:
+    start: dt.datetime
+    end: dt.datetime
+    metrics: Metrics
+    previous: Metrics
+    trend: list[TrendPoint]
+
+
+@dataclass(frozen=True)
+class RepRow:
+    rep_id: str
+    display_name: str | None
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class ManagerReport:
+    overview: Overview
+    reps: list[RepRow]
+    coaching: list[Pattern]
+
+
+@dataclass(frozen=True)
+class CalibrationHealth:
+    action_type: str
+    brier_score: float | None
+    ece: float | None
+    sample_count: int
+    multiplier: float
+
+
+@dataclass(frozen=True)
+class ExecutiveReport:
+    overview: Overview
+    automation_rate: float | None
+    hours_saved: float
+    calibration: list[CalibrationHealth]
+
+
+async def overview(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    scope: DashboardScope,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> Overview:
+    """The scope's block for the days of ``[start, end)``, its daily trend, the period before."""
+    days = Days.until(start, end)
+    current = await daily_counts(session, tenant_id, scope, days)
+    previous = await daily_counts(session, tenant_id, scope, days.previous())
+    trend = [TrendPoint(day, metrics(c)) for day, c in sorted(current.items())]
+    return Overview(
+        start,
+        end,
+        metrics(combine(list(current.values()))),
+        metrics(combine(list(previous.values()))),
+        trend,
+    )
+
+
+async def manager_report(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    team_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    min_samples: int = 10,
+) -> ManagerReport:
+    """The team's block, one row per rep, and reps or action types clearly below the team."""
+    scope = DashboardScope(team_id=team_id)
+    view = await overview(session, tenant_id, scope, start, end)
+    days = Days.until(start, end)
+    names = await _team_directory(session, tenant_id, team_id)
+    per_rep = await _grouped(session, tenant_id, scope, days, OutcomeRollup.rep_id)
+    await _add_rep_feedback(session, tenant_id, days, per_rep, names)
+    reps = sorted(set(names) | {r for r in per_rep if r})
+    rows = [RepRow(r, names.get(r), metrics(per_rep.get(r, Counts()))) for r in reps]
+    per_action = await _grouped(session, tenant_id, scope, days, OutcomeRollup.action_type)
+    team_rate = view.metrics.success_rate
+    coaching = below_team("REP_BELOW_TEAM", "rep", per_rep, team_rate, min_samples)
+    coaching += below_team("ACTION_BELOW_TEAM", "action type", per_action, team_rate, min_samples)
+    return ManagerReport(view, rows, coaching)
+
+
+def below_team(
+    kind: str, noun: str, groups: dict[str, Counts], team_rate: float | None, min_samples: int
+) -> list[Pattern]:
+    """Groups whose Wilson 95% upper bound lies below the team's success rate.
+
+    An interval, not a raw difference: a rep with 1/4 is not "clearly below" a 60% team.
+    """
+    found = []
+    for subject, counts in sorted(groups.items()):
+        pos = sum(v for (_, s), v in counts.outcomes.items() if s == OutcomeStatus.POSITIVE)
+        neg = sum(v for (_, s), v in counts.outcomes.items() if s == OutcomeStatus.NEGATIVE)
+        interval = statistics.wilson_interval(pos, pos + neg)
+        if team_rate is None or interval is None or pos + neg < min_samples or not subject:
+            continue
+        if interval[1] < team_rate:
+            found.append(_below(kind, noun, subject, pos, neg, interval, team_rate))
+    return found
+
+
+def _below(
+    kind: str,
+    noun: str,
+    subject: str,
+    pos: int,
+    neg: int,
+    interval: tuple[float, float],
+    team_rate: float,
+) -> Pattern:
+    n, success = pos + neg, pos / (pos + neg)
+    return Pattern(
+        kind=kind,
+        subject=subject,
+        description=(
+            f"{noun} {subject} succeeds {success:.0%} of {n} resolved actions (95% CI "
+            f"{interval[0]:.0%}–{interval[1]:.0%}), clearly below the team's {team_rate:.0%}."
+        ),
+        success_rate=success,
+        sample_size=n,
+        confidence=interval[1],
+        recommendation=f"Review {noun} {subject}'s recent conversations with the team's best.",
+        evidence={
+            "positive": pos,
+            "negative": neg,
+            "wilsonLow": interval[0],
+            "wilsonHigh": interval[1],
+            "teamRate": team_rate,
+            "confidenceMeasure": "Wilson 95% upper bound of the success rate",
+        },
+    )
+
+
+async def _team_directory(
+    session: AsyncSession, tenant_id: uuid.UUID, team_id: str
+) -> dict[str, str | None]:
+    rows = await session.execute(
+        select(TeamMember.user_id, TeamMember.display_name).where(
+            TeamMember.tenant_id == tenant_id,
+            TeamMember.team_id == team_id,
+            TeamMember.role == Role.REP.value,
+        )
+    )
+    return {user: name for user, name in rows.all()}
+
+
+async def _grouped(
+    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days, column: object
+) -> dict[str, Counts]:
+    r = OutcomeRollup
+    rows = await session.execute(
+        select(column, r.outcome_type, r.status, func.sum(r.count))  # type: ignore[call-overload]
+        .where(
+            r.tenant_id == tenant_id,
+            r.day >= days.first,
+            r.day <= days.last,
+            rollup_scope(tenant_id, scope),
+        )
+        .group_by(column, r.outcome_type, r.status)
+    )
+    groups: dict[str, Counts] = {}
+    for key, outcome_type, status, count in rows.all():
+        groups.setdefault(key, Counts()).outcomes[(outcome_type, status)] += int(count)
+    return groups
+
+
+async def _add_rep_feedback(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    days: Days,
+    per_rep: dict[str, Counts],
+    names: dict[str, str | None],
+) -> None:
+    f, o = FeedbackEntry, OutcomeRecord
+    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(days.last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    reps = set(per_rep) | set(names)
+    rows = await session.execute(
+        select(o.rep_id, f.source, f.rating, func.count(), func.sum(f.score))
+        .join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
+        .where(
+            f.tenant_id == tenant_id, f.created_at >= start, f.created_at < end, o.rep_id.in_(reps)
+        )
+        .group_by(o.rep_id, f.source, f.rating)
+    )
+    for rep, source, rating, count, total in rows.all():
+        per_rep.setdefault(rep, Counts()).add_rating((source, rating), int(count), float(total))
+
+
+async def executive_report(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    minutes_saved_per_action: float,
+) -> ExecutiveReport:
+    view = await overview(session, tenant_id, DashboardScope(), start, end)
+    escalation = view.metrics.escalation_rate
+    curves = await read_curves(session, tenant_id)
+    health = [
+        CalibrationHealth(
+            c.action_type, c.curve.brier, c.curve.ece, c.curve.sample_count, c.multiplier
+        )
+        for c in curves
+    ]
+    return ExecutiveReport(
+        view,
+        automation_rate=None if escalation is None else 1 - escalation,
+        hours_saved=view.metrics.actions * minutes_saved_per_action / 60,
+        calibration=health,
+    )

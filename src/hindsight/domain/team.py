@@ -1,0 +1,71 @@
+"""The rep → team directory the manager views need (``setTeamMember``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import TeamMember
+from hindsight.domain import validation
+from hindsight.domain.enums import Role
+from hindsight.domain.errors import Forbidden
+
+
+async def set_team_member(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    user_id: str,
+    team_id: str,
+    role: Role,
+    display_name: str | None,
+) -> TeamMember:
+    """Create or replace one user's directory entry."""
+    values = {
+        "user_id": validation.identifier(user_id, "userId", required=True),
+        "team_id": validation.identifier(team_id, "teamId", required=True),
+        "role": Role(role).value,
+        "display_name": validation.identifier(display_name, "displayName"),
+    }
+    stmt = dialects.insert(session, TeamMember).values(tenant_id=tenant_id, **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "user_id"],
+        set_={k: stmt.excluded[k] for k in ("team_id", "role", "display_name")},
+    )
+    row = await session.scalar(stmt.returning(TeamMember))
+    assert row is not None
+    return row
+
+
+async def team_of(session: AsyncSession, tenant_id: uuid.UUID, user_id: str) -> str | None:
+    member = await session.get(TeamMember, (tenant_id, user_id))
+    return member.team_id if member else None
+
+
+async def require_rep_visible(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    role: Role,
+    subject: str,
+    team: str | None,
+    rep_id: str,
+) -> None:
+    """A REP sees only themselves, a MANAGER their team's reps, read-all roles everyone."""
+    if role in (Role.EXECUTIVE, Role.ANALYST, Role.ADMIN):
+        return
+    if role == Role.REP and subject == rep_id:
+        return
+    if role == Role.MANAGER and team and await team_of(session, tenant_id, rep_id) == team:
+        return
+    raise Forbidden(f"{role} may not see rep {rep_id}'s dashboard")
+
+
+def require_team_visible(*, role: Role, team: str | None, team_id: str) -> None:
+    if role in (Role.EXECUTIVE, Role.ANALYST, Role.ADMIN):
+        return
+    if role == Role.MANAGER and team == team_id:
+        return
+    raise Forbidden(f"{role} may not see team {team_id}'s dashboard")

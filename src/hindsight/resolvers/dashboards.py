@@ -1,0 +1,106 @@
+"""Dashboard resolvers: authorise the scope, read (cached) reports, map to types."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hindsight.domain import access, dashboards, team
+from hindsight.domain.analytics import DashboardScope, Days
+from hindsight.domain.enums import Role
+from hindsight.resolvers.caching import cached
+from hindsight.resolvers.common import in_tenant
+from hindsight.schema import dashboard_types as gql
+from hindsight.schema.context import Context
+from hindsight.schema.period import DEFAULT_DAYS, PeriodInput, bounds
+
+ADMIN = frozenset({Role.ADMIN})
+READ_ALL = access.READ_ALL
+
+
+def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, dt.datetime]:
+    """The period as whole UTC days: from the first day's midnight to the day after the last.
+
+    Without ``from`` the period is the 30 days ending with ``to``'s day (default today).
+    """
+    days = Days.covering(*bounds(period, ctx.services.now()))
+    if period is None or period.from_ is None:
+        days = Days(days.last - dt.timedelta(days=DEFAULT_DAYS - 1), days.last)
+    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
+    return start, start + dt.timedelta(days=days.count)
+
+
+async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
+    v = ctx.viewer
+    await in_tenant(
+        ctx,
+        lambda s: team.require_rep_visible(
+            s, v.tenant_id, role=v.role, subject=v.subject, team=v.team, rep_id=rep_id
+        ),
+    )
+    start, end = whole_days(ctx, period)
+    scope = DashboardScope(rep_id=rep_id)
+    report = await cached(
+        ctx,
+        "rep",
+        {"rep": rep_id, "from": start, "to": end},
+        dashboards.Overview,
+        lambda: in_tenant(ctx, lambda s: dashboards.overview(s, v.tenant_id, scope, start, end)),
+    )
+    return gql.RepDashboard.from_domain(rep_id, report)
+
+
+async def manager_dashboard(
+    ctx: Context, team_id: str, period: PeriodInput | None
+) -> gql.ManagerDashboard:
+    v = ctx.viewer
+    team.require_team_visible(role=v.role, team=v.team, team_id=team_id)
+    start, end = whole_days(ctx, period)
+    report = await cached(
+        ctx,
+        "manager",
+        {"team": team_id, "from": start, "to": end},
+        dashboards.ManagerReport,
+        lambda: in_tenant(
+            ctx, lambda s: dashboards.manager_report(s, v.tenant_id, team_id, start, end)
+        ),
+    )
+    return gql.ManagerDashboard.from_domain(team_id, report)
+
+
+async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
+    v = ctx.viewer
+    access.require(v, READ_ALL, "read the executive summary")
+    start, end = whole_days(ctx, period)
+    minutes = ctx.services.settings.minutes_saved_per_action
+    report = await cached(
+        ctx,
+        "executive",
+        {"from": start, "to": end},
+        dashboards.ExecutiveReport,
+        lambda: in_tenant(
+            ctx,
+            lambda s: dashboards.executive_report(
+                s, v.tenant_id, start, end, minutes_saved_per_action=minutes
+            ),
+        ),
+    )
+    return gql.ExecutiveSummary.from_domain(report)
+
+
+async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> gql.TeamMember:
+    v = ctx.viewer
+    access.require(v, ADMIN, "maintain the team directory")
+    row = await in_tenant(
+        ctx,
+        lambda s: team.set_team_member(
+            s,
+            v.tenant_id,
+            user_id=data.user_id,
+            team_id=data.team_id,
+            role=data.role,
+            display_name=data.display_name,
+        ),
+    )
+    return gql.TeamMember(
+        user_id=row.user_id, team_id=row.team_id, role=Role(row.role), display_name=row.display_name
+    )

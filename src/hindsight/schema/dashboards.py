@@ -1,0 +1,46 @@
+"""Dashboard fields of the Query and Mutation roots."""
+
+from __future__ import annotations
+
+import strawberry
+
+from hindsight.resolvers import dashboards as resolvers
+from hindsight.schema.context import Info
+from hindsight.schema.dashboard_types import (
+    ExecutiveSummary,
+    ManagerDashboard,
+    RepDashboard,
+    TeamMember,
+    TeamMemberInput,
+)
+from hindsight.schema.period import PeriodInput
+
+PERIOD = "Whole UTC days; the result's `to` is the exclusive end (midnight after the last day)."
+
+
+@strawberry.type
+class DashboardQuery:
+    @strawberry.field(description=f"One rep's numbers. {PERIOD}")
+    async def rep_dashboard(
+        self, info: Info, rep_id: str, period: PeriodInput | None = None
+    ) -> RepDashboard:
+        return await resolvers.rep_dashboard(info.context, rep_id, period)
+
+    @strawberry.field(description=f"A team's numbers, per rep, with coaching. {PERIOD}")
+    async def manager_dashboard(
+        self, info: Info, team_id: str, period: PeriodInput | None = None
+    ) -> ManagerDashboard:
+        return await resolvers.manager_dashboard(info.context, team_id, period)
+
+    @strawberry.field(description=f"The tenant's numbers, automation and calibration. {PERIOD}")
+    async def executive_summary(
+        self, info: Info, period: PeriodInput | None = None
+    ) -> ExecutiveSummary:
+        return await resolvers.executive_summary(info.context, period)
+
+
+@strawberry.type
+class DashboardMutation:
+    @strawberry.mutation(description="ADMIN: put a user in a team (the manager view's directory).")
+    async def set_team_member(self, info: Info, input: TeamMemberInput) -> TeamMember:
+        return await resolvers.set_team_member(info.context, input)
