@@ -1,0 +1,14 @@
+"""Print the schema's SDL: ``python -m hindsight.schema.export > schema.graphql``."""
+
+from __future__ import annotations
+
+from hindsight.schema.build import build_schema
+from hindsight.settings import Settings
+
+
+def sdl() -> str:
+    return build_schema(Settings()).as_str() + "\n"
+
+
+if __name__ == "__main__":
+    print(sdl(), end="")
