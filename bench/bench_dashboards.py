@@ -55,7 +55,8 @@ def rows(n: int, now: dt.datetime, seed: int = 3):  # type: ignore[no-untyped-de
     rng = np.random.default_rng(seed)
     created = now - dt.timedelta(days=90) * rng.random(n)
     team, rep = rng.integers(0, 4, n), rng.integers(0, 6, n)
-    action, kind, status = rng.integers(0, 8, n), rng.integers(0, 5, n), rng.integers(0, 5, n)
+    action, status = rng.integers(0, 8, n), rng.integers(0, 5, n)
+    kind = action % 5  # an action type has one outcome type, as the agent's do
     p = rng.random(n)
     for i in range(n):
         c = created[i]

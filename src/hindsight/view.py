@@ -18,6 +18,14 @@ from hindsight.schema.build import build_schema
 from hindsight.schema.context import Context
 from hindsight.services import Services
 
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def is_request_error(body: dict[str, Any]) -> bool:
+    """Parse and validation failures: no data, and errors that point at no field."""
+    errors = body.get("errors") or []
+    return body.get("data") is None and bool(errors) and all("path" not in e for e in errors)
+
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, services: Services) -> None:
@@ -62,5 +70,21 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError({"reason": context.auth_error or "token required"})
         return None
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return await super().render_graphql_ide(request)
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = None
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            sub_response.media_type = GRAPHQL_RESPONSE
+        return sub_response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        """GraphQL over HTTP: with ``application/graphql-response+json`` a request error
+        (unparsable or invalid document) is a 400 without ``data``."""
+        wants = sub_response.media_type == GRAPHQL_RESPONSE
+        if wants and isinstance(response_data, dict) and is_request_error(response_data):
+            response_data = {k: v for k, v in response_data.items() if k != "data"}
+            sub_response.status_code = 400
+        response = super().create_response(response_data, sub_response)
+        if wants:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import types
@@ -71,7 +72,7 @@ def decode(kind: Any, data: Any) -> Any:
     if origin is dict:
         return {k: decode(args[1], v) for k, v in data.items()}
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
+        hints = _hints(kind)
         return kind(
             **{f.name: decode(hints[f.name], data[f.name]) for f in dataclasses.fields(kind)}
         )
@@ -80,3 +81,9 @@ def decode(kind: Any, data: Any) -> Any:
     if kind is dt.date:
         return dt.date.fromisoformat(data)
     return data
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """Resolved field types of a dataclass (string annotations evaluated once per class)."""
+    return typing.get_type_hints(kind)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -19,6 +22,11 @@ from hindsight.schema.root import Mutation, Query
 from hindsight.settings import Settings
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client mistakes are answered, not logged; ``ShapeErrors`` logs unexpected ones."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[object] = [
         ShapeErrors,  # classes, not instances: a fresh extension per operation
@@ -30,7 +38,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""GraphQL over HTTP and the limits of DESIGN.md §10, through the front door."""
+
+from __future__ import annotations
+
+from hindsight.domain.enums import Role
+from tests.conftest import Api, Tenant
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def post(
+    api: Api, body: object, accept: str = GRAPHQL_RESPONSE, token: str | None = None
+) -> tuple[int, str, dict]:  # type: ignore[type-arg]
+    headers = {"accept": accept}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    response = await api.http.post("/graphql", json=body, headers=headers)
+    return (
+        response.status_code,
+        response.headers["content-type"],
+        response.json() if response.headers["content-type"].startswith("application/") else {},
+    )
+
+
+async def test_request_errors_are_400_with_graphql_response_json(api: Api) -> None:
+    for document in ("{", "{ nope }"):
+        status, media, body = await post(api, {"query": document})
+        assert (status, media.split(";")[0]) == (400, GRAPHQL_RESPONSE)
+        assert "data" not in body and body["errors"]
+
+
+async def test_legacy_json_keeps_200(api: Api) -> None:
+    status, media, body = await post(api, {"query": "{ nope }"}, accept="application/json")
+    assert (status, media) == (200, "application/json")
+    assert body["data"] is None
+
+
+async def test_field_errors_stay_200_with_data(api: Api) -> None:
+    status, _, body = await post(api, {"query": "{ viewer { subject } }"})
+    assert status == 200 and body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_no_batching_and_no_mutations_over_get(api: Api, tenant: Tenant) -> None:
+    status, _, _ = await post(api, [{"query": "{ __typename }"}])
+    assert status == 400
+    response = await api.http.get(
+        "/graphql",
+        params={"query": "mutation { runDetection { resolved } }"},
+        headers={"authorization": f"Bearer {tenant.token(Role.ADMIN)}"},
+    )
+    assert response.status_code in (400, 405)
+
+
+async def test_body_size_limit(api: Api) -> None:
+    big = {"query": "{ __typename }", "variables": {"pad": "x" * (1024 * 1024 + 1)}}
+    response = await api.http.post("/graphql", json=big)
+    assert response.status_code == 413
+
+
+async def test_depth_alias_and_token_limits(api: Api, tenant: Tenant) -> None:
+    token = tenant.token(Role.ADMIN)
+    deep = "{ viewer " + "{ subject " * 13 + "}" * 14  # depth is counted before field checks
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(31)) + " }"
+    tokens = "{ " + " ".join("__typename" for _ in range(2001)) + " }"
+    for document, word in ((deep, "depth"), (aliases, "aliases"), (tokens, "token")):
+        status, _, body = await post(api, {"query": document}, token=token)
+        messages = " ".join(e["message"].lower() for e in body["errors"])
+        assert status == 400 and word in messages, body
+
+
+async def test_health_and_readiness(api: Api) -> None:
+    assert (await api.http.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.http.get("/readyz")
+    assert ready.status_code == 200 and all(ready.json().values())
