@@ -62,28 +62,26 @@ def encode(value: Any) -> Any:
 
 def decode(kind: Any, data: Any) -> Any:
     """The inverse of ``encode`` for a value of type ``kind``."""
-    if data is None:
-        return None
-    origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if origin in (typing.Union, types.UnionType):
-        return decode(next(a for a in args if a is not type(None)), data)
-    if origin in (list, tuple):
-        return origin(decode(args[0], v) for v in data)
-    if origin is dict:
-        return {k: decode(args[1], v) for k, v in data.items()}
-    if dataclasses.is_dataclass(kind):
-        hints = _hints(kind)
-        return kind(
-            **{f.name: decode(hints[f.name], data[f.name]) for f in dataclasses.fields(kind)}
-        )
-    if kind is dt.datetime:
-        return dt.datetime.fromisoformat(data)
-    if kind is dt.date:
-        return dt.date.fromisoformat(data)
-    return data
+    return decoder(kind)(data)
 
 
 @functools.cache
-def _hints(kind: type) -> dict[str, Any]:
-    """Resolved field types of a dataclass (string annotations evaluated once per class)."""
-    return typing.get_type_hints(kind)
+def decoder(kind: Any) -> Callable[[Any], Any]:
+    """A function rebuilding values of ``kind``, derived from its type hints once per type."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = decoder(next(a for a in args if a is not type(None)))
+        return lambda v: None if v is None else inner(v)
+    if origin in (list, tuple):
+        item = decoder(args[0])
+        return lambda v: origin(item(x) for x in v)
+    if origin is dict:
+        value = decoder(args[1])
+        return lambda v: {k: value(x) for k, x in v.items()}
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda v: kind(**{name: load(v[name]) for name, load in fields})
+    if kind in (dt.datetime, dt.date):
+        return lambda v: None if v is None else kind.fromisoformat(v)
+    return lambda v: v
