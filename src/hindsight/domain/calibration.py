@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, String, Uuid, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -162,6 +163,25 @@ def calibrate(
     )
 
 
+def _point_query() -> Select[Any]:
+    """One round trip: (multiplier, Σ count over the action's bins, bin count, bin Σy)."""
+    b, s = CalibrationBin, CalibrationState
+    tenant = bindparam("tenant_id", type_=Uuid())
+    action, index = bindparam("action_type", type_=String()), bindparam("bin", type_=Integer())
+    mine = (b.tenant_id == tenant, b.action_type == action)
+    here = (*mine, b.bin == index)
+    state = select(s.multiplier).where(s.tenant_id == tenant, s.action_type == action)
+    return select(
+        state.scalar_subquery(),
+        select(func.sum(b.count)).where(*mine).scalar_subquery(),
+        select(b.count).where(*here).scalar_subquery(),
+        select(b.sum_y).where(*here).scalar_subquery(),
+    )
+
+
+_POINT = _point_query()  # built once: the hot path only binds values
+
+
 async def calibrated_confidence(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -175,22 +195,8 @@ async def calibrated_confidence(
     action type's total over its ten PK-indexed bin rows; never an outcome scan."""
     validation.action_type(action_type)
     validation.probability(confidence, "confidence")
-    b, s = CalibrationBin, CalibrationState
-    mine = (b.tenant_id == tenant_id, b.action_type == action_type)
-    here = (*mine, b.bin == bin_index(confidence))
-    row = (
-        await session.execute(
-            select(
-                select(s.multiplier)
-                .where(s.tenant_id == tenant_id, s.action_type == action_type)
-                .scalar_subquery(),
-                select(func.sum(b.count)).where(*mine).scalar_subquery(),
-                select(b.count).where(*here).scalar_subquery(),
-                select(b.sum_y).where(*here).scalar_subquery(),
-            )
-        )
-    ).one()
-    multiplier, total, count, successes = row
+    params = {"tenant_id": tenant_id, "action_type": action_type, "bin": bin_index(confidence)}
+    multiplier, total, count, successes = (await session.execute(_POINT, params)).one()
     return calibrate(
         action_type,
         confidence,
