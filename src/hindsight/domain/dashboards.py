@@ -218,7 +218,9 @@ async def _add_rep_feedback(
         .group_by(o.rep_id, f.source, f.rating)
     )
     for rep, source, rating, count, total in rows.all():
-        per_rep.setdefault(rep, Counts()).add_rating((source, rating), int(count), float(total))
+        per_rep.setdefault(rep or "", Counts()).add_rating(
+            (source, rating), int(count), float(total)
+        )
 
 
 async def executive_report(

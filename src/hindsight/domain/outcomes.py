@@ -113,7 +113,7 @@ async def _insert_once(
     key = row["idempotency_key"]
     if key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    inserted = await session.scalar(stmt.returning(OutcomeRecord))
+    inserted: OutcomeRecord | None = await session.scalar(stmt.returning(OutcomeRecord))
     if inserted is not None:
         return inserted
     found = await session.scalar(
@@ -145,7 +145,7 @@ async def read_outcome(
     except ValueError:
         raise NotFound(outcome_id, "no outcome with this id") from None
     stmt = _scoped(select(OutcomeRecord), tenant_id, scope).where(OutcomeRecord.id == key)
-    outcome = await session.scalar(stmt)
+    outcome: OutcomeRecord | None = await session.scalar(stmt)
     if outcome is None:
         raise NotFound(outcome_id, "no outcome with this id")
     return outcome

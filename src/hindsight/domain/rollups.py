@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from hindsight.db.models import OutcomeRecord, OutcomeRollup
 
 @dataclass(frozen=True, order=True)
 class RollupKey:
-    day: object
+    day: dt.date
     rep_id: str
     team_id: str
     action_type: str
@@ -48,19 +49,19 @@ async def apply(
     session: AsyncSession, tenant_id: uuid.UUID, deltas: Iterable[tuple[RollupKey, int, float]]
 ) -> None:
     """Add count/confidence deltas to their rollup rows (sorted, so lock order is stable)."""
-    totals: dict[RollupKey, list[float]] = defaultdict(lambda: [0, 0.0])
+    totals: dict[RollupKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for key, count, confidence in deltas:
         totals[key][0] += count
         totals[key][1] += confidence
     t = OutcomeRollup.__table__.c
-    for key, (count, confidence) in sorted(totals.items()):
-        if count == 0 and confidence == 0:
+    for key, (n, total) in sorted(totals.items()):
+        if n == 0 and total == 0:
             continue
         stmt = dialects.insert(session, OutcomeRollup).values(
-            tenant_id=tenant_id, **key.__dict__, count=int(count), sum_confidence=confidence
+            tenant_id=tenant_id, **key.__dict__, count=int(n), sum_confidence=total
         )
         stmt = stmt.on_conflict_do_update(
-            index_elements=[c for c in OutcomeRollup.__table__.primary_key.columns],
+            index_elements=list(OutcomeRollup.__table__.primary_key),
             set_={
                 "count": t.count + stmt.excluded.count,
                 "sum_confidence": t.sum_confidence + stmt.excluded.sum_confidence,

@@ -34,7 +34,7 @@ async def set_team_member(
         index_elements=["tenant_id", "user_id"],
         set_={k: stmt.excluded[k] for k in ("team_id", "role", "display_name")},
     )
-    row = await session.scalar(stmt.returning(TeamMember))
+    row: TeamMember | None = await session.scalar(stmt.returning(TeamMember))
     assert row is not None
     return row
 
