@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -53,6 +54,33 @@ class BodySizeLimit:
             await _too_large(scope, receive, send)
 
 
+class RequestTimeout:
+    """Answer 504 when an HTTP request runs past the limit (WebSockets are long-lived)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking_send(message: dict) -> None:  # type: ignore[type-arg]
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self.app(scope, receive, tracking_send)
+        except TimeoutError:
+            log.warning("request timed out after %ss: %s", self.seconds, scope.get("path"))
+            if not started:
+                body = {"errors": [{"message": "request timed out"}]}
+                await JSONResponse(body, status_code=504)(scope, receive, send)
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -96,6 +124,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
             WebSocketRoute("/graphql", view),
         ],
         middleware=[
+            Middleware(RequestTimeout, seconds=settings.request_timeout_seconds),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
+
+from hindsight.app import create_app
 from hindsight.domain.enums import Role
-from tests.conftest import Api, Tenant
+from tests.conftest import Api, Backend, Tenant
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -73,3 +76,17 @@ async def test_health_and_readiness(api: Api) -> None:
     assert (await api.http.get("/healthz")).json() == {"status": "ok"}
     ready = await api.http.get("/readyz")
     assert ready.status_code == 200 and all(ready.json().values())
+
+
+async def test_requests_past_the_time_limit_get_504(backend: Backend) -> None:
+    settings = backend.settings.model_copy(update={"request_timeout_seconds": 1e-6})
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hindsight.test"
+        ) as http,
+    ):
+        response = await http.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 504
+    assert response.json() == {"errors": [{"message": "request timed out"}]}
