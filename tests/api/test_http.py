@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from hindsight.app import create_app
+from hindsight.auth import issue_token
 from hindsight.domain.enums import Role
-from tests.conftest import Api, Backend, Tenant
+from tests.conftest import SECRET, Api, Backend, Tenant
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -87,6 +90,11 @@ async def test_requests_past_the_time_limit_get_504(backend: Backend) -> None:
             transport=httpx.ASGITransport(app=app), base_url="http://hindsight.test"
         ) as http,
     ):
-        response = await http.post("/graphql", json={"query": "{ __typename }"})
+        token = issue_token(SECRET, tenant=uuid.uuid4(), role=Role.ADMIN, sub="admin")
+        response = await http.post(  # a query that waits on the database
+            "/graphql",
+            json={"query": "{ outcomes { edges { cursor } } }"},
+            headers={"authorization": f"Bearer {token}"},
+        )
     assert response.status_code == 504
     assert response.json() == {"errors": [{"message": "request timed out"}]}
