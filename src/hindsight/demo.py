@@ -86,7 +86,43 @@ def plan(n: int, seed: int, now: dt.datetime, days: int = 35) -> list[Step]:
         new, signal_plan = _one_action(rng, profile, rep, team, i, at)
         steps.append(Step(at, len(steps), new))
         steps.extend(Step(t, len(steps) + j, s) for j, (t, s) in enumerate(signal_plan) if t <= now)
-    return sorted(steps)
+    return sorted(steps + _planted(now, len(steps)))
+
+
+# Coaching patterns planted on top of the random activity (alone when n=0), in the last 25
+# days: a clearly strong action, a clearly weak one the agent is over-confident about, a
+# 3-for-3 action too small to rank first, and an escalation trigger that rarely helps.
+PLANTED = [  # action, outcome type, trigger, stated confidence, outcomes, how many work
+    ("send_case_study", OutcomeType.IMMEDIATE_RESPONSE, None, 0.55, 50, 45),
+    ("send_discount_offer", OutcomeType.IMMEDIATE_RESPONSE, None, 0.75, 40, 6),
+    ("send_video_intro", OutcomeType.IMMEDIATE_RESPONSE, None, 0.6, 3, 3),
+    ("escalate_to_human", OutcomeType.ESCALATION, "legal_review", 0.65, 16, 3),
+]
+
+
+def _planted(now: dt.datetime, order: int) -> list[Step]:
+    """PLANTED outcomes, each decided by a signal two hours later or (ghosted) by detection."""
+    steps: list[Step] = []
+    for action, kind, trigger, stated, count, working in PLANTED:
+        for k in range(count):
+            at = now - dt.timedelta(days=2 + 23 * k / count, minutes=len(steps))
+            conv = f"conv-planted-{action}-{k}"
+            meta = {"channel": "email", **({"trigger": trigger} if trigger else {})}
+            new = outcomes.NewOutcome(
+                action_type=action, outcome_type=kind, predicted_confidence=stated,
+                conversation_id=conv, rep_id="rep-ana", team_id="team-east", metadata=meta,
+                idempotency_key=f"demo-planted-{action}-{k}",
+            )
+            steps.append(Step(at, order + len(steps), new))
+            works = (k + 1) * working // count > k * working // count  # spread evenly
+            if kind == OutcomeType.ESCALATION:
+                decided = signals.NewSignal(K.ESCALATION_RESOLVED, conv, helpful=works)
+            elif works:
+                decided = signals.NewSignal(K.CUSTOMER_REPLIED, conv)
+            else:
+                continue
+            steps.append(Step(at + dt.timedelta(hours=2), order + len(steps), decided))
+    return steps
 
 
 def _one_action(

@@ -5,11 +5,18 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
+from hindsight.schema.coaching import CoachingQuery
 from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 from hindsight.schema.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
 
-QUERIES: tuple[type, ...] = (OutcomeQuery, CalibrationQuery, FeedbackQuery, DashboardQuery)
+QUERIES: tuple[type, ...] = (
+    OutcomeQuery,
+    CalibrationQuery,
+    FeedbackQuery,
+    DashboardQuery,
+    CoachingQuery,
+)
 MUTATIONS: tuple[type, ...] = (
     OutcomeMutation,
     CalibrationMutation,

@@ -1,0 +1,77 @@
+"""Coaching fields of the Query root (DESIGN.md §7, §9): each delegates to one resolver.
+
+Statistics: success rate = POSITIVE / (POSITIVE + NEGATIVE) with a 95% Wilson interval;
+``confidence`` is the statistic ``evidence.confidenceMeasure`` names — the Wilson lower
+bound for rankings, 1 − the Benjamini–Hochberg adjusted p of a two-proportion z-test for
+comparisons, 1 − the Wilson upper bound (the failure rate's lower bound) for failing areas.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from hindsight.resolvers import coaching as resolvers
+from hindsight.schema.context import Info
+from hindsight.schema.pattern import CoachingPattern
+from hindsight.schema.period import PeriodInput
+
+ROLES = " For MANAGER (the whole tenant), EXECUTIVE, ANALYST and ADMIN."
+
+
+@strawberry.type
+class CoachingQuery:
+    @strawberry.field(
+        description=(
+            "Action effectiveness (each action type against the tenant's other actions: "
+            "two-proportion z-test, Benjamini–Hochberg over the per-action tests), outcome "
+            "types the agent wins and loses, low-success areas, and actions whose feedback "
+            "disagrees with their outcomes; only subjects with ≥ minSamples decided "
+            "outcomes." + ROLES
+        )
+    )
+    async def coaching_patterns(
+        self, info: Info, period: PeriodInput | None = None, min_samples: int | None = 20
+    ) -> list[CoachingPattern]:
+        found = await resolvers.coaching_patterns(
+            info.context, period, 20 if min_samples is None else min_samples
+        )
+        return [CoachingPattern.from_domain(p) for p in found]
+
+    @strawberry.field(
+        description=(
+            "Per escalation trigger (metadata.trigger): how often it fires, how often "
+            "escalating helped, and whether the agent's confidence was calibrated; a trigger "
+            "whose helpful rate's Wilson upper bound is below 0.5 is flagged." + ROLES
+        )
+    )
+    async def escalation_patterns(
+        self, info: Info, period: PeriodInput | None = None
+    ) -> list[CoachingPattern]:
+        found = await resolvers.escalation_patterns(info.context, period)
+        return [CoachingPattern.from_domain(p) for p in found]
+
+    @strawberry.field(
+        description=(
+            "Action types ranked by the 95% Wilson lower bound of their success rate, so "
+            "3 of 3 never beats 80 of 100; limit 1 to 100." + ROLES
+        )
+    )
+    async def top_performing_actions(
+        self, info: Info, period: PeriodInput | None = None, limit: int | None = 10
+    ) -> list[CoachingPattern]:
+        found = await resolvers.top_performing_actions(
+            info.context, period, 10 if limit is None else limit
+        )
+        return [CoachingPattern.from_domain(p) for p in found]
+
+    @strawberry.field(
+        description=(
+            "Action types succeeding less than 40% of the time whose Wilson upper bound is "
+            "below 0.5, each with a concrete recommendation." + ROLES
+        )
+    )
+    async def improvement_areas(
+        self, info: Info, period: PeriodInput | None = None
+    ) -> list[CoachingPattern]:
+        found = await resolvers.improvement_areas(info.context, period)
+        return [CoachingPattern.from_domain(p) for p in found]
