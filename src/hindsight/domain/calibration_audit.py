@@ -15,10 +15,12 @@ import logging
 import math
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, Integer, String, cast, null, select, union_all
+import numpy.typing as npt
+from sqlalchemy import Float, Integer, String, cast, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -33,6 +35,7 @@ FIELDS = ("count", "sum_p", "sum_p2", "sum_y", "sum_py")
 RTOL = 1e-9  # relative tolerance: incremental and batch float sums differ only by rounding
 ATOL = 1e-12  # absolute floor for sums that are (nearly) zero
 CHUNK = 10_000  # rows fetched per round trip
+POSITIVE = OutcomeStatus.POSITIVE.value
 
 
 def find_drift(stored: BinSums, recomputed: BinSums) -> list[Drift]:
@@ -74,38 +77,49 @@ def _snapshot(tenant_id: uuid.UUID, action_types: Sequence[str] | None) -> Any:
     return union_all(outcomes, bins)
 
 
+@dataclass(frozen=True)
+class _Sides:
+    """One action type's stored sums, the bins that have a row, and the recomputed sums."""
+
+    stored: BinSums
+    present: frozenset[int]
+    fresh: BinSums
+
+
 class _Totals:
     """Stored and recomputed sums per action type, accumulated chunk by chunk."""
 
     def __init__(self) -> None:
-        self.stored: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
+        self.stored: dict[str, npt.NDArray[np.float64]] = {}
+        self.present: dict[str, set[int]] = {}
         self.fresh: dict[str, BinSums] = {}
 
     def add(self, rows: Sequence[Any]) -> None:
-        decided = [r for r in rows if r.bin is None]
         for r in rows:
             if r.bin is not None:
                 grid = self.stored.setdefault(r.action_type, np.zeros((len(FIELDS), N_BINS)))
                 grid[:, r.bin] = [getattr(r, name) for name in FIELDS]
+                self.present.setdefault(r.action_type, set()).add(r.bin)
+        decided = [r for r in rows if r.bin is None]
         if not decided:
             return
         names, groups = np.unique([r.action_type for r in decided], return_inverse=True)
         p = np.fromiter((r.sum_p for r in decided), np.float64, len(decided))
-        y = np.fromiter(
-            (r.status == OutcomeStatus.POSITIVE for r in decided), np.int64, len(decided)
-        )
+        y = np.fromiter((r.status == POSITIVE for r in decided), np.int64, len(decided))
         for i, name in enumerate(names.tolist()):
             mask = groups == i
-            self.fresh[name] = self.fresh.get(name, BinSums.empty()) + BinSums.from_arrays(
-                p[mask], y[mask]
-            )
+            sums = BinSums.from_arrays(p[mask], y[mask])
+            self.fresh[name] = self.fresh.get(name, BinSums.empty()) + sums
 
-    def pairs(self) -> dict[str, tuple[BinSums, BinSums]]:
-        names = sorted(self.stored.keys() | self.fresh.keys())
+    def sides(self) -> dict[str, _Sides]:
         empty = BinSums.empty()
         return {
-            n: (BinSums(*self.stored[n]) if n in self.stored else empty, self.fresh.get(n, empty))
-            for n in names
+            name: _Sides(
+                BinSums(*self.stored[name]) if name in self.stored else empty,
+                frozenset(self.present.get(name, ())),
+                self.fresh.get(name, empty),
+            )
+            for name in sorted(self.stored.keys() | self.fresh.keys())
         }
 
 
@@ -127,11 +141,13 @@ async def recompute(
     async for rows in result.partitions():
         totals.add(rows)
     report = {}
-    for name, (stored, fresh) in totals.pairs().items():
-        report[name] = find_drift(stored, fresh)
+    for name, sides in totals.sides().items():
+        report[name] = find_drift(sides.stored, sides.fresh)
         if report[name]:
             log.warning("calibration drift for %s/%s: %s", tenant_id, name, report[name])
-            await _repair(session, tenant_id, name, stored, fresh, report[name], now)
+            for index in sorted({d.bin for d in report[name]}):  # bin order: stable lock order
+                await _repair(session, tenant_id, name, index, sides, now)
+            events.emit(session, events.CALIBRATION, {"actionType": name})
     return report
 
 
@@ -139,26 +155,24 @@ async def _repair(
     session: AsyncSession,
     tenant_id: uuid.UUID,
     action_type: str,
-    stored: BinSums,
-    fresh: BinSums,
-    drift: list[Drift],
+    index: int,
+    sides: _Sides,
     now: dt.datetime,
 ) -> None:
-    """Add (recomputed - stored) to each drifted bin, in bin order (a stable lock order)."""
-    t = CalibrationBin.__table__.c
-    for index in sorted({d.bin for d in drift}):
-        delta = {k: getattr(fresh, k)[index] - getattr(stored, k)[index] for k in FIELDS}
-        stmt = dialects.insert(session, CalibrationBin).values(
-            tenant_id=tenant_id,
-            action_type=action_type,
-            bin=index,
-            updated_at=now,
-            count=int(delta["count"]),
-            **{k: float(delta[k]) for k in FIELDS[1:]},
+    """Set one bin to its recomputed sums only while it still holds the snapshot's values
+    (compare-and-set): a bin that a resolution or another run changed since is left for the
+    next run, so a repair never erases an increment and is never applied twice."""
+    b = CalibrationBin
+    fresh = {k: getattr(sides.fresh, k)[index].item() for k in FIELDS}
+    if index not in sides.present:
+        stmt = dialects.insert(session, b).values(
+            tenant_id=tenant_id, action_type=action_type, bin=index, updated_at=now, **fresh
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.tenant_id, t.action_type, t.bin],
-            set_={**{k: t[k] + stmt.excluded[k] for k in FIELDS}, "updated_at": now},
-        )
-        await session.execute(stmt)
-    events.emit(session, events.CALIBRATION, {"actionType": action_type})
+        await session.execute(stmt.on_conflict_do_nothing())
+        return
+    unchanged = [getattr(b, k) == getattr(sides.stored, k)[index].item() for k in FIELDS]
+    await session.execute(
+        update(b)
+        .where(b.tenant_id == tenant_id, b.action_type == action_type, b.bin == index, *unchanged)
+        .values(updated_at=now, **fresh)
+    )
