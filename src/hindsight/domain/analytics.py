@@ -47,6 +47,16 @@ class Days:
         return cls.covering(start, end - dt.timedelta(microseconds=1))
 
     @property
+    def start(self) -> dt.datetime:
+        """Midnight UTC of the first day."""
+        return dt.datetime.combine(self.first, dt.time(), dt.UTC)
+
+    @property
+    def stop(self) -> dt.datetime:
+        """The first instant after the last day."""
+        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+    @property
     def count(self) -> int:
         return (self.last - self.first).days + 1
 
@@ -193,10 +203,8 @@ async def _feedback_rows(
 ) -> list[tuple[dt.date, str, int, int, float]]:
     f, o = FeedbackEntry, OutcomeRecord
     day = dialects.utc_day(session, f.created_at)
-    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
-    end = dt.datetime.combine(days.last + dt.timedelta(days=1), dt.time(), dt.UTC)
     stmt = select(day, f.source, f.rating, func.count(), func.sum(f.score)).where(
-        f.tenant_id == tenant_id, f.created_at >= start, f.created_at < end
+        f.tenant_id == tenant_id, f.created_at >= days.start, f.created_at < days.stop
     )
     if scope.rep_id is not None or scope.team_id is not None:
         stmt = stmt.join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))

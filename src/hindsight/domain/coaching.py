@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import coaching_queries as q
+from hindsight.domain.analytics import Days
 from hindsight.domain.coaching_advice import (
     POORLY_RATED,
     WELL_RATED,
@@ -30,7 +31,7 @@ from hindsight.domain.coaching_advice import (
 )
 from hindsight.domain.coaching_compare import action_effectiveness, outcome_type_analysis
 from hindsight.domain.coaching_escalations import trigger_patterns
-from hindsight.domain.coaching_queries import Days, Rating, Tally
+from hindsight.domain.coaching_queries import Rating, Tally
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.patterns import Pattern
 

@@ -7,7 +7,6 @@ means join ``feedback_entries`` to their outcomes. Python only folds the grouped
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,33 +16,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
+from hindsight.domain.analytics import Days
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.statistics import wilson_interval
 
 R = OutcomeRollup
 POSITIVE, NEGATIVE = OutcomeStatus.POSITIVE.value, OutcomeStatus.NEGATIVE.value
 NO_TRIGGER = "unspecified"
-
-
-@dataclass(frozen=True)
-class Days:
-    """UTC calendar days ``first`` to ``last``, both included: the grain of the rollups."""
-
-    first: dt.date
-    last: dt.date
-
-    @classmethod
-    def of(cls, start: dt.datetime, end: dt.datetime) -> Days:
-        return cls(start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date())
-
-    @property
-    def start(self) -> dt.datetime:
-        return dt.datetime.combine(self.first, dt.time(), dt.UTC)
-
-    @property
-    def stop(self) -> dt.datetime:
-        """The first instant after the last day."""
-        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC)
 
 
 @dataclass(frozen=True)

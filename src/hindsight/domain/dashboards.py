@@ -206,14 +206,15 @@ async def _add_rep_feedback(
     names: dict[str, str | None],
 ) -> None:
     f, o = FeedbackEntry, OutcomeRecord
-    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
-    end = dt.datetime.combine(days.last + dt.timedelta(days=1), dt.time(), dt.UTC)
     reps = set(per_rep) | set(names)
     rows = await session.execute(
         select(o.rep_id, f.source, f.rating, func.count(), func.sum(f.score))
         .join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
         .where(
-            f.tenant_id == tenant_id, f.created_at >= start, f.created_at < end, o.rep_id.in_(reps)
+            f.tenant_id == tenant_id,
+            f.created_at >= days.start,
+            f.created_at < days.stop,
+            o.rep_id.in_(reps),
         )
         .group_by(o.rep_id, f.source, f.rating)
     )

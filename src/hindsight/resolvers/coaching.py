@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import access, coaching
-from hindsight.domain.coaching_queries import Days
+from hindsight.domain.analytics import Days
 from hindsight.domain.enums import Role
 from hindsight.domain.patterns import Pattern
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import in_tenant
 from hindsight.schema.context import Context
-from hindsight.schema.period import PeriodInput, bounds
+from hindsight.schema.period import PeriodInput, period_days
 
 READ = frozenset({Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN})
 
@@ -37,7 +37,7 @@ async def _patterns(
     """The rollups' grain is the UTC day, so the days (not the instants) key the cache and
     the default period hits it all day long."""
     access.require(ctx.viewer, READ, "read coaching patterns")
-    days = Days.of(*bounds(period, ctx.services.now()))
+    days = period_days(period, ctx.services.now())
     key = {"first": days.first, "last": days.last, **params}
     return await cached(
         ctx, name, key, list[Pattern], lambda: in_tenant(ctx, lambda s: work(s, days))

@@ -5,31 +5,26 @@ from __future__ import annotations
 import datetime as dt
 
 from hindsight.domain import access, dashboards, team
-from hindsight.domain.analytics import DashboardScope, Days
+from hindsight.domain.analytics import DashboardScope
 from hindsight.domain.enums import Role
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context
-from hindsight.schema.period import DEFAULT_DAYS, PeriodInput, bounds
+from hindsight.schema.period import PeriodInput, period_days
 
 ADMIN = frozenset({Role.ADMIN})
 READ_ALL = access.READ_ALL
 
 
 def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, dt.datetime]:
-    """The period as whole UTC days: from the first day's midnight to the day after the last.
-
-    Without ``from`` the period is the 30 days ending with ``to``'s day (default today).
-    """
-    days = Days.covering(*bounds(period, ctx.services.now()))
-    if period is None or period.from_ is None:
-        days = Days(days.last - dt.timedelta(days=DEFAULT_DAYS - 1), days.last)
-    start = dt.datetime.combine(days.first, dt.time(), dt.UTC)
-    return start, start + dt.timedelta(days=days.count)
+    """The period's whole UTC days, from the first midnight to the one after the last day."""
+    days = period_days(period, ctx.services.now())
+    return days.start, days.stop
 
 
-async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
+async def authorize_rep(ctx: Context, rep_id: str) -> None:
+    """A REP sees only themselves, a MANAGER their team's reps, read-all roles everyone."""
     v = ctx.viewer
     await in_tenant(
         ctx,
@@ -37,6 +32,20 @@ async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -
             s, v.tenant_id, role=v.role, subject=v.subject, team=v.team, rep_id=rep_id
         ),
     )
+
+
+def authorize_team(ctx: Context, team_id: str) -> None:
+    v = ctx.viewer
+    team.require_team_visible(role=v.role, team=v.team, team_id=team_id)
+
+
+def authorize_executive(ctx: Context) -> None:
+    access.require(ctx.viewer, READ_ALL, "read the executive summary")
+
+
+async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
+    v = ctx.viewer
+    await authorize_rep(ctx, rep_id)
     start, end = whole_days(ctx, period)
     scope = DashboardScope(rep_id=rep_id)
     report = await cached(
@@ -53,7 +62,7 @@ async def manager_dashboard(
     ctx: Context, team_id: str, period: PeriodInput | None
 ) -> gql.ManagerDashboard:
     v = ctx.viewer
-    team.require_team_visible(role=v.role, team=v.team, team_id=team_id)
+    authorize_team(ctx, team_id)
     start, end = whole_days(ctx, period)
     report = await cached(
         ctx,
@@ -69,7 +78,7 @@ async def manager_dashboard(
 
 async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
     v = ctx.viewer
-    access.require(v, READ_ALL, "read the executive summary")
+    authorize_executive(ctx)
     start, end = whole_days(ctx, period)
     minutes = ctx.services.settings.minutes_saved_per_action
     report = await cached(

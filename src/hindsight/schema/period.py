@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from hindsight.domain.analytics import Days
 from hindsight.domain.errors import ValidationFailed
 
 DEFAULT_DAYS = 30
@@ -30,6 +31,15 @@ def bounds(
     if end - start > dt.timedelta(days=MAX_DAYS):
         raise ValidationFailed("period", f"must span at most {MAX_DAYS} days")
     return start, end
+
+
+def period_days(period: PeriodInput | None, now: dt.datetime) -> Days:
+    """The whole UTC days a report covers: ``[from.date(), to.date()]``; without ``from``,
+    the ``DEFAULT_DAYS`` days ending on ``to``'s day (today by default)."""
+    days = Days.covering(*bounds(period, now))
+    if period is None or period.from_ is None:
+        days = Days(days.last - dt.timedelta(days=DEFAULT_DAYS - 1), days.last)
+    return days
 
 
 def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
