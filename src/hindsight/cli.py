@@ -79,7 +79,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
 
-    async def run() -> dict[str, int]:
+    async def run() -> list[str]:
         services = build_services(settings)
         try:
             return await load_demo(
@@ -88,8 +88,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await services.close()
 
-    counts = asyncio.run(run())
-    print("demo outcomes by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    print("\n".join(asyncio.run(run())))
     return 0
 
 
@@ -119,10 +118,7 @@ def _demo_if_empty(settings: Settings) -> None:
         services = build_services(settings)
         try:
             if await is_empty(services):
-                counts = await load_demo(services)
-                print(
-                    "demo data loaded: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
-                )
+                print("demo data loaded; " + "\n".join(await load_demo(services)))
         finally:
             await services.close()
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight import demo_calibration
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import outcomes, signals
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
@@ -109,8 +110,13 @@ def _planted(now: dt.datetime, order: int) -> list[Step]:
             conv = f"conv-planted-{action}-{k}"
             meta = {"channel": "email", **({"trigger": trigger} if trigger else {})}
             new = outcomes.NewOutcome(
-                action_type=action, outcome_type=kind, predicted_confidence=stated,
-                conversation_id=conv, rep_id="rep-ana", team_id="team-east", metadata=meta,
+                action_type=action,
+                outcome_type=kind,
+                predicted_confidence=stated,
+                conversation_id=conv,
+                rep_id="rep-ana",
+                team_id="team-east",
+                metadata=meta,
                 idempotency_key=f"demo-planted-{action}-{k}",
             )
             steps.append(Step(at, order + len(steps), new))
@@ -137,9 +143,15 @@ def _one_action(
         true_rate = TRIGGERS[trigger]
     conversation, deal = f"conv-{i:06d}", f"deal-{i % 997:04d}-{i:06d}"
     new = outcomes.NewOutcome(
-        action_type=profile.action_type, outcome_type=profile.outcome_type,
-        predicted_confidence=round(stated, 3), conversation_id=conversation, deal_id=deal,
-        rep_id=rep, team_id=team, metadata=metadata, idempotency_key=f"demo-{i}",
+        action_type=profile.action_type,
+        outcome_type=profile.outcome_type,
+        predicted_confidence=round(stated, 3),
+        conversation_id=conversation,
+        deal_id=deal,
+        rep_id=rep,
+        team_id=team,
+        metadata=metadata,
+        idempotency_key=f"demo-{i}",
     )
     works = rng.random() < min(max(true_rate, 0.02), 0.98)
     return new, _signals(rng, profile.outcome_type, works, conversation, deal, at)
@@ -157,31 +169,42 @@ def _signals(
     outcome = {
         (OutcomeType.IMMEDIATE_RESPONSE, True): [(later(20), sig(K.CUSTOMER_REPLIED))],
         (OutcomeType.IMMEDIATE_RESPONSE, False): [(later(20), sig(K.UNSUBSCRIBED))]
-        if rng.random() < 0.2 else [],
+        if rng.random() < 0.2
+        else [],
         (OutcomeType.ENGAGEMENT, True): [(later(150), sig(K.MEETING_BOOKED))],
         (OutcomeType.ENGAGEMENT, False): [(later(150), sig(K.CUSTOMER_REPLIED))]
-        if rng.random() < 0.4 else [],
+        if rng.random() < 0.4
+        else [],
         (OutcomeType.QUALIFICATION, True): [(later(150), sig(K.QUALIFICATION_COMPLETED))],
         (OutcomeType.QUALIFICATION, False): [(later(150), sig(K.DEAL_LOST))]
-        if rng.random() < 0.3 else [],
+        if rng.random() < 0.3
+        else [],
         (OutcomeType.DEAL_PROGRESSION, True): [
             (later(600), sig(K.DEAL_STAGE_CHANGED, from_stage="QUALIFIED", to_stage="DEMO"))
         ],
         (OutcomeType.DEAL_PROGRESSION, False): [
             (later(600), sig(K.DEAL_STAGE_CHANGED, from_stage="DEMO", to_stage="QUALIFIED"))
-        ] if rng.random() < 0.3 else [],
+        ]
+        if rng.random() < 0.3
+        else [],
         (OutcomeType.ESCALATION, True): [(later(100), sig(K.ESCALATION_RESOLVED, helpful=True))],
         (OutcomeType.ESCALATION, False): [(later(100), sig(K.ESCALATION_RESOLVED, helpful=False))]
-        if rng.random() < 0.8 else [],
+        if rng.random() < 0.8
+        else [],
     }
     return outcome[(kind, works)]
 
 
 async def load_demo(
-    services: Services, *, tenant: uuid.UUID = DEMO_TENANT, n: int = 2000, seed: int = 7,
+    services: Services,
+    *,
+    tenant: uuid.UUID = DEMO_TENANT,
+    n: int = 2000,
+    seed: int = 7,
     chunk: int = 200,
-) -> dict[str, int]:
-    """Fill ``tenant`` with ``n`` outcomes and their signals; returns counts by status."""
+) -> list[str]:
+    """Fill ``tenant`` with ``n`` outcomes, their signals, feedback and calibration runs;
+    returns a printable summary."""
     now = services.now()
     await services.db.run(tenant, lambda s: _directory(s, tenant))
     steps = plan(n, seed, now)
@@ -190,15 +213,24 @@ async def load_demo(
         batch = steps[i : i + chunk]
         await services.db.run(tenant, lambda s, b=batch: _replay(s, services, tenant, b))
         progress.advance(len(batch))
-    await run_all_detection(services.db, rules=services.rules, clock=services.clock,
-                            tenants=[tenant])
+    await run_all_detection(
+        services.db, rules=services.rules, clock=services.clock, tenants=[tenant]
+    )
     from hindsight.demo_feedback import load_demo_feedback  # feedback on these outcomes
 
     await load_demo_feedback(services, tenant=tenant, seed=seed)
-    return await services.db.run(tenant, lambda s: _status_counts(s, tenant))
+    counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
+    curves = await demo_calibration.calibrate(services, tenant)
+    return [
+        "outcomes by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())),
+        "calibration (! = stated and observed differ by more than the threshold):",
+        *demo_calibration.summary(curves, services.settings.calibration_threshold),
+    ]
 
 
-async def _replay(session: AsyncSession, services: Services, tenant: uuid.UUID, batch: list[Step]) -> None:
+async def _replay(
+    session: AsyncSession, services: Services, tenant: uuid.UUID, batch: list[Step]
+) -> None:
     for step in batch:
         if isinstance(step.work, outcomes.NewOutcome):
             await outcomes.record_outcome(
@@ -207,23 +239,34 @@ async def _replay(session: AsyncSession, services: Services, tenant: uuid.UUID, 
         else:
             new = step.work
             assert isinstance(new, signals.NewSignal)
-            await signals.record_signal(
-                session, tenant, new, rules=services.rules, now=step.at
-            )
+            await signals.record_signal(session, tenant, new, rules=services.rules, now=step.at)
 
 
 async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:
     for team, reps in TEAMS.items():
         for rep in reps:
-            await session.merge(TeamMember(tenant_id=tenant, user_id=rep, team_id=team,
-                                           role=Role.REP.value, display_name=rep[4:].title()))
+            await session.merge(
+                TeamMember(
+                    tenant_id=tenant,
+                    user_id=rep,
+                    team_id=team,
+                    role=Role.REP.value,
+                    display_name=rep[4:].title(),
+                )
+            )
         manager = f"mgr-{team.split('-')[1]}"
-        await session.merge(TeamMember(tenant_id=tenant, user_id=manager, team_id=team,
-                                       role=Role.MANAGER.value, display_name=manager))
+        await session.merge(
+            TeamMember(
+                tenant_id=tenant,
+                user_id=manager,
+                team_id=team,
+                role=Role.MANAGER.value,
+                display_name=manager,
+            )
+        )
 
 
 async def _status_counts(session: AsyncSession, tenant: uuid.UUID) -> dict[str, int]:
-    from sqlalchemy import func, select
     rows = await session.execute(
         select(OutcomeRecord.status, func.count())
         .where(OutcomeRecord.tenant_id == tenant)
