@@ -221,10 +221,13 @@ async def load_demo(
     await load_demo_feedback(services, tenant=tenant, seed=seed)
     counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
     curves = await demo_calibration.calibrate(services, tenant)
+    settings = services.settings
     return [
         "outcomes by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())),
         "calibration (! = stated and observed differ by more than the threshold):",
-        *demo_calibration.summary(curves, services.settings.calibration_threshold),
+        *demo_calibration.summary(
+            curves, settings.calibration_threshold, settings.calibration_min_samples
+        ),
     ]
 
 

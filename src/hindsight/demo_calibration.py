@@ -28,8 +28,9 @@ async def calibrate(
     return curves
 
 
-def summary(curves: list[CurveReport], threshold: float) -> list[str]:
-    """Per action type: stated vs observed, the multiplier, and the calibrated confidence."""
+def summary(curves: list[CurveReport], threshold: float, min_samples: int) -> list[str]:
+    """Per action type: stated vs observed, the multiplier, and the calibrated confidence;
+    ``!`` marks a gap over the threshold with enough samples to act on it."""
     lines = [
         f"{'action type':<22}{'n':>6}{'stated':>8}{'observed':>10}{'flag':>6}"
         f"{'multiplier':>12}{'calibrated':>12}"
@@ -40,7 +41,7 @@ def summary(curves: list[CurveReport], threshold: float) -> list[str]:
             continue
         stated = sum(b.count * (b.mean_predicted or 0) for b in report.curve.bins) / n
         observed = sum(b.count * (b.observed_rate or 0) for b in report.curve.bins) / n
-        flag = "!" if abs(stated - observed) > threshold else ""
+        flag = "!" if abs(stated - observed) > threshold and n >= min_samples else ""
         calibrated = min(max(stated * report.multiplier, 0.0), 1.0)
         lines.append(
             f"{report.action_type:<22}{n:>6}{stated:>8.2f}{observed:>10.2f}{flag:>6}"

@@ -22,5 +22,8 @@ async def test_demo_calibration_moves_toward_observed(tenant: Tenant) -> None:
         observed = sum(b.count * (b.observed_rate or 0) for b in report.curve.bins) / n
         assert stated - observed > 0.15 and report.multiplier < 1.0 and report.adjustments
         assert abs(stated * report.multiplier - observed) < abs(stated - observed)
-    table = "\n".join(summary(curves, services.settings.calibration_threshold))
+    settings = services.settings
+    table = "\n".join(
+        summary(curves, settings.calibration_threshold, settings.calibration_min_samples)
+    )
     assert "propose_meeting" in table and "!" in table
