@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 AfterCommit = Callable[[uuid.UUID | None, list[Any]], Awaitable[None]]
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+READONLY = "hindsight_readonly"  # execution option marking a read-only unit of work
 
 
 def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngine:
@@ -52,7 +53,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = connection.get_execution_options().get(READONLY)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def _switch_role_on_connect(engine: AsyncEngine, role: str) -> None:
@@ -69,6 +71,8 @@ def _scope_transaction(session: Session, _tx: SessionTransaction, connection: An
     if connection.dialect.name != "postgresql":
         return
     tenant = session.info.get("tenant_id")
+    if session.info.get("readonly"):
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
     connection.execute(
         text("SELECT set_config('app.tenant_id', :tenant, true)"),
         {"tenant": str(tenant) if tenant else ""},
@@ -91,8 +95,8 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self, tenant_id: uuid.UUID | None) -> AsyncSession:
-        return self.sessions(info={"tenant_id": tenant_id, "events": []})
+    def session(self, tenant_id: uuid.UUID | None, *, readonly: bool = False) -> AsyncSession:
+        return self.sessions(info={"tenant_id": tenant_id, "events": [], "readonly": readonly})
 
     async def run(
         self,
@@ -100,12 +104,19 @@ class Database:
         work: Callable[[AsyncSession], Awaitable[T]],
         *,
         retries: int = 3,
+        readonly: bool = False,
     ) -> T:
-        """Run ``work`` in one transaction; retry on deadlock; publish its events after commit."""
+        """Run ``work`` in one transaction; retry on deadlock; publish its events after commit.
+
+        ``readonly`` runs it as a read-only transaction: PostgreSQL refuses any write in it,
+        and SQLite starts it deferred, so readers do not queue behind the one writer.
+        """
         for attempt in range(retries + 1):
-            session = self.session(tenant_id)
+            session = self.session(tenant_id, readonly=readonly)
             try:
                 async with session, session.begin():
+                    if readonly:
+                        await session.connection(execution_options={READONLY: True})
                     result = await work(session)
             except DBAPIError as error:
                 if attempt < retries and _sqlstate(error) in RETRYABLE_SQLSTATES:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hindsight.domain import access, calibration, validation
 from hindsight.domain.calibration_curves import CurveReport, read_curves
 from hindsight.domain.enums import CalibrationMethod, Role
-from hindsight.resolvers.common import in_tenant
+from hindsight.resolvers.common import in_tenant, read_in_tenant
 from hindsight.schema.context import Context
 
 READ_CURVES = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.ADMIN, Role.MANAGER})
@@ -25,13 +25,13 @@ def _policy(ctx: Context) -> calibration.Policy:
 async def curve(ctx: Context, action_type: str) -> CurveReport:
     access.require(ctx.viewer, READ_CURVES, "read calibration")
     names = [validation.action_type(action_type)]
-    reports = await in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id, names))
+    reports = await read_in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id, names))
     return reports[0]
 
 
 async def curves(ctx: Context) -> list[CurveReport]:
     access.require(ctx.viewer, READ_CURVES, "read calibration")
-    return await in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id))
+    return await read_in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id))
 
 
 async def calibrated_confidence(
@@ -39,7 +39,7 @@ async def calibrated_confidence(
 ) -> calibration.Calibrated:
     access.require(ctx.viewer, CALIBRATED_CONFIDENCE, "ask for calibrated confidence")
     policy = _policy(ctx)
-    return await in_tenant(
+    return await read_in_tenant(
         ctx,
         lambda s: calibration.calibrated_confidence(
             s, ctx.viewer.tenant_id, action_type, confidence, method=method, policy=policy

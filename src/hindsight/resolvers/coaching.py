@@ -22,7 +22,7 @@ from hindsight.domain.analytics import Days
 from hindsight.domain.enums import Role
 from hindsight.domain.patterns import Pattern
 from hindsight.resolvers.caching import cached
-from hindsight.resolvers.common import in_tenant
+from hindsight.resolvers.common import read_in_tenant
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
 
@@ -40,7 +40,7 @@ async def _patterns(
     days = period_days(period, ctx.services.now())
     key = {"first": days.first, "last": days.last, **params}
     return await cached(
-        ctx, name, key, list[Pattern], lambda: in_tenant(ctx, lambda s: work(s, days))
+        ctx, name, key, list[Pattern], lambda: read_in_tenant(ctx, lambda s: work(s, days))
     )
 
 

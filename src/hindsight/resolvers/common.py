@@ -19,6 +19,11 @@ async def in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) 
     return await ctx.services.db.run(ctx.viewer.tenant_id, work)
 
 
+async def read_in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one read-only transaction scoped to the viewer's tenant."""
+    return await ctx.services.db.run(ctx.viewer.tenant_id, work, readonly=True)
+
+
 def page_size(ctx: Context, first: int) -> int:
     cap = ctx.services.settings.max_page_size
     if not 1 <= first <= cap:

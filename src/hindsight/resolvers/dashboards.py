@@ -8,7 +8,7 @@ from hindsight.domain import access, dashboards, team
 from hindsight.domain.analytics import DashboardScope
 from hindsight.domain.enums import Role
 from hindsight.resolvers.caching import cached
-from hindsight.resolvers.common import in_tenant
+from hindsight.resolvers.common import in_tenant, read_in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
@@ -26,7 +26,7 @@ def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, d
 async def authorize_rep(ctx: Context, rep_id: str) -> None:
     """A REP sees only themselves, a MANAGER their team's reps, read-all roles everyone."""
     v = ctx.viewer
-    await in_tenant(
+    await read_in_tenant(
         ctx,
         lambda s: team.require_rep_visible(
             s, v.tenant_id, role=v.role, subject=v.subject, team=v.team, rep_id=rep_id
@@ -53,7 +53,9 @@ async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -
         "rep",
         {"rep": rep_id, "from": start, "to": end},
         dashboards.Overview,
-        lambda: in_tenant(ctx, lambda s: dashboards.overview(s, v.tenant_id, scope, start, end)),
+        lambda: read_in_tenant(
+            ctx, lambda s: dashboards.overview(s, v.tenant_id, scope, start, end)
+        ),
     )
     return gql.RepDashboard.from_domain(rep_id, report)
 
@@ -69,7 +71,7 @@ async def manager_dashboard(
         "manager",
         {"team": team_id, "from": start, "to": end},
         dashboards.ManagerReport,
-        lambda: in_tenant(
+        lambda: read_in_tenant(
             ctx, lambda s: dashboards.manager_report(s, v.tenant_id, team_id, start, end)
         ),
     )
@@ -86,7 +88,7 @@ async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.Exe
         "executive",
         {"from": start, "to": end},
         dashboards.ExecutiveReport,
-        lambda: in_tenant(
+        lambda: read_in_tenant(
             ctx,
             lambda s: dashboards.executive_report(
                 s, v.tenant_id, start, end, minutes_saved_per_action=minutes

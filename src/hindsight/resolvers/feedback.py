@@ -11,7 +11,7 @@ from hindsight.domain import feedback_reads as reads
 from hindsight.domain import feedback_summary as summaries
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import Forbidden, ValidationFailed
-from hindsight.resolvers.common import in_tenant, validation_error
+from hindsight.resolvers.common import in_tenant, read_in_tenant, validation_error
 from hindsight.schema import feedback_types as gql
 from hindsight.schema import period, types
 from hindsight.schema.context import Context
@@ -44,7 +44,7 @@ async def record_feedback(
 
 async def feedback_entry(ctx: Context, feedback_id: str) -> gql.FeedbackEntry:
     vis = reads.visibility(ctx.viewer)
-    row = await in_tenant(
+    row = await read_in_tenant(
         ctx, lambda s: reads.read_feedback(s, ctx.viewer.tenant_id, feedback_id, vis)
     )
     return gql.FeedbackEntry.from_row(row)
@@ -53,7 +53,7 @@ async def feedback_entry(ctx: Context, feedback_id: str) -> gql.FeedbackEntry:
 async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[gql.FeedbackEntry]:
     vis = reads.visibility(ctx.viewer)
     tenant_id = ctx.viewer.tenant_id
-    rows = await in_tenant(
+    rows = await read_in_tenant(
         ctx, lambda s: reads.read_conversation_feedback(s, tenant_id, conversation_id, vis)
     )
     return [gql.FeedbackEntry.from_row(r) for r in rows]
@@ -71,7 +71,7 @@ async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.
         action_type=flt.action_type,
         target_type=flt.target_type,
     )
-    summary = await in_tenant(
+    summary = await read_in_tenant(
         ctx, lambda s: summaries.summarise(s, ctx.viewer.tenant_id, domain_filter, vis)
     )
     return gql.FeedbackSummary.from_domain(summary, start, end)
@@ -83,7 +83,7 @@ async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
     if viewer.role == Role.REP and reviewer_id != viewer.subject:
         raise Forbidden("a REP may only ask about themselves")
     svc = ctx.services
-    return await in_tenant(
+    return await read_in_tenant(
         ctx,
         lambda s: feedback.should_request_feedback(
             s,
@@ -104,7 +104,7 @@ async def outcome_feedback(ctx: Context, outcome_id: str) -> list[gql.FeedbackEn
 async def _feedback_by_outcome(ctx: Context, keys: list[str]) -> list[list[gql.FeedbackEntry]]:
     vis = reads.visibility(ctx.viewer)
     ids = [uuid.UUID(k) for k in keys]
-    grouped = await in_tenant(
+    grouped = await read_in_tenant(
         ctx, lambda s: reads.read_outcome_feedback(s, ctx.viewer.tenant_id, ids, vis)
     )
     return [[gql.FeedbackEntry.from_row(r) for r in grouped[i]] for i in ids]

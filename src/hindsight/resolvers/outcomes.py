@@ -7,7 +7,13 @@ import dataclasses
 from hindsight.domain import access, outcomes, signals
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.resolvers.common import in_tenant, not_found, page_size, validation_error
+from hindsight.resolvers.common import (
+    in_tenant,
+    not_found,
+    page_size,
+    read_in_tenant,
+    validation_error,
+)
 from hindsight.schema import inputs, types
 from hindsight.schema.context import Context
 from hindsight.workers import jobs
@@ -15,7 +21,7 @@ from hindsight.workers import jobs
 
 async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
     scope = access.outcome_scope(ctx.viewer)
-    row = await in_tenant(
+    row = await read_in_tenant(
         ctx, lambda s: outcomes.read_outcome(s, ctx.viewer.tenant_id, outcome_id, scope)
     )
     return types.Outcome.from_row(row)
@@ -27,7 +33,7 @@ async def outcome_page(
     scope = access.outcome_scope(ctx.viewer)
     size = page_size(ctx, first)
     domain_filter = _filter(flt)
-    page = await in_tenant(
+    page = await read_in_tenant(
         ctx,
         lambda s: outcomes.read_outcomes(
             s, ctx.viewer.tenant_id, domain_filter, scope, first=size, after=after
