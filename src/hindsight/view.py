@@ -17,6 +17,7 @@ from hindsight.domain.errors import Unauthenticated
 from hindsight.schema.build import build_schema
 from hindsight.schema.context import Context
 from hindsight.services import Services
+from hindsight.ws import KeepAliveTransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -28,14 +29,16 @@ def is_request_error(body: dict[str, Any]) -> bool:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = KeepAliveTransportWSHandler
+
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql",
             allow_queries_via_get=True,  # queries only: mutations over GET are refused
-            keep_alive=True,
-            keep_alive_interval=15,
+            keep_alive=settings.ws_keep_alive_seconds > 0,
+            keep_alive_interval=settings.ws_keep_alive_seconds,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=dt.timedelta(
                 seconds=settings.connection_init_timeout_seconds

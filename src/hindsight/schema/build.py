@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.root import Mutation, Query
+from hindsight.schema.subscriptions import Subscription
 from hindsight.settings import Settings
 
 
@@ -41,6 +42,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=not settings.embedded),
     )

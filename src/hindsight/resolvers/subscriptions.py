@@ -1,0 +1,144 @@
+"""Subscription resolvers: authorise once, then per event filter, re-read and yield.
+
+Each subscription listens on its tenant's channel only. An event is a notice, not the data:
+the row is read again in a fresh transaction under the subscriber's own visibility, so a
+subscriber sees exactly what the matching query would show them, and an event whose row
+they may not see is skipped. A WebSocket's context lives as long as the connection, so its
+DataLoaders are dropped before each event is resolved (none survives into the next event).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.domain import access, outcomes, validation
+from hindsight.domain import events as topics
+from hindsight.domain import feedback_reads as reads
+from hindsight.domain.calibration_curves import CurveReport, read_curves
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
+from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.resolvers import dashboards
+from hindsight.resolvers.calibration import READ_CURVES
+from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
+from hindsight.schema import feedback_types, types
+from hindsight.schema.context import Context
+from hindsight.services import channel
+
+T = TypeVar("T")
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    id: str
+    kind: OutcomeEventKind
+    status: OutcomeStatus  # as the event left it; the outcome shows the current state
+    outcome: types.Outcome
+
+
+async def _stream(
+    ctx: Context,
+    topic: str,
+    accept: Callable[[Message], bool],
+    load: Callable[[AsyncSession, Message], Awaitable[T]],
+) -> AsyncIterator[T]:
+    """The tenant's ``topic`` events that pass ``accept``, each loaded in its own session."""
+    tenant_id = ctx.viewer.tenant_id
+    async with ctx.services.broker.subscribe(channel(tenant_id, topic)) as messages:
+        async for message in messages:
+            if not accept(message):
+                continue
+            try:
+                item = await ctx.services.db.run(
+                    tenant_id, lambda s, m=message: load(s, m), readonly=True
+                )
+            except (NotFound, KeyError):  # not theirs to see, gone, or a malformed notice
+                continue
+            ctx.loaders = {}
+            yield item
+
+
+async def outcome_events(
+    ctx: Context, kinds: list[OutcomeEventKind] | None
+) -> AsyncIterator[OutcomeChange]:
+    """Outcomes recorded or resolved that the viewer may read (a REP: their own)."""
+    viewer = ctx.viewer
+    scope = access.outcome_scope(viewer)
+    wanted = {OutcomeEventKind(k).value for k in kinds} if kinds else None
+
+    def accept(m: Message) -> bool:
+        if wanted is not None and m.get("kind") not in wanted:
+            return False
+        return scope.rep_id is None or m.get("repId") == scope.rep_id
+
+    async def load(s: AsyncSession, m: Message) -> OutcomeChange:
+        row = await outcomes.read_outcome(s, viewer.tenant_id, str(m["outcomeId"]), scope)
+        kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
+        return OutcomeChange(str(m["id"]), kind, status, types.Outcome.from_row(row))
+
+    async for change in _stream(ctx, topics.OUTCOMES, accept, load):
+        yield change
+
+
+async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.FeedbackEntry]:
+    """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
+    viewer = ctx.viewer
+    vis = reads.visibility(viewer)
+    own_only = vis.subject is not None and vis.team_id is None
+
+    def accept(m: Message) -> bool:
+        return not own_only or viewer.subject in (m.get("repId"), m.get("reviewerId"))
+
+    async def load(s: AsyncSession, m: Message) -> feedback_types.FeedbackEntry:
+        row = await reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
+        return feedback_types.FeedbackEntry.from_row(row)
+
+    async for entry in _stream(ctx, topics.FEEDBACK, accept, load):
+        yield entry
+
+
+async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIterator[CurveReport]:
+    """The curve of an action type whenever its calibration changes (or of every type)."""
+    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    name = validation.action_type(action_type) if action_type is not None else None
+    tenant_id = ctx.viewer.tenant_id
+
+    def accept(m: Message) -> bool:
+        return name is None or m.get("actionType") == name
+
+    async def load(s: AsyncSession, m: Message) -> CurveReport:
+        return (await read_curves(s, tenant_id, [str(m["actionType"])]))[0]
+
+    async for report in _stream(ctx, topics.CALIBRATION, accept, load):
+        yield report
+
+
+async def authorize_scope(
+    ctx: Context, rep_id: str | None, team_id: str | None, executive: bool | None
+) -> LiveScope:
+    """Exactly one of the three, with the same rights as the matching dashboard query."""
+    if sum((rep_id is not None, team_id is not None, bool(executive))) != 1:
+        raise ValidationFailed("scope", "give exactly one of repId, teamId or executive: true")
+    if rep_id is not None:
+        await dashboards.authorize_rep(ctx, rep_id)
+    elif team_id is not None:
+        dashboards.authorize_team(ctx, team_id)
+    else:
+        dashboards.authorize_executive(ctx)
+    return LiveScope(rep_id=rep_id, team_id=team_id)
+
+
+async def dashboard_updates(
+    ctx: Context, rep_id: str | None, team_id: str | None, executive: bool | None
+) -> AsyncIterator[Snapshot]:
+    """The scope's current dashboard, then a fresh one whenever its numbers change."""
+    scope = await authorize_scope(ctx, rep_id, team_id, executive)
+    tenant_id: uuid.UUID = ctx.viewer.tenant_id
+    async with hub_for(ctx.services).watch(ctx.services, tenant_id, scope) as snapshots:
+        async for snapshot in snapshots:
+            yield snapshot

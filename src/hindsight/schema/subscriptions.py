@@ -1,0 +1,106 @@
+"""The Subscription root (DESIGN.md §9, §10), served over graphql-transport-ws on /graphql.
+
+Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
+``dashboardUpdates`` starts with the current snapshot, so a client that reconnects is whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from hindsight.resolvers import subscriptions as resolvers
+from hindsight.resolvers.live import Snapshot
+from hindsight.schema import enums, types
+from hindsight.schema.calibration import CalibrationCurve
+from hindsight.schema.context import Info
+from hindsight.schema.dashboard_types import ExecutiveSummary, ManagerDashboard, RepDashboard
+from hindsight.schema.feedback_types import FeedbackEntry
+
+
+@strawberry.type
+class OutcomeEvent:
+    id: strawberry.ID = strawberry.field(description="The event's id (deduplicate on it).")
+    kind: enums.OutcomeEventKind
+    status: enums.OutcomeStatus = strawberry.field(
+        description="The status the event left; `outcome` shows the current state."
+    )
+    outcome: types.Outcome
+
+    @classmethod
+    def from_change(cls, c: resolvers.OutcomeChange) -> OutcomeEvent:
+        return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=c.outcome)
+
+
+@strawberry.input(description="Exactly one: a rep, a team, or `executive: true`.")
+class DashboardScopeInput:
+    rep_id: str | None = None
+    team_id: str | None = None
+    executive: bool | None = None
+
+
+@strawberry.type
+class DashboardScope:
+    rep_id: str | None
+    team_id: str | None
+    executive: bool
+
+
+@strawberry.type(description="One snapshot: the dashboard of the scope is set, the others null.")
+class DashboardUpdate:
+    id: strawberry.ID = strawberry.field(description="The snapshot's id, shared by subscribers.")
+    scope: DashboardScope
+    generated_at: dt.datetime
+    rep: RepDashboard | None
+    manager: ManagerDashboard | None
+    executive: ExecutiveSummary | None
+
+    @classmethod
+    def from_snapshot(cls, s: Snapshot, scope: DashboardScopeInput) -> DashboardUpdate:
+        return cls(
+            id=strawberry.ID(s.id),
+            scope=DashboardScope(
+                rep_id=scope.rep_id, team_id=scope.team_id, executive=bool(scope.executive)
+            ),
+            generated_at=s.generated_at,
+            rep=s.rep,
+            manager=s.manager,
+            executive=s.executive,
+        )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Outcomes recorded or resolved that you may read.")
+    async def outcome_events(
+        self, info: Info, kinds: list[enums.OutcomeEventKind] | None = None
+    ) -> AsyncGenerator[OutcomeEvent, None]:
+        async for change in resolvers.outcome_events(info.context, kinds):
+            yield OutcomeEvent.from_change(change)
+
+    @strawberry.subscription(description="Feedback given or changed that you may read.")
+    async def feedback_events(self, info: Info) -> AsyncGenerator[FeedbackEntry, None]:
+        async for entry in resolvers.feedback_events(info.context):
+            yield entry
+
+    @strawberry.subscription(description="A calibration curve whenever it changes.")
+    async def calibration_updates(
+        self, info: Info, action_type: str | None = None
+    ) -> AsyncGenerator[CalibrationCurve, None]:
+        async for report in resolvers.calibration_updates(info.context, action_type):
+            yield CalibrationCurve.from_domain(report)
+
+    @strawberry.subscription(
+        description="The scope's dashboard (last 30 days) now, then whenever its numbers change "
+        "(at most once a second)."
+    )
+    async def dashboard_updates(
+        self, info: Info, scope: DashboardScopeInput
+    ) -> AsyncGenerator[DashboardUpdate, None]:
+        snapshots = resolvers.dashboard_updates(
+            info.context, scope.rep_id, scope.team_id, scope.executive
+        )
+        async for snapshot in snapshots:
+            yield DashboardUpdate.from_snapshot(snapshot, scope)

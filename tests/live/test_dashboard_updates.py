@@ -1,0 +1,99 @@
+"""dashboardUpdates: the current snapshot first, a fresh one per change, the dashboard
+queries' rights, one computation per (tenant, scope) however many subscribers share it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from typing import Any
+
+from hindsight.domain.enums import Role
+from hindsight.resolvers.live import LiveScope, hub_for
+from tests.api.factories import record
+from tests.conftest import Tenant
+from tests.live.client import GraphQLSocket
+from tests.live.conftest import TEST_INTERVAL
+
+UPDATES = """subscription($scope: DashboardScopeInput!) { dashboardUpdates(scope: $scope) {
+  id generatedAt scope { repId teamId executive }
+  rep { repId metrics { actions pending } }
+  manager { teamId metrics { actions } reps { repId } }
+  executive { metrics { actions } hoursSaved } } }"""
+
+
+async def next_update(ws: GraphQLSocket, op_id: str = "1") -> dict[str, Any]:
+    return (await ws.next(op_id))["dashboardUpdates"]
+
+
+async def test_snapshot_first_then_one_per_change(live: str, tenant: Tenant) -> None:
+    token = tenant.token(Role.REP, sub="rep-a")
+    async with GraphQLSocket.open(live, token) as ws:
+        await ws.subscribe("1", UPDATES, {"scope": {"repId": "rep-a"}})
+        first = await next_update(ws)
+        assert first["scope"] == {"repId": "rep-a", "teamId": None, "executive": False}
+        assert first["rep"]["metrics"] == {"actions": 0, "pending": 0}
+        assert first["manager"] is None and first["executive"] is None
+        await record(tenant, repId="rep-b")  # another rep's: no new snapshot for rep-a
+        await record(tenant, repId="rep-a")
+        second = await next_update(ws)
+        assert second["rep"]["metrics"] == {"actions": 1, "pending": 1}
+        assert second["id"] != first["id"]
+
+
+async def test_rights_are_the_dashboard_queries(live: str, tenant: Tenant) -> None:
+    cases = [
+        (tenant.token(Role.REP, sub="rep-a"), {"repId": "rep-b"}, "FORBIDDEN"),
+        (tenant.token(Role.MANAGER, team="t1"), {"teamId": "t2"}, "FORBIDDEN"),
+        (tenant.token(Role.MANAGER, team="t1"), {"executive": True}, "FORBIDDEN"),
+        (tenant.token(Role.AGENT), {"repId": "rep-a"}, "FORBIDDEN"),
+        (tenant.token(), {"repId": "rep-a", "teamId": "t1"}, "BAD_USER_INPUT"),
+        (tenant.token(), {}, "BAD_USER_INPUT"),
+    ]
+    for token, scope, code in cases:
+        async with GraphQLSocket.open(live, token) as ws:
+            await ws.subscribe("1", UPDATES, {"scope": scope})
+            message = await ws.message("1")
+            assert message["payload"]["errors"][0]["extensions"]["code"] == code, scope
+    async with GraphQLSocket.open(live, tenant.token(Role.MANAGER, team="t1")) as ws:
+        await ws.subscribe("1", UPDATES, {"scope": {"teamId": "t1"}})
+        assert (await next_update(ws))["manager"]["teamId"] == "t1"
+
+
+async def test_subscribers_of_a_scope_share_one_computation(live: str, tenant: Tenant) -> None:
+    hub = hub_for(tenant.api.services)
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(GraphQLSocket.open(live, tenant.token(role)))
+            for role in (Role.ADMIN, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN, Role.EXECUTIVE)
+        ]
+        for ws in sockets:
+            await ws.subscribe("1", UPDATES, {"scope": {"executive": True}})
+        firsts = {(await next_update(ws))["id"] for ws in sockets}
+        await record(tenant)
+        seconds = [await next_update(ws) for ws in sockets]
+        assert len(firsts) == 1 and len({u["id"] for u in seconds}) == 1
+        assert {u["executive"]["metrics"]["actions"] for u in seconds} == {1}
+        assert hub.feeds[(tenant.id, LiveScope())].computations == 2
+    await asyncio.sleep(0)  # the last subscriber gone, the feed stops
+    assert (tenant.id, LiveScope()) not in hub.feeds
+
+
+async def test_a_burst_of_writes_is_coalesced(live: str, tenant: Tenant) -> None:
+    hub, interval, writes = hub_for(tenant.api.services), 0.4, 8
+    hub.min_interval = interval
+    try:
+        async with GraphQLSocket.open(live, tenant.token()) as ws:
+            await ws.subscribe("1", UPDATES, {"scope": {"repId": "rep-a"}})
+            await next_update(ws)
+            for _ in range(writes):
+                await record(tenant, repId="rep-a")
+            loop, seen = asyncio.get_running_loop(), []
+            while not seen or seen[-1][1] < writes:
+                update = await next_update(ws)
+                seen.append((loop.time(), update["rep"]["metrics"]["actions"]))
+    finally:
+        hub.min_interval = TEST_INTERVAL
+    assert len(seen) < writes
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(seen)]
+    assert all(gap > interval * 0.8 for gap in gaps), gaps

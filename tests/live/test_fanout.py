@@ -1,0 +1,64 @@
+"""200 WebSocket subscribers on one process: each event reaches each exactly once, and
+the process holds one Redis subscription for them all."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from redis.asyncio import Redis
+
+from hindsight.domain import events
+from hindsight.services import channel
+from tests.api.factories import record
+from tests.conftest import Tenant
+from tests.live.client import GraphQLSocket, eventually
+from tests.services import REDIS_URL
+
+SUBSCRIBERS = 200
+EVENTS = "subscription { outcomeEvents(kinds: [RECORDED]) { id outcome { id } } }"
+
+
+async def redis_subscribers(name: str) -> int:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        [(_, count)] = await client.pubsub_numsub(name)
+        return int(count)
+    finally:
+        await client.aclose()
+
+
+async def registered(tenant: Tenant, name: str, count: int) -> None:
+    """Wait until the app's broker has ``count`` local subscribers on the channel.
+
+    graphql-transport-ws does not acknowledge a subscription, so the test looks inside.
+    """
+    fanout = tenant.api.services.broker._fanout  # type: ignore[attr-defined]
+    await eventually(lambda: len(fanout._subscribers.get(name, ())) >= count)
+
+
+# The Redis case is the one that matters here (the in-process broker's fan-out is covered by
+# the broker contract tests), and 200 subscribers re-reading on SQLite would only add time.
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_every_subscriber_gets_every_event_exactly_once(live: str, tenant: Tenant) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def subscriber() -> GraphQLSocket:
+            ws = await stack.enter_async_context(GraphQLSocket.open(live, tenant.token()))
+            await ws.subscribe("1", EVENTS)
+            return ws
+
+        sockets = await asyncio.gather(*(subscriber() for _ in range(SUBSCRIBERS)))
+        name = channel(tenant.id, events.OUTCOMES)
+        await registered(tenant, name, SUBSCRIBERS)
+        sent = [(await record(tenant))["id"] for _ in range(3)]
+
+        async def received(ws: GraphQLSocket) -> list[str]:
+            ids = [(await ws.next("1"))["outcomeEvents"]["outcome"]["id"] for _ in sent]
+            with contextlib.suppress(TimeoutError):  # nothing more may come
+                ids.append(str(await ws.message("1", within=0.05)))
+            return ids
+
+        assert await asyncio.gather(*(received(ws) for ws in sockets)) == [sent] * SUBSCRIBERS
+        assert await redis_subscribers(name) == 1  # one Redis subscriber serves them all
