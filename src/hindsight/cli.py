@@ -1,4 +1,4 @@
-"""``hindsight serve | migrate | token | demo`` (DESIGN.md §12)."""
+"""``hindsight serve | worker | migrate | token | demo`` (DESIGN.md §12)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
     serve.set_defaults(run=_serve)
+    worker = commands.add_parser("worker", help="run the schedule as an arq worker (production)")
+    worker.add_argument(
+        "--burst", action="store_true", help="run the latest tick of every job once, then exit"
+    )
+    worker.set_defaults(run=_worker)
     commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--tenant", type=uuid.UUID, required=True)
@@ -50,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from arq import run_worker
+
+    from hindsight.workers.worker import worker_settings
+
+    worker = run_worker(worker_settings(settings, burst=args.burst))
+    return 1 if worker.jobs_failed else 0
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     deal_interval_seconds: int = 24 * 3600
     expiry_interval_seconds: int = 3600
     calibration_interval_seconds: int = 6 * 3600
-    run_scheduler: bool | None = None  # default: only in embedded mode
+    run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
     # Calibration (DESIGN.md §6)
     calibration_min_samples: int = 30
@@ -79,7 +79,9 @@ class Settings(BaseSettings):
 
     @property
     def scheduler_enabled(self) -> bool:
-        return self.embedded if self.run_scheduler is None else self.run_scheduler
+        """Whether the API process runs the schedule itself: by default only when there is
+        no Redis, so no ``hindsight worker`` (arq) can; with Redis the workers run it."""
+        return not self.redis_url if self.run_scheduler is None else self.run_scheduler
 
     @cached_property
     def secret(self) -> str:

@@ -9,6 +9,7 @@ DataLoaders are dropped before each event is resolved (none survives into the ne
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ async def _stream(
     ctx: Context,
     topic: str,
     accept: Callable[[Message], bool],
-    load: Callable[[AsyncSession, Message], Awaitable[T]],
+    load: Callable[[Message, AsyncSession], Awaitable[T]],
 ) -> AsyncIterator[T]:
     """The tenant's ``topic`` events that pass ``accept``, each loaded in its own session."""
     tenant_id = ctx.viewer.tenant_id
@@ -55,7 +56,7 @@ async def _stream(
                 continue
             try:
                 item = await ctx.services.db.run(
-                    tenant_id, lambda s, m=message: load(s, m), readonly=True
+                    tenant_id, functools.partial(load, message), readonly=True
                 )
             except (NotFound, KeyError):  # not theirs to see, gone, or a malformed notice
                 continue
@@ -76,7 +77,7 @@ async def outcome_events(
             return False
         return scope.rep_id is None or m.get("repId") == scope.rep_id
 
-    async def load(s: AsyncSession, m: Message) -> OutcomeChange:
+    async def load(m: Message, s: AsyncSession) -> OutcomeChange:
         row = await outcomes.read_outcome(s, viewer.tenant_id, str(m["outcomeId"]), scope)
         kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
         return OutcomeChange(str(m["id"]), kind, status, types.Outcome.from_row(row))
@@ -94,7 +95,7 @@ async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.Feedback
     def accept(m: Message) -> bool:
         return not own_only or viewer.subject in (m.get("repId"), m.get("reviewerId"))
 
-    async def load(s: AsyncSession, m: Message) -> feedback_types.FeedbackEntry:
+    async def load(m: Message, s: AsyncSession) -> feedback_types.FeedbackEntry:
         row = await reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
         return feedback_types.FeedbackEntry.from_row(row)
 
@@ -111,7 +112,7 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     def accept(m: Message) -> bool:
         return name is None or m.get("actionType") == name
 
-    async def load(s: AsyncSession, m: Message) -> CurveReport:
+    async def load(m: Message, s: AsyncSession) -> CurveReport:
         return (await read_curves(s, tenant_id, [str(m["actionType"])]))[0]
 
     async for report in _stream(ctx, topics.CALIBRATION, accept, load):

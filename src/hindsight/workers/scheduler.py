@@ -8,29 +8,44 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from hindsight.services import Services
+from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import run_calibration_job
 from hindsight.workers.jobs import run_detection_job
 
 log = logging.getLogger(__name__)
 
 
-def schedule(services: Services) -> list[tuple[str, float, Callable[[], Awaitable[object]]]]:
-    """(name, interval seconds, job) for every scheduled job, intervals from settings."""
+Job = Callable[[], Awaitable[object]]
+
+
+def intervals(settings: Settings) -> dict[str, float]:
+    """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4)."""
+    s = settings
+    return {
+        "immediate": s.immediate_interval_seconds,
+        "engagement": s.engagement_interval_seconds,
+        "deal_progression": s.deal_interval_seconds,
+        "window_end": s.expiry_interval_seconds,
+        "calibration": s.calibration_interval_seconds,
+    }
+
+
+def job(services: Services, name: str) -> Job:
+    """The scheduled job ``name`` bound to ``services`` (shared with the arq worker)."""
     s = services.settings
+    if name == "calibration":
+        return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
+    return lambda: run_detection_job(
+        services.db, name, rules=services.rules, clock=services.clock,
+        batch_size=s.detection_batch_size,
+    )
 
-    def detection(name: str) -> Callable[[], Awaitable[object]]:
-        return lambda: run_detection_job(
-            services.db, name, rules=services.rules, clock=services.clock,
-            batch_size=s.detection_batch_size,
-        )
 
+def schedule(services: Services) -> list[tuple[str, float, Job]]:
+    """(name, interval seconds, job) for every scheduled job, intervals from settings."""
     return [
-        ("immediate", s.immediate_interval_seconds, detection("immediate")),
-        ("engagement", s.engagement_interval_seconds, detection("engagement")),
-        ("deal_progression", s.deal_interval_seconds, detection("deal_progression")),
-        ("window_end", s.expiry_interval_seconds, detection("window_end")),
-        ("calibration", s.calibration_interval_seconds,
-         lambda: run_calibration_job(services.db, settings=s, clock=services.clock)),
+        (name, interval, job(services, name))
+        for name, interval in intervals(services.settings).items()
     ]
 
 
