@@ -22,6 +22,24 @@ from hindsight.ws import KeepAliveTransportWSHandler
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
+def request_error_code(error: dict[str, Any]) -> str:
+    """Codes for the errors graphql-core raises before any resolver runs."""
+    message = str(error.get("message", ""))
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$") and "never used" not in message:
+        return "BAD_USER_INPUT"  # e.g. a Float variable given NaN, or an unknown enum value
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_request_codes(body: dict[str, Any]) -> dict[str, Any]:
+    """Every error without a path (so raised before execution) gets an ``extensions.code``."""
+    for error in body.get("errors") or []:
+        if "path" not in error and "code" not in error.get("extensions", {}):
+            error["extensions"] = {**error.get("extensions", {}), "code": request_error_code(error)}
+    return body
+
+
 def is_request_error(body: dict[str, Any]) -> bool:
     """Parse and validation failures: no data, and errors that point at no field."""
     errors = body.get("errors") or []
@@ -84,6 +102,8 @@ class GraphQLView(GraphQL[Context, None]):
         """GraphQL over HTTP: with ``application/graphql-response+json`` a request error
         (unparsable or invalid document) is a 400 without ``data``."""
         wants = sub_response.media_type == GRAPHQL_RESPONSE
+        if isinstance(response_data, dict):
+            response_data = with_request_codes(response_data)
         if wants and isinstance(response_data, dict) and is_request_error(response_data):
             response_data = {k: v for k, v in response_data.items() if k != "data"}
             sub_response.status_code = 400

@@ -98,3 +98,19 @@ async def test_requests_past_the_time_limit_get_504(backend: Backend) -> None:
         )
     assert response.status_code == 504
     assert response.json() == {"errors": [{"message": "request timed out"}]}
+
+
+CONFIDENCE = """query($c: Float!) {
+  calibratedConfidence(actionType: "a", confidence: $c) { confidence }
+}"""
+
+
+async def test_request_errors_carry_codes(api: Api) -> None:
+    cases = [
+        ({"query": "{"}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "{ nope }"}, "GRAPHQL_VALIDATION_FAILED"),
+        ({"query": CONFIDENCE, "variables": {"c": "x"}}, "BAD_USER_INPUT"),
+    ]
+    for body, code in cases:
+        _, _, answer = await post(api, body)
+        assert answer["errors"][0]["extensions"]["code"] == code, answer

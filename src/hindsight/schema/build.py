@@ -7,14 +7,9 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from hindsight.schema.errors import ShapeErrors
@@ -29,16 +24,21 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The rule classes are built once: the validation cache keys on them, so a rule class
+    # made per request (as QueryDepthLimiter/MaxAliasesLimiter do) would never hit.
+    rules = [
+        depth_rule(settings.max_query_depth, None, None),
+        aliases_rule(settings.max_aliases),
+    ]
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[object] = [
-        ShapeErrors,  # classes, not instances: a fresh extension per operation
+        ShapeErrors,  # classes or factories, never shared instances: one per operation
         lambda: MaxTokensLimiter(settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(rules),
         ParserCache,
         ValidationCache,
     ]
-    if not settings.introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return Schema(
         query=Query,
         mutation=Mutation,

@@ -40,7 +40,7 @@ def with_code(error: GraphQLError) -> GraphQLError:
     if isinstance(original, ValidationFailed) and original.field:
         extensions["field"] = original.field
     return GraphQLError(
-        str(original),
+        error.message,
         error.nodes,
         error.source,
         error.positions,
