@@ -1,5 +1,6 @@
-"""200 WebSocket subscribers on one process: each event reaches each exactly once, and
-the process holds one Redis subscription for them all."""
+"""200 WebSocket subscribers on one process: each event reaches each exactly once, the
+process holds one Redis subscription for them all, and subscribers who see alike share one
+read of each event."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from hindsight.domain import events
+from hindsight.resolvers.shared_reads import reads_for
 from hindsight.services import channel
 from tests.api.factories import record
 from tests.conftest import Tenant
@@ -52,6 +54,8 @@ async def test_every_subscriber_gets_every_event_exactly_once(live: str, tenant:
         sockets = await asyncio.gather(*(subscriber() for _ in range(SUBSCRIBERS)))
         name = channel(tenant.id, events.OUTCOMES)
         await registered(tenant, name, SUBSCRIBERS)
+        reads = reads_for(tenant.api.services)
+        reads_before = reads.reads
         sent = [(await record(tenant))["id"] for _ in range(3)]
 
         async def received(ws: GraphQLSocket) -> list[str]:
@@ -62,3 +66,4 @@ async def test_every_subscriber_gets_every_event_exactly_once(live: str, tenant:
 
         assert await asyncio.gather(*(received(ws) for ws in sockets)) == [sent] * SUBSCRIBERS
         assert await redis_subscribers(name) == 1  # one Redis subscriber serves them all
+        assert reads.reads - reads_before == len(sent)  # one read per event, not per subscriber

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers import dashboards
 from hindsight.resolvers.calibration import READ_CURVES
 from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
+from hindsight.resolvers.shared_reads import reads_for
 from hindsight.schema import feedback_types, types
 from hindsight.schema.context import Context
 from hindsight.services import channel
@@ -45,19 +46,23 @@ class OutcomeChange:
 async def _stream(
     ctx: Context,
     topic: str,
+    visible_as: Hashable,
     accept: Callable[[Message], bool],
     load: Callable[[Message, AsyncSession], Awaitable[T]],
 ) -> AsyncIterator[T]:
-    """The tenant's ``topic`` events that pass ``accept``, each loaded in its own session."""
-    tenant_id = ctx.viewer.tenant_id
-    async with ctx.services.broker.subscribe(channel(tenant_id, topic)) as messages:
+    """The tenant's ``topic`` events that pass ``accept``, each loaded in a fresh read-only
+    transaction, once per (event, ``visible_as``) in the process (``shared_reads``)."""
+    tenant_id, services = ctx.viewer.tenant_id, ctx.services
+    reads = reads_for(services)
+    async with services.broker.subscribe(channel(tenant_id, topic)) as messages:
         async for message in messages:
             if not accept(message):
                 continue
+            key = (topic, tenant_id, str(message.get("id")), visible_as)
+            work = functools.partial(load, message)
+            run = functools.partial(services.db.run, tenant_id, work, readonly=True)
             try:
-                item = await ctx.services.db.run(
-                    tenant_id, functools.partial(load, message), readonly=True
-                )
+                item = await reads.read(key, run)
             except (NotFound, KeyError):  # not theirs to see, gone, or a malformed notice
                 continue
             ctx.loaders = {}
@@ -82,7 +87,7 @@ async def outcome_events(
         kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
         return OutcomeChange(str(m["id"]), kind, status, types.Outcome.from_row(row))
 
-    async for change in _stream(ctx, topics.OUTCOMES, accept, load):
+    async for change in _stream(ctx, topics.OUTCOMES, scope, accept, load):
         yield change
 
 
@@ -99,7 +104,7 @@ async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.Feedback
         row = await reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
         return feedback_types.FeedbackEntry.from_row(row)
 
-    async for entry in _stream(ctx, topics.FEEDBACK, accept, load):
+    async for entry in _stream(ctx, topics.FEEDBACK, vis, accept, load):
         yield entry
 
 
@@ -115,7 +120,7 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     async def load(m: Message, s: AsyncSession) -> CurveReport:
         return (await read_curves(s, tenant_id, [str(m["actionType"])]))[0]
 
-    async for report in _stream(ctx, topics.CALIBRATION, accept, load):
+    async for report in _stream(ctx, topics.CALIBRATION, None, accept, load):
         yield report
 
 
