@@ -120,6 +120,9 @@ def hindsight(*args: str, env: dict[str, str]) -> Iterator[Child]:
     child = Child(*args, env=env)
     try:
         yield child
+    except BaseException:
+        print(f"--- output of hindsight {' '.join(args)} ---\n{child.text()}")  # for the report
+        raise
     finally:
         child.stop()
 

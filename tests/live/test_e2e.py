@@ -12,16 +12,19 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from redis.asyncio import Redis
 
 from hindsight.auth import issue_token
 from hindsight.domain.enums import Role
+from hindsight.services import channel
 from tests.api import documents
 from tests.api.factories import outcome_input
 from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
-from tests.live.client import GraphQLSocket
+from tests.live.client import GraphQLSocket, eventually
 from tests.live.processes import Child, free_port, hindsight, redis_server, wait_healthy
 
 TENANT = uuid.uuid4()
+WAIT = 20.0  # generous: three processes may share a busy machine
 EVENTS = """subscription { outcomeEvents(kinds: [RESOLVED]) {
   kind status outcome { id status resolutionReason } } }"""
 BOARD = """subscription { dashboardUpdates(scope: {repId: "rep-e2e"}) {
@@ -55,6 +58,16 @@ def replicas(env: dict[str, str], count: int) -> Iterator[list[tuple[str, Child]
         yield started
 
 
+async def subscribed(redis_url: str) -> bool:
+    """Replica #2 subscribes the tenant's outcomes channel (for both subscriptions, once)."""
+    client = Redis.from_url(redis_url)
+    try:
+        [(_, count)] = await client.pubsub_numsub(channel(TENANT, "outcomes"))
+        return int(count) == 1
+    finally:
+        await client.aclose()
+
+
 def token(role: Role) -> str:
     return issue_token(SECRET, tenant=TENANT, role=role, sub=role.value.lower())
 
@@ -84,15 +97,17 @@ async def test_resolved_by_the_worker_seen_on_the_other_replica(
         async with GraphQLSocket.open(url, token(Role.ADMIN)) as ws:
             await ws.subscribe("events", EVENTS)
             await ws.subscribe("board", BOARD)
-            before = (await ws.next("board"))["dashboardUpdates"]["rep"]["metrics"]
+            before = (await ws.next("board", WAIT))["dashboardUpdates"]["rep"]["metrics"]
             assert before == {"actions": 0, "pending": 0, "negative": 0, "successRate": None}
+            # Pub/sub is at-most-once: publish only once replica #2 listens for this tenant.
+            await eventually(lambda: subscribed(environment["HINDSIGHT_REDIS_URL"]), WAIT)
             outcome_id = await record_late(first)
-            recorded = (await ws.next("board"))["dashboardUpdates"]["rep"]["metrics"]
+            recorded = (await ws.next("board", WAIT))["dashboardUpdates"]["rep"]["metrics"]
             assert (recorded["actions"], recorded["pending"]) == (1, 1)
             with hindsight("worker", "--burst", env=environment) as worker:
                 assert await worker.finished() == 0, worker.text()
-            event = (await ws.next("events"))["outcomeEvents"]
+            event = (await ws.next("events", WAIT))["outcomeEvents"]
             assert event["outcome"]["id"] == outcome_id
             assert (event["kind"], event["status"]) == ("RESOLVED", "NEGATIVE")
-            after = (await ws.next("board"))["dashboardUpdates"]["rep"]["metrics"]
+            after = (await ws.next("board", WAIT))["dashboardUpdates"]["rep"]["metrics"]
             assert after == {"actions": 1, "pending": 0, "negative": 1, "successRate": 0.0}

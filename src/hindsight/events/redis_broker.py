@@ -32,6 +32,11 @@ _CONFIRM_TIMEOUT = 2.0
 _MIN_BACKOFF = 0.1
 _MAX_BACKOFF = 5.0
 _FAILURES = (RedisError, OSError)
+# A channel the connection joins with the others and never leaves. redis-py runs a health
+# check (PING, then a read) inside subscribe() whenever its PubSub has no channel; that read
+# races the reader's own on the same socket, fails, and drops the connection. Never being
+# without a channel keeps subscribe() a plain write. Nothing is ever published on it.
+_ANCHOR = "hindsight:broker:anchor"
 
 
 class RedisBroker:
@@ -201,7 +206,7 @@ class RedisBroker:
                 return
             for channel in channels:
                 self._confirmations.setdefault(channel, asyncio.Event())
-            await self._pubsub.subscribe(*channels)
+            await self._pubsub.subscribe(_ANCHOR, *channels)
             self._live = True
             logger.info("redis pub/sub subscribed to %d channels", len(channels))
 
