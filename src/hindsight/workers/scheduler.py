@@ -36,7 +36,10 @@ def job(services: Services, name: str) -> Job:
     if name == "calibration":
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(
-        services.db, name, rules=services.rules, clock=services.clock,
+        services.db,
+        name,
+        rules=services.rules,
+        clock=services.clock,
         batch_size=s.detection_batch_size,
     )
 
@@ -64,9 +67,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _loop(
-        self, name: str, interval: float, job: Callable[[], Awaitable[object]]
-    ) -> None:
+    async def _loop(self, name: str, interval: float, job: Callable[[], Awaitable[object]]) -> None:
         while True:
             await asyncio.sleep(interval)
             try:
