@@ -46,3 +46,36 @@ async def detect(tenant: Tenant) -> dict[str, Any]:
 async def read(tenant: Tenant, outcome_id: str) -> dict[str, Any]:
     data = await tenant.api.gql(documents.OUTCOME, {"id": outcome_id}, tenant.token(Role.ADMIN))
     return data["outcome"]
+
+
+async def resolve(
+    tenant: Tenant, outcome_id: str, status: str = "POSITIVE", reason: str | None = None
+) -> dict[str, Any]:
+    """``resolveOutcome`` as the agent; returns the union member."""
+    data = await tenant.api.gql(
+        documents.RESOLVE,
+        {"input": {"outcomeId": outcome_id, "status": status, "reason": reason}},
+        tenant.token(Role.AGENT),
+    )
+    return data["resolveOutcome"]
+
+
+RATE = """mutation($i: RecordFeedbackInput!) {
+  recordFeedback(input: $i) { __typename ... on FeedbackEntry { id } }
+}"""
+
+
+async def rate_outcome(
+    tenant: Tenant, outcome_id: str, source: str = "INLINE", rating: int = 1
+) -> str:
+    """An ADMIN rates an outcome; returns the feedback entry's id."""
+    entry = {
+        "targetType": "OUTCOME",
+        "targetId": outcome_id,
+        "outcomeId": outcome_id,
+        "source": source,
+        "rating": rating,
+    }
+    data = await tenant.api.gql(RATE, {"i": entry}, tenant.token(Role.ADMIN))
+    assert data["recordFeedback"]["__typename"] == "FeedbackEntry", data
+    return str(data["recordFeedback"]["id"])

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from hindsight.domain.enums import Role
-from tests.api import documents
-from tests.api.factories import record, signal
+from tests.api.factories import rate_outcome, record, resolve, signal
 from tests.conftest import Tenant, sql_statements
 
 BLOCK = """actions pending positive negative ambiguous expired successRate engagementScore
@@ -30,7 +29,6 @@ EXEC = f"""query($period: PeriodInput) {{ executiveSummary(period: $period) {{
   metrics {{ {BLOCK} }} previous {{ {BLOCK} }} automationRate hoursSaved
   calibration {{ actionType sampleCount multiplier }} }} }}"""
 MEMBER = """mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { userId teamId role } }"""
-FEEDBACK = """mutation($i: RecordFeedbackInput!) { recordFeedback(input: $i) { __typename } }"""
 
 
 async def team(tenant: Tenant, team_id: str, *reps: str) -> None:
@@ -38,31 +36,6 @@ async def team(tenant: Tenant, team_id: str, *reps: str) -> None:
         await tenant.api.gql(
             MEMBER, {"i": {"userId": rep, "teamId": team_id, "role": "REP"}}, tenant.token()
         )
-
-
-async def resolve(tenant: Tenant, outcome_id: str, status: str) -> None:
-    await tenant.api.gql(
-        documents.RESOLVE,
-        {"input": {"outcomeId": outcome_id, "status": status}},
-        tenant.token(Role.AGENT),
-    )
-
-
-async def rate(tenant: Tenant, outcome_id: str, source: str, rating: int) -> None:
-    data = await tenant.api.gql(
-        FEEDBACK,
-        {
-            "i": {
-                "targetType": "OUTCOME",
-                "targetId": outcome_id,
-                "outcomeId": outcome_id,
-                "source": source,
-                "rating": rating,
-            }
-        },
-        tenant.token(Role.ADMIN),
-    )
-    assert data["recordFeedback"]["__typename"] == "FeedbackEntry"
 
 
 async def hand_checked_data(tenant: Tenant) -> None:
@@ -86,8 +59,8 @@ async def hand_checked_data(tenant: Tenant) -> None:
     await signal(tenant, "UNSUBSCRIBED", conversationId="a2")
     await signal(tenant, "QUALIFICATION_COMPLETED", conversationId="b1")
     await signal(tenant, "DEAL_LOST", dealId="d2")
-    await rate(tenant, a1["id"], "DASHBOARD", 5)
-    await rate(tenant, a2["id"], "INLINE", -1)
+    await rate_outcome(tenant, a1["id"], "DASHBOARD", 5)
+    await rate_outcome(tenant, a2["id"], "INLINE", -1)
 
 
 async def test_hand_checked_rep_dashboard(tenant: Tenant) -> None:

@@ -12,19 +12,8 @@ from sqlalchemy import func, select
 from hindsight.db.models import Signal
 from hindsight.domain.enums import Role
 from tests.api import documents
-from tests.api.factories import read, record, signal
+from tests.api.factories import read, record, resolve, signal
 from tests.conftest import Tenant
-
-
-async def resolve(
-    tenant: Tenant, outcome_id: str, status: str, reason: str | None = None
-) -> dict[str, Any]:
-    data = await tenant.api.gql(
-        documents.RESOLVE,
-        {"input": {"outcomeId": outcome_id, "status": status, "reason": reason}},
-        tenant.token(Role.AGENT),
-    )
-    return data["resolveOutcome"]
 
 
 async def test_explicit_resolution_and_no_silent_overwrite(tenant: Tenant) -> None:

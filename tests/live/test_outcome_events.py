@@ -6,23 +6,12 @@ from __future__ import annotations
 import uuid
 
 from hindsight.domain.enums import Role
-from tests.api import documents
-from tests.api.factories import record
+from tests.api.factories import rate_outcome, record, resolve
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket
 
 EVENTS = """subscription($kinds: [OutcomeEventKind!]) {
   outcomeEvents(kinds: $kinds) { id kind status outcome { id status repId feedback { id } } } }"""
-FEEDBACK = """mutation($i: RecordFeedbackInput!) {
-  recordFeedback(input: $i) { __typename ... on FeedbackEntry { id } } }"""
-
-
-async def resolve(tenant: Tenant, outcome_id: str, status: str = "POSITIVE") -> None:
-    await tenant.api.gql(
-        documents.RESOLVE,
-        {"input": {"outcomeId": outcome_id, "status": status}},
-        tenant.token(Role.AGENT),
-    )
 
 
 async def test_recorded_then_resolved(live: str, tenant: Tenant) -> None:
@@ -82,24 +71,7 @@ async def test_no_dataloader_outlives_its_event(live: str, tenant: Tenant) -> No
         await ws.subscribe("1", EVENTS)
         outcome = await record(tenant)
         assert (await ws.next("1"))["outcomeEvents"]["outcome"]["feedback"] == []
-        entry = await rate(tenant, outcome["id"])
+        entry = await rate_outcome(tenant, outcome["id"])
         await resolve(tenant, outcome["id"])
         event = (await ws.next("1"))["outcomeEvents"]
         assert event["outcome"]["feedback"] == [{"id": entry}]
-
-
-async def rate(tenant: Tenant, outcome_id: str, rating: int = 1) -> str:
-    data = await tenant.api.gql(
-        FEEDBACK,
-        {
-            "i": {
-                "targetType": "OUTCOME",
-                "targetId": outcome_id,
-                "outcomeId": outcome_id,
-                "source": "INLINE",
-                "rating": rating,
-            }
-        },
-        tenant.token(),
-    )
-    return str(data["recordFeedback"]["id"])
