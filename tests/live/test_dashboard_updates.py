@@ -97,3 +97,13 @@ async def test_a_burst_of_writes_is_coalesced(live: str, tenant: Tenant) -> None
     assert len(seen) < writes
     gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(seen)]
     assert all(gap > interval * 0.8 for gap in gaps), gaps
+
+
+async def test_a_directory_change_refreshes_the_manager_view(live: str, tenant: Tenant) -> None:
+    member = """mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { userId } }"""
+    async with GraphQLSocket.open(live, tenant.token(Role.MANAGER, team="t9")) as ws:
+        await ws.subscribe("1", UPDATES, {"scope": {"teamId": "t9"}})
+        assert (await next_update(ws))["manager"]["reps"] == []
+        variables = {"i": {"userId": "rep-new", "teamId": "t9", "role": "REP"}}
+        await tenant.api.gql(member, variables, tenant.token())
+        assert (await next_update(ws))["manager"]["reps"] == [{"repId": "rep-new"}]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 OUTCOMES = "outcomes"
 FEEDBACK = "feedback"
 CALIBRATION = "calibration"
+TEAM = "team"  # the rep → team directory changed
 
 
 @dataclass(frozen=True)

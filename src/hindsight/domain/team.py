@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import TeamMember
-from hindsight.domain import validation
+from hindsight.domain import events, validation
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import Forbidden
 
@@ -36,6 +36,7 @@ async def set_team_member(
     )
     row: TeamMember | None = await session.scalar(stmt.returning(TeamMember))
     assert row is not None
+    events.emit(session, events.TEAM, {"userId": row.user_id, "teamId": row.team_id})
     return row
 
 

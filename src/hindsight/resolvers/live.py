@@ -52,6 +52,8 @@ class LiveScope:
     def topics(self) -> tuple[str, ...]:
         # Calibration health is part of the executive summary only.
         extra = (topics.CALIBRATION,) if self.rep_id is None and self.team_id is None else ()
+        if self.team_id is not None:
+            extra = (topics.TEAM,)  # who is in the team changes the manager view
         return (topics.OUTCOMES, topics.FEEDBACK, *extra)
 
     def relevant(self, message: dict[str, Any]) -> bool:
