@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hindsight import metrics
 from hindsight.domain.clock import Clock, utcnow
 from hindsight.services import Services, build_services
 from hindsight.settings import Settings
@@ -120,10 +121,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.metrics),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
         ],
         middleware=[
+            Middleware(metrics.RequestMetrics),
             Middleware(RequestTimeout, seconds=settings.request_timeout_seconds),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(

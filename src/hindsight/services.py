@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from hindsight import metrics
 from hindsight.db.engine import Database, create_engine
 from hindsight.domain.clock import Clock, utcnow
 from hindsight.domain.events import Event
@@ -40,17 +41,18 @@ class Services:
         return self.clock()
 
     async def after_commit(self, tenant_id: uuid.UUID | None, events: list[Any]) -> None:
-        """Publish the committed transaction's events and invalidate the tenant's cache."""
-        tenants = {tenant_id} if tenant_id else set()
+        """Invalidate the tenants' caches, then publish the committed transaction's events
+        (in that order, so a subscriber woken by an event never reads a stale cache)."""
+        tenants = {event.payload.get("tenantId", tenant_id) for event in events}
+        for tenant in tenants | ({tenant_id} if tenant_id else set()):
+            await self.cache.incr(version_key(tenant))
         for event in events:
             assert isinstance(event, Event)
             tenant = event.payload.get("tenantId", tenant_id)
-            tenants.add(tenant)
             await self.broker.publish(
                 channel(tenant, event.topic), {"id": event.id, **event.payload}
             )
-        for tenant in tenants:
-            await self.cache.incr(version_key(tenant))
+            metrics.observe_event(event.topic, event.payload)
 
     async def close(self) -> None:
         await self.broker.close()

@@ -9,6 +9,7 @@ import httpx
 from hindsight.app import create_app
 from hindsight.auth import issue_token
 from hindsight.domain.enums import Role
+from tests.api.factories import record, resolve
 from tests.conftest import SECRET, Api, Backend, Tenant
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -114,3 +115,13 @@ async def test_request_errors_carry_codes(api: Api) -> None:
     for body, code in cases:
         _, _, answer = await post(api, body)
         assert answer["errors"][0]["extensions"]["code"] == code, answer
+
+
+async def test_metrics_count_requests_and_resolutions(api: Api, tenant: Tenant) -> None:
+    await api.http.get("/healthz")
+    created = await record(tenant)
+    await resolve(tenant, created["id"], "NEGATIVE")
+    text = (await api.http.get("/metrics")).text
+    assert 'hindsight_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert 'hindsight_outcomes_resolved_total{status="NEGATIVE"}' in text
+    assert 'hindsight_events_published_total{topic="outcomes"}' in text

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from hindsight.domain.enums import Role
-from tests.api.factories import record, signal
+from tests.api.factories import RATE, rate_outcome, record, signal
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket
-from tests.live.test_outcome_events import FEEDBACK, rate
 
 FEEDBACK_EVENTS = "subscription { feedbackEvents { id outcomeId reviewerId rating score } }"
 CURVES = """subscription($type: String) { calibrationUpdates(actionType: $type) {
@@ -25,11 +24,12 @@ async def test_a_rep_gets_feedback_on_their_outcomes_and_their_own(
         await rep.subscribe("1", FEEDBACK_EVENTS)
         await analyst.subscribe("1", FEEDBACK_EVENTS)
         theirs, mine = await record(tenant, repId="rep-b"), await record(tenant, repId="rep-a")
-        hidden, shown = await rate(tenant, theirs["id"]), await rate(tenant, mine["id"], -1)
+        hidden = await rate_outcome(tenant, theirs["id"])
+        shown = await rate_outcome(tenant, mine["id"], rating=-1)
         event = (await rep.next("1"))["feedbackEvents"]
         assert (event["id"], event["outcomeId"], event["score"]) == (shown, mine["id"], 0.0)
         given = {"targetType": "MESSAGE", "targetId": "m-1", "source": "DASHBOARD", "rating": 5}
-        data = await tenant.api.gql(FEEDBACK, {"i": given}, rep_token)
+        data = await tenant.api.gql(RATE, {"i": given}, rep_token)
         event = (await rep.next("1"))["feedbackEvents"]
         assert event == {**event, "id": data["recordFeedback"]["id"], "reviewerId": "rep-a"}
         seen = [(await analyst.next("1"))["feedbackEvents"]["id"] for _ in range(3)]
