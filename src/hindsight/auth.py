@@ -48,6 +48,7 @@ def read_token(secret: str, token: str) -> Viewer:
             tenant_id=uuid.UUID(str(claims["tenant"])),
             role=Role(claims["role"]),
             team=claims.get("team"),
+            expires_at=dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC),
         )
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise Unauthenticated(f"invalid token: {error}") from None

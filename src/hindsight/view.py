@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import weakref
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -20,6 +22,7 @@ from hindsight.services import Services
 from hindsight.ws import KeepAliveTransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+EXPIRY_CHECK_SECONDS = 30.0  # a closed connection's expiry watch ends within this
 
 
 def request_error_code(error: dict[str, Any]) -> str:
@@ -44,6 +47,17 @@ def is_request_error(body: dict[str, Any]) -> bool:
     """Parse and validation failures: no data, and errors that point at no field."""
     errors = body.get("errors") or []
     return body.get("data") is None and bool(errors) and all("path" not in e for e in errors)
+
+
+async def close_at_expiry(websocket: weakref.ref[WebSocket], expires_at: dt.datetime) -> None:
+    """Close a connection with 4403 when its token expires; stop early once it has closed."""
+    while (ws := websocket()) is not None and ws.application_state == WebSocketState.CONNECTED:
+        remaining = (expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+        if remaining <= 0:
+            await ws.close(4403, "token expired")
+            return
+        del ws  # hold no reference while sleeping
+        await asyncio.sleep(min(remaining, EXPIRY_CHECK_SECONDS))
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -73,6 +87,8 @@ class GraphQLView(GraphQL[Context, None]):
             context.request_id = request_id[:64]
         if isinstance(request, Request):
             self._authenticate(context, bearer(request.headers.get("authorization")))
+        else:
+            context.websocket = request
         return context
 
     def _authenticate(self, context: Context, token: str | None) -> None:
@@ -87,8 +103,12 @@ class GraphQLView(GraphQL[Context, None]):
         """The token travels in ``connection_init``; a bad or missing one closes with 4403."""
         params = context.connection_params or {}
         self._authenticate(context, bearer(str(params.get("authorization") or "")))
-        if context.viewer_or_none is None:
+        viewer = context.viewer_or_none
+        if viewer is None:
             raise ConnectionRejectionError({"reason": context.auth_error or "token required"})
+        if viewer.expires_at is not None and context.websocket is not None:
+            expiry = close_at_expiry(weakref.ref(context.websocket), viewer.expires_at)
+            context.expiry_task = asyncio.ensure_future(expiry)
         return None
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

@@ -127,3 +127,9 @@ async def test_only_graphql_transport_ws_is_spoken(url: str) -> None:
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4406
+
+
+async def test_a_connection_closes_with_4403_when_its_token_expires(url: str) -> None:
+    async with GraphQLSocket.open(url, token(ttl_seconds=2)) as ws:  # acknowledged first
+        await ws.subscribe("1", EVENTS)
+        assert await close_code(ws) == 4403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ class Viewer:
     tenant_id: uuid.UUID
     role: Role
     team: str | None = None
+    expires_at: dt.datetime | None = None  # when the token stops being valid
 
 
 @dataclass(frozen=True)

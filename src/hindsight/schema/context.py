@@ -25,6 +25,8 @@ class Context:
     auth_error: str | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     connection_params: dict[str, Any] | None = None
+    websocket: Any = None  # the connection, for a WebSocket context
+    expiry_task: Any = None  # closes the connection when its token expires
     loaders: dict[str, Any] = field(default_factory=dict)
 
     @property
