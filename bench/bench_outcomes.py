@@ -70,7 +70,9 @@ async def raw_baseline(url: str, n: int, concurrency: int) -> float:
     return rate
 
 
-async def api_rates(url: str, n: int, concurrency: int) -> tuple[float, float]:
+async def api_rates(url: str, n: int, concurrency: int, spread: bool) -> tuple[float, float]:
+    """Record then resolve ``n`` outcomes; ``spread`` gives them many reps and action types
+    (distinct rollup and calibration rows), otherwise they all share one (the hot row)."""
     settings = Settings(database_url=url, jwt_secret="bench-" + "x" * 32, run_scheduler=False)
     app = create_app(settings)
     token = issue_token(settings.secret, tenant=uuid.uuid4(), role=Role.AGENT, sub="agent")
@@ -85,7 +87,8 @@ async def api_rates(url: str, n: int, concurrency: int) -> tuple[float, float]:
         async def record(i: int) -> None:
             body = {
                 "i": {
-                    "actionType": "send_follow_up",
+                    "actionType": f"action_{i % 8}" if spread else "send_follow_up",
+                    "repId": f"rep-{i % 64}" if spread else "rep-0",
                     "outcomeType": "IMMEDIATE_RESPONSE",
                     "predictedConfidence": (i % 100) / 100,
                     "conversationId": f"conv-{i}",
@@ -106,17 +109,20 @@ async def main(n: int, concurrency: int) -> None:
     url = await create_postgres_database()
     try:
         baseline = await raw_baseline(url, n, concurrency)
-        recorded, resolved = await api_rates(url, n, concurrency)
+        hot = await api_rates(url, n, concurrency, spread=False)
+        spread = await api_rates(url, n, concurrency, spread=True)
     finally:
         await drop_postgres_database(url)
     print(f"n={n} concurrency={concurrency} (PostgreSQL, same process, same run)")
-    print(f"{'operation':<44}{'ops/s':>10}{'vs raw':>10}")
+    print(f"{'operation':<58}{'ops/s':>10}{'vs raw':>10}")
     for name, rate in [
         ("raw asyncpg INSERT (baseline)", baseline),
-        ("recordOutcome via GraphQL", recorded),
-        ("recordSignal resolving 1 outcome via GraphQL", resolved),
+        ("recordOutcome, one rep + action (hot rollup row)", hot[0]),
+        ("recordOutcome, 64 reps x 8 actions", spread[0]),
+        ("recordSignal resolving 1 outcome, hot rows", hot[1]),
+        ("recordSignal resolving 1 outcome, spread rows", spread[1]),
     ]:
-        print(f"{name:<44}{rate:>10.0f}{rate / baseline:>10.3f}")
+        print(f"{name:<58}{rate:>10.0f}{rate / baseline:>10.3f}")
 
 
 if __name__ == "__main__":
