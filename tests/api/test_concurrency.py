@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from hindsight.db.models import CalibrationBin, OutcomeRecord, OutcomeRollup
-from hindsight.domain import outcomes
+from hindsight.domain import detection, outcomes
 from hindsight.domain.calibration_bins import bin_index
 from hindsight.domain.enums import OutcomeType
 from hindsight.workers.jobs import run_detection_job
@@ -123,3 +123,41 @@ async def _assert_consistent(api: Api, tenant_id: uuid.UUID) -> None:
     statuses = {s: sum(1 for *_, st in rows if st == s) for s in ("POSITIVE", "NEGATIVE")}
     assert rollup.get("PENDING", 0) == 0
     assert {s: rollup.get(s, 0) for s in statuses} == statuses
+
+
+async def test_safety_net_jobs_leave_ended_windows_to_the_window_end_job(tenant: Tenant) -> None:
+    """A safety-net job holding its claimed rows must not make the window-end job skip one."""
+    api = tenant.api
+    if not api.backend.is_postgres:
+        return  # SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time
+    services = api.services
+    new = outcomes.NewOutcome(
+        action_type="a",
+        outcome_type=OutcomeType.IMMEDIATE_RESPONSE,
+        predicted_confidence=0.5,
+        conversation_id="c-ended",
+    )
+    start = api.clock.now - dt.timedelta(hours=30)
+    await services.db.run(
+        tenant.id,
+        lambda s: outcomes.record_outcome(s, tenant.id, new, rules=services.rules, now=start),
+    )
+    session = services.db.session(tenant.id)
+    async with session, session.begin():  # the immediate job mid-batch, its claims locked
+        await detection.detect_batch(
+            session,
+            tenant.id,
+            detection.JOBS["immediate"],
+            rules=services.rules,
+            now=api.clock.now,
+            after=None,
+            batch_size=10,
+        )
+        report = await run_detection_job(
+            services.db,
+            "window_end",
+            rules=services.rules,
+            clock=services.clock,
+            tenants=[tenant.id],
+        )
+    assert report.by_status == {"NEGATIVE": 1}

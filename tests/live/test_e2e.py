@@ -68,6 +68,16 @@ async def subscribed(redis_url: str) -> bool:
         await client.aclose()
 
 
+async def status_of(base_url: str, outcome_id: str) -> str:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": documents.OUTCOME, "variables": {"id": outcome_id}},
+            headers={"authorization": f"Bearer {token(Role.ADMIN)}"},
+        )
+    return str(response.json()["data"]["outcome"]["status"])
+
+
 def token(role: Role) -> str:
     return issue_token(SECRET, tenant=TENANT, role=role, sub=role.value.lower())
 
@@ -104,8 +114,11 @@ async def test_resolved_by_the_worker_seen_on_the_other_replica(
             outcome_id = await record_late(first)
             recorded = (await ws.next("board", WAIT))["dashboardUpdates"]["rep"]["metrics"]
             assert (recorded["actions"], recorded["pending"]) == (1, 1)
-            with hindsight("worker", "--burst", env=environment) as worker:
+            worker_env = {**environment, "HINDSIGHT_LOG_LEVEL": "INFO"}
+            with hindsight("worker", "--burst", env=worker_env) as worker:
                 assert await worker.finished() == 0, worker.text()
+                log = worker.text()
+            assert await status_of(first, outcome_id) == "NEGATIVE", log
             event = (await ws.next("events", WAIT))["outcomeEvents"]
             assert event["outcome"]["id"] == outcome_id
             assert (event["kind"], event["status"]) == ("RESOLVED", "NEGATIVE")

@@ -84,8 +84,12 @@ async def detect_batch(
         o.status == OutcomeStatus.PENDING.value,
         o.outcome_type.in_([t.value for t in job.outcome_types]),
     )
+    # Ended windows belong to the window-end job alone: if a safety-net job also claimed
+    # them, its locks would make the window-end job skip those rows until its next tick.
     if job.closes_windows:
         stmt = stmt.where(o.window_ends_at <= now)
+    else:
+        stmt = stmt.where(o.window_ends_at > now)
     if after is not None:
         stmt = stmt.where(tuple_(o.window_ends_at, o.id) > tuple_(*after))
     stmt = stmt.order_by(o.window_ends_at, o.id).limit(batch_size)
