@@ -8,6 +8,7 @@ import datetime as dt
 import uuid
 
 import numpy as np
+import pytest
 from sqlalchemy import func, select
 
 from hindsight.db.models import CalibrationBin, OutcomeRecord, OutcomeRollup
@@ -45,7 +46,7 @@ async def _seed(api: Api, tenant_id: uuid.UUID, start: dt.datetime) -> None:
 async def test_signals_and_two_detectors_resolve_each_outcome_once(tenant: Tenant) -> None:
     api = tenant.api
     if not api.backend.is_postgres:
-        return  # SQLite serialises writers; the race is only meaningful on PostgreSQL
+        pytest.skip("SQLite serialises writers; the race is only meaningful on PostgreSQL")
     start = api.clock.now - dt.timedelta(hours=30)
     await _seed(api, tenant.id, start)
     limit = asyncio.Semaphore(16)
@@ -129,7 +130,7 @@ async def test_safety_net_jobs_leave_ended_windows_to_the_window_end_job(tenant:
     """A safety-net job holding its claimed rows must not make the window-end job skip one."""
     api = tenant.api
     if not api.backend.is_postgres:
-        return  # SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
     services = api.services
     new = outcomes.NewOutcome(
         action_type="a",

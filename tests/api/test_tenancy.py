@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import text
 
 from hindsight.db.models import TENANT_TABLES
@@ -25,7 +26,7 @@ async def _fill_every_table(tenant: Tenant) -> None:
 
 async def test_rls_hides_other_tenants_rows_from_plain_selects(tenant: Tenant, api: Api) -> None:
     if not api.backend.is_postgres:
-        return  # SQLite has no row-level security; the app's tenant filters are the wall there
+        pytest.skip("SQLite has no row-level security; the app's tenant filters are the wall")
     await _fill_every_table(tenant)
     db = api.services.db
     other = uuid.uuid4()
