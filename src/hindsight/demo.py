@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight import demo_calibration
-from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import outcomes, signals
+from hindsight.db.models import OutcomeRecord
+from hindsight.domain import outcomes, signals, team
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
 from hindsight.services import Services
 from hindsight.workers.jobs import run_all_detection
@@ -246,26 +246,24 @@ async def _replay(
 
 
 async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:
-    for team, reps in TEAMS.items():
+    for team_id, reps in TEAMS.items():
         for rep in reps:
-            await session.merge(
-                TeamMember(
-                    tenant_id=tenant,
-                    user_id=rep,
-                    team_id=team,
-                    role=Role.REP.value,
-                    display_name=rep[4:].title(),
-                )
+            await team.set_team_member(
+                session,
+                tenant,
+                user_id=rep,
+                team_id=team_id,
+                role=Role.REP,
+                display_name=rep[4:].title(),
             )
-        manager = f"mgr-{team.split('-')[1]}"
-        await session.merge(
-            TeamMember(
-                tenant_id=tenant,
-                user_id=manager,
-                team_id=team,
-                role=Role.MANAGER.value,
-                display_name=manager,
-            )
+        manager = f"mgr-{team_id.split('-')[1]}"
+        await team.set_team_member(
+            session,
+            tenant,
+            user_id=manager,
+            team_id=team_id,
+            role=Role.MANAGER,
+            display_name=manager,
         )
 
 

@@ -41,16 +41,14 @@ class Services:
         return self.clock()
 
     async def after_commit(self, tenant_id: uuid.UUID | None, events: list[Any]) -> None:
-        """Invalidate the tenants' caches, then publish the committed transaction's events
+        """Invalidate the tenant's cache, then publish the committed transaction's events
         (in that order, so a subscriber woken by an event never reads a stale cache)."""
-        tenants = {event.payload.get("tenantId", tenant_id) for event in events}
-        for tenant in tenants | ({tenant_id} if tenant_id else set()):
-            await self.cache.incr(version_key(tenant))
+        assert tenant_id is not None, "events are raised only in tenant-scoped transactions"
+        await self.cache.incr(version_key(tenant_id))
         for event in events:
             assert isinstance(event, Event)
-            tenant = event.payload.get("tenantId", tenant_id)
             await self.broker.publish(
-                channel(tenant, event.topic), {"id": event.id, **event.payload}
+                channel(tenant_id, event.topic), {"id": event.id, **event.payload}
             )
             metrics.observe_event(event.topic, event.payload)
 

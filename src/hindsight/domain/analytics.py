@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
-from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
+from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
+from hindsight.domain import team
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 
 S, T = OutcomeStatus, OutcomeType
@@ -181,20 +182,12 @@ async def daily_counts(
     return by_day
 
 
-def _members(tenant_id: uuid.UUID, team_id: str) -> ColumnElement[bool]:
-    return (
-        select(TeamMember.user_id)
-        .where(TeamMember.tenant_id == tenant_id, TeamMember.team_id == team_id)
-        .scalar_subquery()
-    )
-
-
 def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[bool]:
     r = OutcomeRollup
     if scope.rep_id is not None:
         return r.rep_id == scope.rep_id
     if scope.team_id is not None:
-        return or_(r.team_id == scope.team_id, r.rep_id.in_(_members(tenant_id, scope.team_id)))
+        return or_(r.team_id == scope.team_id, r.rep_id.in_(team.members(tenant_id, scope.team_id)))
     return r.tenant_id == tenant_id
 
 
@@ -211,8 +204,9 @@ async def _feedback_rows(
         if scope.rep_id is not None:
             stmt = stmt.where(o.rep_id == scope.rep_id)
         else:
-            team = scope.team_id or ""
-            stmt = stmt.where(or_(o.team_id == team, o.rep_id.in_(_members(tenant_id, team))))
+            team_id = scope.team_id or ""
+            members = team.members(tenant_id, team_id)
+            stmt = stmt.where(or_(o.team_id == team_id, o.rep_id.in_(members)))
     rows = await session.execute(stmt.group_by(day, f.source, f.rating))
     return [(_as_date(d), s, r, n, t) for d, s, r, n, t in rows.all()]
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, Select, and_, or_, outerjoin, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db.models import FeedbackEntry, OutcomeRecord, TeamMember
-from hindsight.domain import access
+from hindsight.db.models import FeedbackEntry, OutcomeRecord
+from hindsight.domain import access, team
 from hindsight.domain.access import Viewer
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import Forbidden, NotFound
@@ -69,9 +69,7 @@ def _visible(tenant_id: uuid.UUID, vis: Visibility) -> ColumnElement[bool]:
     own = or_(F.reviewer_id == vis.subject, OutcomeRecord.rep_id == vis.subject)
     if vis.team_id is None:
         return own
-    members = select(TeamMember.user_id).where(
-        TeamMember.tenant_id == tenant_id, TeamMember.team_id == vis.team_id
-    )
+    members = team.members(tenant_id, vis.team_id)
     return or_(
         own,
         F.reviewer_id.in_(members),

@@ -12,8 +12,8 @@ from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
-from hindsight.db.models import OutcomeRecord, TeamMember, Tenant
-from hindsight.domain import events, resolution, rollups, validation
+from hindsight.db.models import OutcomeRecord, Tenant
+from hindsight.domain import events, resolution, rollups, team, validation
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import NotFound, ValidationFailed
@@ -77,7 +77,7 @@ async def record_outcome(
     """
     values = _validated(new, rules, now)
     if values["rep_id"] and not values["team_id"]:
-        values["team_id"] = await _team_of(session, tenant_id, values["rep_id"])
+        values["team_id"] = await team.team_of(session, tenant_id, values["rep_id"])
     created_at = values["created_at"]
     window_ends_at = created_at + rules.windows[OutcomeType(values["outcome_type"])]
     await register_tenant(session, tenant_id, now)
@@ -129,11 +129,6 @@ async def register_tenant(session: AsyncSession, tenant_id: uuid.UUID, now: dt.d
     """Remember the tenant so scheduled jobs visit it (a no-op after the first time)."""
     stmt = dialects.insert(session, Tenant).values(id=tenant_id, created_at=now)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-
-
-async def _team_of(session: AsyncSession, tenant_id: uuid.UUID, rep_id: str) -> str | None:
-    member = await session.get(TeamMember, (tenant_id, rep_id))
-    return member.team_id if member else None
 
 
 async def read_outcome(
@@ -198,9 +193,7 @@ def _scoped(stmt: Select[Any], tenant_id: uuid.UUID, scope: Scope) -> Select[Any
     if scope.rep_id is not None:
         stmt = stmt.where(OutcomeRecord.rep_id == scope.rep_id)
     if scope.team_id is not None:
-        members = select(TeamMember.user_id).where(
-            TeamMember.tenant_id == tenant_id, TeamMember.team_id == scope.team_id
-        )
+        members = team.members(tenant_id, scope.team_id)
         stmt = stmt.where(
             or_(OutcomeRecord.team_id == scope.team_id, OutcomeRecord.rep_id.in_(members))
         )

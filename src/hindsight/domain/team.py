@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -38,6 +39,13 @@ async def set_team_member(
     assert row is not None
     events.emit(session, events.TEAM, {"userId": row.user_id, "teamId": row.team_id})
     return row
+
+
+def members(tenant_id: uuid.UUID, team_id: str) -> Select[str]:
+    """The user ids of a team, as a subquery for ``column.in_(members(...))``."""
+    return select(TeamMember.user_id).where(
+        TeamMember.tenant_id == tenant_id, TeamMember.team_id == team_id
+    )
 
 
 async def team_of(session: AsyncSession, tenant_id: uuid.UUID, user_id: str) -> str | None:
