@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -21,6 +22,7 @@ from hindsight.domain.clock import Clock, utcnow
 from hindsight.services import Services, build_services
 from hindsight.settings import Settings
 from hindsight.view import GraphQLView
+from hindsight.web import error_response, http_error, routes
 from hindsight.workers.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,7 @@ class RequestTimeout:
         except TimeoutError:
             log.warning("request timed out after %ss: %s", self.seconds, scope.get("path"))
             if not started:
-                body = {"errors": [{"message": "request timed out"}]}
-                await JSONResponse(body, status_code=504)(scope, receive, send)
+                await error_response(504, "request timed out")(scope, receive, send)
 
 
 class _BodyTooLarge(Exception):
@@ -87,8 +88,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"errors": [{"message": "request body too large"}]}, status_code=413)
-    await response(scope, receive, send)
+    await error_response(413, "request body too large")(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> Starlette:
@@ -124,7 +124,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
             Route("/metrics", metrics.metrics),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
+            *routes(settings),
         ],
+        exception_handlers={HTTPException: http_error},
         middleware=[
             Middleware(metrics.RequestMetrics),
             Middleware(RequestTimeout, seconds=settings.request_timeout_seconds),

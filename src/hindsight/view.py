@@ -7,11 +7,14 @@ import datetime as dt
 import weakref
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from hindsight.auth import bearer, read_token
@@ -19,9 +22,9 @@ from hindsight.domain.errors import Unauthenticated
 from hindsight.schema.build import build_schema
 from hindsight.schema.context import Context
 from hindsight.services import Services
+from hindsight.web import GRAPHQL_RESPONSE, error_response, page
 from hindsight.ws import KeepAliveTransportWSHandler
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 EXPIRY_CHECK_SECONDS = 30.0  # a closed connection's expiry watch ends within this
 
 
@@ -79,6 +82,35 @@ class GraphQLView(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
         )
         self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers its refusals (malformed JSON, a mutation over GET, …) in plain
+        text; here they get the GraphQL-shaped JSON every other refusal has."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            allow = {"allow": "POST"} if error.status_code == 405 else None
+            accept = request.headers.get("accept", "")
+            response = error_response(error.status_code, error.reason, accept=accept, headers=allow)
+        await response(scope, receive, send)
+
+    async def execute_single(self, request: Request, request_adapter: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_single(
+                request=request, request_adapter=request_adapter, **kwargs
+            )
+        except HTTPException as error:  # GraphQL over HTTP: a mutation over GET is a 405
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, error.reason) from error
+            raise
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the package's vendored assets (nothing from a CDN), not Strawberry's
+        template; embedded mode prefills the demo token's ``Authorization`` header."""
+        return page("graphiql.html", self.services.settings)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         context = Context(services=self.services)

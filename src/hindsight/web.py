@@ -1,0 +1,113 @@
+"""The browser front door: the live panel at ``/``, GraphiQL's page, the packaged static
+files, and the one JSON shape every refused HTTP request gets."""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from hindsight.auth import issue_token
+from hindsight.domain.enums import Role
+from hindsight.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Nothing on these pages comes from elsewhere or runs inline (DESIGN §9a: vendored assets).
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    503: "SERVICE_UNAVAILABLE",
+    504: "TIMEOUT",
+}
+
+
+def error_response(
+    status: int, message: str, *, accept: str = "", headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """A refused request, shaped as a GraphQL response: ``{"errors": [{message, extensions:
+    {code}}]}``, as ``application/graphql-response+json`` when the client accepts it."""
+    code = ERROR_CODES.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL_SERVER_ERROR")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json"
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (unknown path, wrong method) in the same shape."""
+    assert isinstance(error, HTTPException)
+    return error_response(
+        error.status_code,
+        error.detail,
+        accept=request.headers.get("accept", ""),
+        headers=dict(error.headers or {}),
+    )
+
+
+class PackagedFiles(StaticFiles):
+    """The package's static files with the pages' security headers."""
+
+    def file_response(self, *args: object, **kwargs: object) -> Response:
+        response = super().file_response(*args, **kwargs)  # type: ignore[arg-type]
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as error:  # a missing file: the JSON shape, not plain text
+            return error_response(error.status_code, error.detail)
+
+
+@cache
+def _template(name: str) -> str:
+    return (STATIC / name).read_text()
+
+
+def page(name: str, settings: Settings) -> HTMLResponse:
+    """An HTML page of the package; in embedded mode it carries the demo admin token."""
+    headers = ""
+    if settings.embedded:
+        token = demo_token(settings)
+        headers = json.dumps({"Authorization": f"Bearer {token}"})
+    body = _template(name).replace("{{HEADERS}}", html.escape(headers, quote=True))
+    return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+def demo_token(settings: Settings) -> str:
+    from hindsight.demo import DEMO_TENANT
+
+    return issue_token(
+        settings.secret,
+        tenant=DEMO_TENANT,
+        role=Role.ADMIN,
+        sub="admin",
+        ttl_seconds=settings.jwt_ttl_seconds,
+    )
+
+
+def routes(settings: Settings) -> list[Route | Mount]:
+    async def panel(request: Request) -> Response:
+        return page("panel/index.html", settings)
+
+    return [
+        Route("/", panel, methods=["GET"]),
+        Mount("/static", app=PackagedFiles(directory=STATIC), name="static"),
+    ]
