@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     # Calibration (DESIGN.md §6)
     calibration_min_samples: int = 30
     calibration_threshold: float = 0.15
-    calibration_damping: float = 0.5
+    # ≤ 1 so a run never steps past its target: the controller converges without oscillating
+    calibration_damping: float = Field(default=0.5, gt=0.0, le=1.0)
     calibration_max_step: float = 0.10
 
     # Feedback, dashboards

@@ -4,6 +4,7 @@ calibratedConfidence, roles and tenants — on SQLite and on PostgreSQL + Redis.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import uuid
 from typing import Any
@@ -26,9 +27,9 @@ from tests.api.factories import record
 from tests.conftest import Api, Tenant
 
 CURVE_FIELDS = """
-  actionType sampleCount brierScore ece mce weightedGap multiplier updatedAt
+  actionType sampleCount brierScore ece mce weightedGap calibratedGap multiplier updatedAt
   bins { index lower upper count meanPredicted observedRate gap wilsonLow wilsonHigh }
-  adjustments { at oldMultiplier newMultiplier gap brierScore sampleCount }
+  adjustments { at oldMultiplier newMultiplier gap calibratedGap brierScore sampleCount }
 """
 CURVE = f"query C($a: String!) {{ calibrationCurve(actionType: $a) {{ {CURVE_FIELDS} }} }}"
 CURVES = f"{{ calibrationCurves {{ {CURVE_FIELDS} }} }}"
@@ -129,6 +130,7 @@ async def test_run_calibration_adjusts_only_the_overconfident(tenant: Tenant) ->
     assert adjustment["oldMultiplier"] == 1.0
     assert adjustment["newMultiplier"] == pytest.approx(0.9)
     assert adjustment["gap"] == pytest.approx(0.4)
+    assert adjustment["calibratedGap"] == pytest.approx((0.9 * 27 - 15) / 30)
     assert adjustment["brierScore"] == pytest.approx(0.41)  # (15·0.01 + 15·0.81) / 30
     assert adjustment["sampleCount"] == 30
     assert fair["multiplier"] == 1.0 and fair["adjustments"] == []
@@ -137,7 +139,56 @@ async def test_run_calibration_adjusts_only_the_overconfident(tenant: Tenant) ->
     again = await run(tenant, "over")
     assert [c["actionType"] for c in again] == ["over"]
     assert [a["newMultiplier"] for a in again[0]["adjustments"]] == pytest.approx([0.8, 0.9])
-    assert (await curve(tenant, "over"))["multiplier"] == pytest.approx(0.8)
+    settled = await curve(tenant, "over")
+    assert settled["multiplier"] == 0.8
+    assert settled["weightedGap"] == pytest.approx(0.4)
+    assert settled["calibratedGap"] == pytest.approx((0.8 * 27 - 15) / 30)
+
+
+async def runs(tenant: Tenant, action: str, count: int) -> list[float]:
+    """The multiplier after each of ``count`` runs, moving the clock 6 h between them."""
+    path = []
+    for _ in range(count):
+        tenant.api.clock.advance(hours=6)
+        [report] = await run(tenant, action)
+        path.append(report["multiplier"])
+    return path
+
+
+async def test_twenty_runs_on_unchanged_data_converge_and_then_record_nothing(
+    tenant: Tenant,
+) -> None:
+    await resolved(tenant, "over", [(0.9, s) for s in ["POSITIVE", "NEGATIVE"] * 15])
+    path = await runs(tenant, "over", 20)
+    target = 15 / 27  # m* = Σy/Σp
+    assert path[:4] == [0.9, 0.8, 0.7, 0.6278]  # capped steps, then half the distance
+    assert all(b <= a for a, b in itertools.pairwise([1.0, *path]))
+    assert all(m > target for m in path) and path[-1] - target < 0.01
+    assert path[-10:] == [path[-1]] * 10
+    got = await curve(tenant, "over")
+    history = got["adjustments"][::-1]  # oldest first
+    assert [a["newMultiplier"] for a in history] == sorted(set(path), reverse=True)
+    assert len(history) < 10  # the last runs recorded nothing
+    for a in history:
+        assert a["gap"] == pytest.approx(0.4)
+        assert a["calibratedGap"] == pytest.approx((a["newMultiplier"] * 27 - 15) / 30)
+    assert abs(got["calibratedGap"]) < abs(history[0]["calibratedGap"])
+
+
+async def test_an_agent_that_becomes_well_calibrated_brings_the_multiplier_back_to_1(
+    tenant: Tenant,
+) -> None:
+    await resolved(tenant, "over", [(0.9, s) for s in ["POSITIVE", "NEGATIVE"] * 15])
+    low = (await runs(tenant, "over", 8))[-1]
+    assert low < 0.6
+    # 60 well-calibrated outcomes: the stated gap falls to 12/90 = 0.13, inside the band
+    await resolved(tenant, "over", [(0.5, s) for s in ["POSITIVE", "NEGATIVE"] * 30])
+    path = await runs(tenant, "over", 12)
+    assert all(b >= a for a, b in itertools.pairwise([low, *path]))
+    assert abs(path[-1] - 1.0) < 0.01 and path[-3:] == [path[-1]] * 3
+    got = await curve(tenant, "over")
+    assert got["weightedGap"] == pytest.approx(12 / 90)
+    assert got["adjustments"][0]["newMultiplier"] == path[-1]
 
 
 async def test_run_calibration_publishes_after_commit(tenant: Tenant, api: Api) -> None:
@@ -260,11 +311,10 @@ async def test_concurrent_runs_step_from_distinct_values(tenant: Tenant) -> None
     await asyncio.gather(*(run(tenant, "over") for _ in range(4)))
     got = await curve(tenant, "over")
     steps = sorted((a["oldMultiplier"], a["newMultiplier"]) for a in got["adjustments"])
+    path = [1.0, 0.9, 0.8, 0.7, 0.6278]  # what four runs one after another would do
     assert 1 <= len(steps) <= 4
-    assert [old for old, _ in steps] == pytest.approx(
-        [1.0 - 0.1 * i for i in range(len(steps))][::-1]
-    )
-    assert got["multiplier"] == pytest.approx(1.0 - 0.1 * len(steps))
+    assert steps == sorted(itertools.pairwise(path[: len(steps) + 1]))
+    assert got["multiplier"] == path[len(steps)]
 
 
 async def test_scheduled_job(tenant: Tenant, api: Api) -> None:

@@ -2,44 +2,74 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hindsight.domain.calibration import Calibrated, Policy, calibrate, next_multiplier
+from hindsight.domain.calibration import Calibrated, calibrate
 from hindsight.domain.calibration_audit import find_drift
 from hindsight.domain.calibration_bins import bin_index
+from hindsight.domain.calibration_controller import (
+    Policy,
+    calibrated_gap,
+    next_multiplier,
+    stated_gap,
+    target_multiplier,
+)
 from hindsight.domain.calibration_curves import Drift
 from hindsight.domain.enums import CalibrationMethod
-from hindsight.domain.statistics import BinSums, weighted_gap
+from hindsight.domain.statistics import BinSums
 from hindsight.settings import Settings
 
 PROPERTY = settings(database=None, deadline=None, max_examples=300)
 POLICY = Policy()
 
 
+def sums(p: float, rate: float, n: int) -> tuple[float, float, int]:
+    """(Σp, Σy, N) of n outcomes stated at p of which a fraction ``rate`` worked."""
+    return p * n, rate * n, n
+
+
 @pytest.mark.parametrize(
-    ("multiplier", "gap", "n", "expected"),
+    ("multiplier", "data", "expected"),
     [
-        (1.0, 0.18, 30, 0.91),  # over-confident: step 0.18 * 0.5 = 0.09 down
-        (1.0, -0.16, 100, 1.08),  # under-confident: step 0.08 up
-        (1.0, 0.40, 50, 0.90),  # step 0.20 capped at 0.10
-        (1.0, -0.90, 50, 1.10),  # capped the other way
-        (0.55, 0.30, 50, 0.50),  # 0.45 clamped to the lower bound
-        (1.45, -0.30, 50, 1.50),  # 1.55 clamped to the upper bound
-        (0.50, 0.30, 50, 0.50),  # already at the bound: no change
-        (1.0, 0.40, 29, 1.0),  # below 30 samples: no change
-        (1.0, 0.15, 500, 1.0),  # exactly the threshold is not beyond it
-        (1.0, -0.10, 500, 1.0),  # under the threshold
-        (0.8, 0.151, 30, 0.7245),  # just beyond it: 0.8 - 0.0755
-        (1.0, None, 0, 1.0),  # no data
+        # stated 0.9, observed 0.5: m* = 0.5/0.9 = 0.5556; step 0.5·(−0.4444) capped at −0.10
+        (1.0, sums(0.9, 0.5, 30), 0.9),
+        # m = 0.7: step 0.5·(0.5556 − 0.7) = −0.0722 → round(0.6278, 4)
+        (0.7, sums(0.9, 0.5, 30), 0.6278),
+        # under-confident: stated 0.4, observed 0.6: m* = 1.5; step +0.10
+        (1.0, sums(0.4, 0.6, 100), 1.1),
+        # m* = 0.8/0.5 = 1.6 clamped to 1.5: from 1.45 a step of +0.025
+        (1.45, sums(0.5, 0.8, 50), 1.475),
+        # m* = 0.2/0.9 clamped to 0.5, already there: no change
+        (0.5, sums(0.9, 0.2, 50), 0.5),
+        (1.0, sums(0.9, 0.5, 29), 1.0),  # below 30 samples: no change
+        (1.0, sums(0.65, 0.5, 500), 1.0),  # |g| = 0.15 is inside the band
+        # inside the band the target is 1: a corrected agent is walked back
+        (0.6, sums(0.6, 0.55, 500), 0.7),
+        (0.95, sums(0.6, 0.55, 500), 0.975),
+        (0.992, sums(0.6, 0.55, 500), 0.992),  # step 0.004 < 0.005: nothing
+        # Σp = 0 and every outcome worked: target the upper bound
+        (1.0, (0.0, 40.0, 40), 1.1),
+        (1.0, (0.0, 0.0, 0), 1.0),  # no data
     ],
 )
 def test_hand_computed_adjustments(
-    multiplier: float, gap: float | None, n: int, expected: float
+    multiplier: float, data: tuple[float, float, int], expected: float
 ) -> None:
-    assert next_multiplier(multiplier, gap, n, POLICY) == pytest.approx(expected, abs=1e-12)
+    assert next_multiplier(multiplier, *data, POLICY) == expected  # exact: rounded to 4 places
+
+
+def test_target_and_gaps_by_hand() -> None:
+    sum_p, sum_y, n = sums(0.9, 0.5, 30)
+    assert target_multiplier(sum_p, sum_y, n) == pytest.approx(0.5 / 0.9)
+    assert stated_gap(sum_p, sum_y, n) == pytest.approx(0.4)
+    assert calibrated_gap(0.5 / 0.9, sum_p, sum_y, n) == pytest.approx(0.0, abs=1e-12)
+    assert calibrated_gap(0.9, sum_p, sum_y, n) == pytest.approx(0.81 - 0.5)
+    assert stated_gap(0.0, 0.0, 0) is None and calibrated_gap(1.0, 0.0, 0.0, 0) is None
 
 
 def test_the_rule_reads_its_knobs_from_settings() -> None:
@@ -51,44 +81,55 @@ def test_the_rule_reads_its_knobs_from_settings() -> None:
             calibration_max_step=0.02,
         )
     )
-    assert next_multiplier(1.0, 0.06, 5, policy) == pytest.approx(0.98)
-    assert next_multiplier(1.0, 0.06, 4, policy) == 1.0
-    assert next_multiplier(1.0, 0.04, 5, policy) == 1.0
+    assert next_multiplier(1.0, *sums(0.5, 0.44, 5), policy) == 0.98
+    assert next_multiplier(1.0, *sums(0.5, 0.44, 4), policy) == 1.0
+    assert next_multiplier(1.0, *sums(0.5, 0.46, 5), policy) == 1.0
 
 
-def test_gap_from_sums_of_an_overconfident_agent() -> None:
-    # 40 actions at 0.9 of which half worked: gap 0.4, so one capped step down.
-    sums = BinSums.from_arrays([0.9] * 40, [1, 0] * 20)
-    gap = weighted_gap(sums)
-    assert gap == pytest.approx(0.4)
-    assert next_multiplier(1.0, gap, sums.total) == pytest.approx(0.9)
+@pytest.mark.parametrize("damping", [0.0, 1.01])
+def test_settings_refuse_a_damping_that_could_oscillate(damping: float) -> None:
+    with pytest.raises(ValueError, match="calibration_damping"):
+        Settings(calibration_damping=damping)
+
+
+def test_twenty_runs_on_unchanged_data_converge_then_stop() -> None:
+    data = sums(0.9, 0.5, 40)
+    target = target_multiplier(*data)
+    path = [1.0]
+    for _ in range(20):
+        path.append(next_multiplier(path[-1], *data))
+    assert all(b <= a for a, b in itertools.pairwise(path))  # monotone, toward m* < 1
+    assert all(m >= target for m in path)  # never past it
+    assert abs(path[-1] - target) < 2 * POLICY.min_step / POLICY.damping
+    assert path[-8:] == [path[-1]] * 8  # the last runs change nothing
 
 
 @PROPERTY
 @given(
     multiplier=st.floats(0.5, 1.5),
-    gap=st.floats(-1.0, 1.0),
+    p=st.floats(0.0, 1.0),
+    rate=st.floats(0.0, 1.0),
     n=st.integers(0, 10_000),
-    damping=st.floats(0.0, 5.0),
-    max_step=st.floats(0.0, 0.10),
+    damping=st.floats(0.01, 1.0),
+    max_step=st.floats(0.005, 0.10),
 )
-def test_a_step_never_exceeds_the_cap_and_stays_in_bounds(
-    multiplier: float, gap: float, n: int, damping: float, max_step: float
+def test_never_oscillates_and_never_leaves_the_bounds(
+    multiplier: float, p: float, rate: float, n: int, damping: float, max_step: float
 ) -> None:
     policy = Policy(damping=damping, max_step=max_step)
-    new = next_multiplier(multiplier, gap, n, policy)
-    assert abs(new - multiplier) <= max_step + 1e-12
-    assert 0.5 <= new <= 1.5
-    if new != multiplier:
-        assert n >= policy.min_samples and abs(gap) > policy.threshold
-        assert (new < multiplier) == (gap > 0)  # over-confidence only ever lowers it
-
-
-@PROPERTY
-@given(multiplier=st.floats(-10.0, 10.0), gap=st.floats(-1.0, 1.0), n=st.integers(30, 100))
-def test_any_start_ends_within_bounds(multiplier: float, gap: float, n: int) -> None:
-    if abs(gap) > POLICY.threshold:
-        assert 0.5 <= next_multiplier(multiplier, gap, n) <= 1.5
+    data = (p * n, round(rate * n), n)
+    target = target_multiplier(*data, policy)
+    path = [round(multiplier, 4)]
+    for _ in range(400):  # 1.0 / min_step runs always suffice to stop
+        path.append(next_multiplier(path[-1], *data, policy))
+    steps = [b - a for a, b in itertools.pairwise(path)]
+    assert all(0.5 <= m <= 1.5 for m in path)
+    rounding = 5e-5 + 1e-12  # round(·, 4) may add half a unit in the last place
+    assert all(abs(s) <= max_step + rounding for s in steps)
+    assert all(s >= 0 for s in steps) or all(s <= 0 for s in steps)  # one direction only
+    side = path[0] - target  # never past m* (beyond the rounding)
+    assert all((m - target) * side >= 0 or abs(m - target) <= rounding for m in path)
+    assert path[-1] == path[-2]  # and it stops
 
 
 def _calibrate(raw: float, method: CalibrationMethod, **kw: float) -> Calibrated:

@@ -152,6 +152,7 @@ class CalibrationAdjustment(Base):
     brier_score: Mapped[float] = mapped_column(Float)
     sample_count: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    calibrated_gap: Mapped[float | None] = mapped_column(Float)
 
 
 class TeamMember(Base):

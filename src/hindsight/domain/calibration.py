@@ -19,6 +19,8 @@ from hindsight.db import dialects
 from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
 from hindsight.domain import calibration_audit, events, statistics, validation
 from hindsight.domain.calibration_bins import bin_index
+from hindsight.domain.calibration_controller import Policy as Policy  # re-exported
+from hindsight.domain.calibration_controller import calibrated_gap, next_multiplier
 from hindsight.domain.calibration_curves import (
     Adjustment,
     CurveReport,
@@ -27,44 +29,6 @@ from hindsight.domain.calibration_curves import (
     stored_sums,
 )
 from hindsight.domain.enums import CalibrationMethod
-from hindsight.settings import Settings
-
-# HISTOGRAM shrinkage: the raw confidence counts as this many pseudo-observations in its bin,
-# so a bin of 10 resolved outcomes moves the answer halfway from raw to the observed rate.
-HISTOGRAM_PRIOR_WEIGHT = 10.0
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The knobs of §6 (from settings) plus the multiplier's bounds and the HISTOGRAM prior."""
-
-    min_samples: int = 30
-    threshold: float = 0.15
-    damping: float = 0.5
-    max_step: float = 0.10
-    lower: float = 0.5
-    upper: float = 1.5
-    prior_weight: float = HISTOGRAM_PRIOR_WEIGHT
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Policy:
-        return cls(
-            min_samples=settings.calibration_min_samples,
-            threshold=settings.calibration_threshold,
-            damping=settings.calibration_damping,
-            max_step=settings.calibration_max_step,
-        )
-
-
-def next_multiplier(
-    multiplier: float, gap: float | None, sample_count: int, policy: Policy = Policy()
-) -> float:
-    """m ← clamp(m - clamp(gap·damping, ±max_step), lower, upper) once N ≥ min_samples and
-    |gap| > threshold; otherwise m unchanged. A positive gap (over-confident) lowers m."""
-    if gap is None or sample_count < policy.min_samples or abs(gap) <= policy.threshold:
-        return multiplier
-    step = min(max(gap * policy.damping, -policy.max_step), policy.max_step)
-    return min(max(multiplier - step, policy.lower), policy.upper)
 
 
 async def check_and_adjust(
@@ -75,17 +39,28 @@ async def check_and_adjust(
     policy: Policy,
     now: dt.datetime,
 ) -> Adjustment | None:
-    """Apply ``next_multiplier`` to the stored sums; record and announce any change."""
+    """Apply ``next_multiplier`` (the converging controller) to the stored sums; record the
+    change (old, new, stated and calibrated gap, Brier, N) and announce it. None: no change."""
     sums = (await stored_sums(session, tenant_id, [action_type]))[0].get(action_type)
+    if sums is None or sums.total == 0:
+        return None
     states = await read_states(session, tenant_id, [action_type])
     old = states.get(action_type, (1.0, now))[0]
-    gap = statistics.weighted_gap(sums) if sums is not None else None
-    new = next_multiplier(old, gap, sums.total if sums is not None else 0, policy)
-    if gap is None or sums is None or new == old:
+    n, sum_p, sum_y = sums.total, float(sums.sum_p.sum()), float(sums.sum_y.sum())
+    new = next_multiplier(old, sum_p, sum_y, n, policy)
+    if new == old:
         return None
     if not await _swap_multiplier(session, tenant_id, action_type, old, new, now):
         return None  # another run changed it since we read it; its step stands
-    adjustment = Adjustment(now, old, new, gap, statistics.brier_from_sums(sums) or 0.0, sums.total)
+    adjustment = Adjustment(
+        at=now,
+        old_multiplier=old,
+        new_multiplier=new,
+        gap=(sum_p - sum_y) / n,
+        brier_score=statistics.brier_from_sums(sums) or 0.0,
+        sample_count=n,
+        calibrated_gap=calibrated_gap(new, sum_p, sum_y, n),
+    )
     await session.execute(
         dialects.insert(session, CalibrationAdjustment).values(
             tenant_id=tenant_id, id=uuid.uuid4(), action_type=action_type, **vars(adjustment)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
 from hindsight.domain import statistics
+from hindsight.domain.calibration_controller import calibrated_gap
 from hindsight.domain.statistics import BinSums, Curve
 
 HISTORY_LIMIT = 100  # adjustments returned per curve, newest first
@@ -22,12 +23,16 @@ HISTORY_LIMIT = 100  # adjustments returned per curve, newest first
 
 @dataclass(frozen=True)
 class Adjustment:
+    """One multiplier change: ``gap`` is the stated gap (Σp − Σy)/N the run saw,
+    ``calibrated_gap`` (new·Σp − Σy)/N what is left after it (None on rows older than it)."""
+
     at: dt.datetime
     old_multiplier: float
     new_multiplier: float
     gap: float
     brier_score: float
     sample_count: int
+    calibrated_gap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class CurveReport:
     multiplier: float
     adjustments: list[Adjustment]
     updated_at: dt.datetime | None
+    calibrated_gap: float | None = None  # (m·Σp − Σy)/N with the current multiplier
     drift: list[Drift] | None = None  # set by runCalibration's audit; None when not audited
     adjusted: bool = False  # runCalibration changed the multiplier just now
 
@@ -105,6 +111,7 @@ async def read_history(
             a.gap,
             a.brier_score,
             a.sample_count,
+            a.calibrated_gap,
             rank.label("rank"),
         )
         .where(*scoped(a, tenant_id, action_types))
@@ -133,8 +140,19 @@ async def read_curves(
     for name in names:
         multiplier, state_at = states.get(name, (1.0, None))
         stamps = [t for t in (updated.get(name), state_at) if t is not None]
-        curve = statistics.curve_from_sums(sums.get(name, BinSums.empty()))
+        bins = sums.get(name, BinSums.empty())
+        curve = statistics.curve_from_sums(bins)
+        residual = calibrated_gap(
+            multiplier, float(bins.sum_p.sum()), float(bins.sum_y.sum()), bins.total
+        )
         reports.append(
-            CurveReport(name, curve, multiplier, history.get(name, []), max(stamps, default=None))
+            CurveReport(
+                name,
+                curve,
+                multiplier,
+                history.get(name, []),
+                max(stamps, default=None),
+                calibrated_gap=residual,
+            )
         )
     return reports

@@ -32,14 +32,22 @@ class CalibrationBin:
         return cls(**vars(b))
 
 
-@strawberry.type
+@strawberry.type(
+    description="One multiplier change by the converging controller (see CalibrationCurve)."
+)
 class CalibrationAdjustment:
     at: dt.datetime
     old_multiplier: float
     new_multiplier: float
-    gap: float
+    gap: float = strawberry.field(
+        description="The stated gap (Σp − Σy)/N over the resolved outcomes the run saw."
+    )
     brier_score: float
-    sample_count: int
+    sample_count: int = strawberry.field(description="N: resolved (POSITIVE + NEGATIVE) outcomes.")
+    calibrated_gap: float | None = strawberry.field(
+        description="(newMultiplier·Σp − Σy)/N: the gap left after this change "
+        "(null for changes recorded before it was kept)."
+    )
 
     @classmethod
     def from_domain(cls, a: Adjustment) -> CalibrationAdjustment:
@@ -58,7 +66,21 @@ class CalibrationDrift:
         return cls(**vars(d))
 
 
-@strawberry.type
+CURVE_DESCRIPTION = """Reliability of one action type's confidence over 10 uniform bins.
+
+Bins as scikit-learn's calibration_curve: bin = searchsorted([0.1, …, 0.9], p), right-closed
+(0.1 falls in bin 0). Over resolved (POSITIVE = 1, NEGATIVE = 0) outcomes, N = Σ count:
+Σp = Σ count·meanPredicted, Σy = Σ count·observedRate; brierScore = Σ(p − y)²/N;
+ece = Σ (count/N)·|gap|; mce = max |gap| over non-empty bins; Wilson 95% (z = 1.959963984540054).
+The multiplier is a damped controller that settles (settings, defaults in brackets): with
+N ≥ calibration_min_samples [30] and stated gap g = weightedGap = (Σp − Σy)/N, the target is
+m* = 1 if |g| ≤ calibration_threshold [0.15], else clamp(Σy/Σp, 0.5, 1.5); each run (runCalibration
+or the scheduled check) takes step = clamp(calibration_damping [0.5]·(m* − m), ±calibration_max_step
+[0.10]) and sets m = round(m + step, 4), unless |step| < 0.005 (then nothing changes and nothing is
+recorded). On unchanged data repeated runs converge on m* and then stop."""
+
+
+@strawberry.type(description=CURVE_DESCRIPTION)
 class CalibrationCurve:
     action_type: str
     bins: list[CalibrationBin] = strawberry.field(description="Always 10, empty ones included.")
@@ -67,7 +89,12 @@ class CalibrationCurve:
     ece: float | None
     mce: float | None
     weighted_gap: float | None = strawberry.field(
-        description="Σ n_b(meanPredicted - observedRate)/N; positive = over-confident."
+        description="The stated gap (Σp − Σy)/N = Σ n_b(meanPredicted − observedRate)/N; "
+        "positive = over-confident; null when N = 0."
+    )
+    calibrated_gap: float | None = strawberry.field(
+        description="(multiplier·Σp − Σy)/N: the gap left once the multiplier is applied; "
+        "null when N = 0."
     )
     multiplier: float
     adjustments: list[CalibrationAdjustment] = strawberry.field(
@@ -89,6 +116,7 @@ class CalibrationCurve:
             ece=c.ece,
             mce=c.mce,
             weighted_gap=c.weighted_gap,
+            calibrated_gap=r.calibrated_gap,
             multiplier=r.multiplier,
             adjustments=[CalibrationAdjustment.from_domain(a) for a in r.adjustments],
             updated_at=r.updated_at,
