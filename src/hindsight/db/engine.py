@@ -18,11 +18,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
+from hindsight.db import roles
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 AfterCommit = Callable[[uuid.UUID | None, list[Any]], Awaitable[None]]
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 READONLY = "hindsight_readonly"  # execution option marking a read-only unit of work
+ROLE_KEY = "hindsight_role"  # the RLS role a pooled connection was checked for
 
 
 def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngine:
@@ -32,10 +35,13 @@ def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngi
         _configure_sqlite(engine)
         return engine
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args=roles.connect_args(role),
     )
-    if role:
-        _switch_role_on_connect(engine, role)
+    _check_role_on_connect(engine, role)
     return engine
 
 
@@ -57,12 +63,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def _switch_role_on_connect(engine: AsyncEngine, role: str) -> None:
+def _check_role_on_connect(engine: AsyncEngine, role: str) -> None:
+    """A new connection serves only if RLS binds its role (checked outside any transaction)."""
+
     @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f'SET ROLE "{role}"')
-        cursor.close()
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        row = dbapi_connection.run_async(lambda raw: raw.fetchrow(roles.ROLE_CHECK))
+        roles.check_role(row, role)
+        record.info[ROLE_KEY] = role
 
 
 @event.listens_for(Session, "after_begin")
@@ -73,10 +81,11 @@ def _scope_transaction(session: Session, _tx: SessionTransaction, connection: An
     tenant = session.info.get("tenant_id")
     if session.info.get("readonly"):
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-    connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true)"),
+    current_user = connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true), current_user"),
         {"tenant": str(tenant) if tenant else ""},
-    )
+    ).one()[1]
+    roles.expect_current_user(current_user, connection.info.get(ROLE_KEY, ""))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -129,6 +138,14 @@ class Database:
                 await self.after_commit(tenant_id, events)
             return result
         raise AssertionError("unreachable")
+
+    async def check_role(self) -> None:
+        """Refuse to serve (``UnsafeRole``) unless RLS binds the role connections run as."""
+        if self.dialect != "postgresql":
+            return
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(text(roles.ROLE_CHECK))).mappings().one()
+            roles.check_role(row, connection.info.get(ROLE_KEY, ""))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,0 +1,63 @@
+"""The role the app runs as on PostgreSQL: fixed per connection, checked before it serves.
+
+Row-level security binds only roles that are neither superusers, ``BYPASSRLS`` nor table
+owners. The role is a startup parameter of every connection (asyncpg ``server_settings``),
+so no rollback can undo it, unlike a ``SET ROLE`` inside the connection's first
+transaction. Each new connection is checked once; each transaction re-reads
+``current_user`` in the statement that sets its tenant (see ``engine``), at no extra cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROLE_CHECK = (
+    "SELECT current_user AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,"
+    " EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+    " AND tableowner = current_user) AS owner"
+    " FROM pg_roles r WHERE r.rolname = current_user"
+)
+
+
+class UnsafeRole(RuntimeError):
+    """The connection would bypass row-level security: the process refuses to serve."""
+
+
+def connect_args(role: str) -> dict[str, Any]:
+    """asyncpg arguments that make ``role`` the connection's own (rollback-proof) role."""
+    return {"server_settings": {"role": role}} if role else {}
+
+
+def check_role(row: Any, expected: str) -> None:
+    """Raise ``UnsafeRole`` unless the connection runs as ``expected`` (when set) and as a
+    role that row-level security applies to."""
+    name = row["name"]
+    if expected and name != expected:
+        raise UnsafeRole(
+            f"database connection runs as {name!r}, not the RLS role {expected!r} "
+            "(HINDSIGHT_DATABASE_ROLE); refusing to serve"
+        )
+    reasons = [
+        reason
+        for flag, reason in (
+            ("superuser", "is a superuser"),
+            ("bypassrls", "has BYPASSRLS"),
+            ("owner", "owns tables"),
+        )
+        if row[flag]
+    ]
+    if reasons:
+        raise UnsafeRole(
+            f"database role {name!r} {' and '.join(reasons)}, so row-level security would "
+            "not apply; set HINDSIGHT_DATABASE_ROLE to a plain role (default hindsight_app) "
+            "or log in as one; refusing to serve"
+        )
+
+
+def expect_current_user(current_user: str, expected: str) -> None:
+    """The per-transaction check: the scope statement returned ``current_user``."""
+    if expected and current_user != expected:
+        raise UnsafeRole(
+            f"transaction runs as {current_user!r}, not the RLS role {expected!r}; "
+            "refusing to serve"
+        )
