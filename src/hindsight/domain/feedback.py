@@ -19,6 +19,7 @@ from hindsight.domain import events, validation
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, Role
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback_reads import parse_id
+from hindsight.domain.rules import OutcomeRules
 
 F = FeedbackEntry
 RECORD = frozenset({Role.REP, Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN})
@@ -51,6 +52,7 @@ class NewFeedback:
     outcome_id: str | None = None
     comment: str | None = None
     tags: list[str] | None = None
+    occurred_at: dt.datetime | None = None  # when it was given; default now
 
 
 def score(source: FeedbackSource, rating: int) -> float:
@@ -97,10 +99,16 @@ async def record_feedback(
     reviewer_id: str,
     reviewer_role: Role,
     now: dt.datetime,
+    rules: OutcomeRules | None = None,
 ) -> FeedbackEntry:
     """Store a rating; the same reviewer rating the same target from the same source again
-    updates their entry (INSERT … ON CONFLICT DO UPDATE, so racing calls leave one row)."""
+    updates their entry (INSERT … ON CONFLICT DO UPDATE, so racing calls leave one row).
+
+    ``occurred_at`` (when it was given; the day every report counts it on) follows the
+    outcomes' past-time rules: at most ``clock_skew`` ahead, at most the longest window back.
+    A re-rating keeps the day the entry was first given."""
     values = _validated(new)
+    given_at = _given_at(new, rules, now)
     outcome = await _linked_outcome(session, tenant_id, new.outcome_id)
     row = {
         **values,
@@ -110,7 +118,7 @@ async def record_feedback(
         "outcome_id": outcome.id if outcome else None,
         "reviewer_id": reviewer_id,
         "reviewer_role": Role(reviewer_role).value,
-        "created_at": now,
+        "created_at": given_at,
         "updated_at": now,
     }
     stmt = dialects.insert(session, F).values(**row)
@@ -127,6 +135,16 @@ async def record_feedback(
     }
     events.emit(session, events.FEEDBACK, payload)
     return entry
+
+
+def _given_at(new: NewFeedback, rules: OutcomeRules | None, now: dt.datetime) -> dt.datetime:
+    if new.occurred_at is None:
+        return now
+    if rules is None:
+        raise TypeError("a backdated entry needs the outcome rules to check its time")
+    return validation.past_time(
+        new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew, oldest=rules.longest_window
+    )
 
 
 async def _linked_outcome(

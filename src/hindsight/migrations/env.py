@@ -20,14 +20,20 @@ def database_url() -> str:
 
 
 def run_migrations(connection: Connection) -> None:
+    upgraded: list[str] = []
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        on_version_apply=lambda *, step, **_: (
+            upgraded.append(step.up_revision_id) if step.is_upgrade else None
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()
+        if upgraded:  # tables built or changed: give the planner statistics at once
+            connection.exec_driver_sql("ANALYZE")
 
 
 async def run_async() -> None:

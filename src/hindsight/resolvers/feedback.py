@@ -35,6 +35,7 @@ async def record_feedback(
                 reviewer_id=viewer.subject,
                 reviewer_role=viewer.role,
                 now=now,
+                rules=ctx.services.rules,
             ),
         )
     except ValidationFailed as error:

@@ -113,6 +113,12 @@ class RecordFeedbackInput:
     rating: int
     comment: str | None = None
     tags: list[str] | None = None
+    occurred_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description="When the feedback was given (default now): the day every report counts "
+        "it on. Same rules as an outcome's occurredAt: at most 5 minutes in the future, at "
+        "most the longest outcome window (720 h) back. A re-rating keeps the first day.",
+    )
 
 
 @strawberry.input

@@ -8,6 +8,7 @@ from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.schema.coaching import CoachingQuery
 from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 from hindsight.schema.feedback import FeedbackMutation, FeedbackQuery
+from hindsight.schema.history import HistoryMutation
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
 
 QUERIES: tuple[type, ...] = (
@@ -22,6 +23,7 @@ MUTATIONS: tuple[type, ...] = (
     CalibrationMutation,
     FeedbackMutation,
     DashboardMutation,
+    HistoryMutation,
 )
 
 Query = merge_types("Query", QUERIES)

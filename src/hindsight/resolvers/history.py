@@ -1,0 +1,48 @@
+"""``importOutcomes``: read the viewer, check the right, one domain call, map the results."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from hindsight.domain import access, history, outcomes
+from hindsight.domain.enums import Role
+from hindsight.domain.errors import ValidationFailed
+from hindsight.resolvers.common import in_tenant, validation_error
+from hindsight.schema import types
+from hindsight.schema.context import Context
+
+if TYPE_CHECKING:
+    from hindsight.schema.history import ImportOutcomeInput
+
+IMPORT = frozenset({Role.ADMIN})
+
+
+def _item(data: ImportOutcomeInput) -> history.PastOutcome:
+    return history.PastOutcome(
+        outcome=outcomes.NewOutcome(**dataclasses.asdict(data.outcome)),
+        status=data.status,
+        resolved_at=data.resolved_at,
+        reason=data.reason,
+    )
+
+
+async def import_outcomes(
+    ctx: Context, data: Sequence[ImportOutcomeInput]
+) -> list[types.Outcome | types.ValidationError]:
+    access.require(ctx.viewer, IMPORT, "import outcomes")
+    items, svc = [_item(d) for d in data], ctx.services
+    try:
+        results = await in_tenant(
+            ctx,
+            lambda s: history.import_outcomes(
+                s, ctx.viewer.tenant_id, items, rules=svc.rules, now=svc.now()
+            ),
+        )
+    except ValidationFailed as error:
+        return [validation_error(error)]
+    return [
+        validation_error(r) if isinstance(r, ValidationFailed) else types.Outcome.from_row(r)
+        for r in results
+    ]
