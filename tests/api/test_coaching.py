@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 from scipy.stats import binomtest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.db.models import FeedbackEntry
 from hindsight.demo import load_demo
 from hindsight.domain import feedback, outcomes
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, OutcomeType, Role
@@ -20,7 +22,8 @@ from tests.api import documents
 from tests.api.factories import record
 from tests.conftest import Tenant, sql_statements
 
-FIELDS = "kind subject description successRate sampleSize confidence recommendation evidence"
+FIELDS = """kind subject description successRate sampleSize confidence recommendation evidence
+  pValue adjustedPValue restRate testsInFamily"""
 COACHING = f"""query($p: PeriodInput, $m: Int) {{
   coachingPatterns(period: $p, minSamples: $m) {{ {FIELDS} }} }}"""
 ESCALATIONS = f"query($p: PeriodInput) {{ escalationPatterns(period: $p) {{ {FIELDS} }} }}"
@@ -76,7 +79,12 @@ async def seed(
 
 
 async def _rate(
-    session: AsyncSession, tenant: Tenant, outcome_id: str, rating: int, now: dt.datetime
+    session: AsyncSession,
+    tenant: Tenant,
+    outcome_id: str,
+    rating: int,
+    now: dt.datetime,
+    reviewer: str = "ann",
 ) -> None:
     new = feedback.NewFeedback(
         target_type=FeedbackTarget.OUTCOME,
@@ -86,7 +94,7 @@ async def _rate(
         outcome_id=outcome_id,
     )
     await feedback.record_feedback(
-        session, tenant.id, new, reviewer_id="ann", reviewer_role=Role.ANALYST, now=now
+        session, tenant.id, new, reviewer_id=reviewer, reviewer_role=Role.ANALYST, now=now
     )
 
 
@@ -155,6 +163,20 @@ async def test_coaching_patterns_compare_actions_and_outcome_types(tenant: Tenan
     assert strong["evidence"]["testsInFamily"] == 4
     assert strong["confidence"] == pytest.approx(1 - strong["evidence"]["adjustedPValue"])
     assert strong["evidence"]["restRate"] == (50 + 9 + 3 + 19) / (100 + 50 + 3 + 40)
+    # the typed fields carry the same numbers, recomputable from the schema's formulas
+    rest_s, rest_n = 50 + 9 + 3 + 19, 100 + 50 + 3 + 40
+    assert strong["restRate"] == rest_s / rest_n and strong["testsInFamily"] == 4
+    pooled = (80 + rest_s) / (100 + rest_n)
+    z = (0.8 - rest_s / rest_n) / math.sqrt(pooled * (1 - pooled) * (1 / 100 + 1 / rest_n))
+    assert strong["pValue"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-12)
+    assert strong["pValue"] == strong["evidence"]["pValue"]
+    family = sorted(p["pValue"] for p in actions.values())
+    rank = family.index(strong["pValue"]) + 1
+    bh = min(min(4 * family[j] / (j + 1) for j in range(rank - 1, 4)), 1.0)
+    assert strong["adjustedPValue"] == pytest.approx(bh, rel=1e-12)
+    assert strong["confidence"] == pytest.approx(1 - strong["adjustedPValue"])
+    for other in (*by(found, "LOW_SUCCESS").values(), *by(found, "FEEDBACK_MISMATCH").values()):
+        assert other["pValue"] is None and other["testsInFamily"] is None
     kinds = by(found, "OUTCOME_TYPE")
     assert kinds["IMMEDIATE_RESPONSE"]["description"].startswith("The agent wins on")
     assert kinds["ENGAGEMENT"]["description"].startswith("The agent loses on")
@@ -211,6 +233,35 @@ async def test_feedback_that_disagrees_with_outcomes(tenant: Tenant) -> None:
     assert areas["send_breakup_email"]["recommendation"].startswith(
         "Reviewers rate send_breakup_email well"
     )
+
+
+EXEC_QUALITY = """query($p: PeriodInput) { executiveSummary(period: $p) {
+  metrics { responseQuality { count meanScore } } } }"""
+
+
+async def test_feedback_counts_on_the_day_it_was_given_as_on_dashboards(tenant: Tenant) -> None:
+    """Acted on and rated 5/5 twenty days ago; rated 1/5 again (another reviewer) five days
+    ago: the period around the action sees only the first ratings, like the dashboards."""
+    now = tenant.api.clock.now
+    acted = now - dt.timedelta(days=20)
+    await seed(tenant, "send_breakup_email", [P] * 5 + [N] * 20, ratings=[5] * 20, at=acted)
+    later = now - dt.timedelta(days=5)
+
+    async def rate_again(session: AsyncSession) -> None:
+        rated = await session.scalars(
+            select(FeedbackEntry.outcome_id).where(FeedbackEntry.tenant_id == tenant.id)
+        )
+        for outcome_id in list(rated):
+            await _rate(session, tenant, str(outcome_id), 1, later, reviewer="bob")
+
+    await tenant.api.services.db.run(tenant.id, rate_again)
+    day = acted.date()
+    period = {"from": f"{day - dt.timedelta(days=2)}T00:00:00Z", "to": f"{day}T23:00:00Z"}
+    [pattern] = by(await ask(tenant, "coachingPatterns", p=period), "FEEDBACK_MISMATCH").values()
+    assert (pattern["evidence"]["feedbackCount"], pattern["evidence"]["feedbackMean"]) == (20, 1.0)
+    summary = await tenant.api.gql(EXEC_QUALITY, {"p": period}, tenant.token(Role.ANALYST))
+    quality = summary["executiveSummary"]["metrics"]["responseQuality"]
+    assert quality == {"count": 20, "meanScore": 1.0}
 
 
 async def test_empty_periods_give_empty_lists(tenant: Tenant) -> None:

@@ -200,3 +200,26 @@ async def test_a_repeated_read_is_served_from_the_cache(tenant: Tenant) -> None:
         second = await tenant.api.gql(EXEC, token=tenant.token())
     assert second == first
     assert statements == []
+
+
+ROWS = """query($team: String!) { managerDashboard(teamId: $team) {
+  metrics { actions responseQuality { count } }
+  reps { repId metrics { actions responseQuality { count meanScore } } } } }"""
+
+
+async def test_rep_rows_cover_the_same_outcomes_as_the_team(tenant: Tenant) -> None:
+    """rep-2 of team-a acts once for team-b and once without a team (so for team-a), and
+    each outcome is rated: team-b's row for rep-2 counts only the team-b outcome's feedback;
+    team-a (its members' outcomes, wherever they acted) counts both, rows and team alike."""
+    await team(tenant, "team-a", "rep-2")
+    for_b = await record(tenant, repId="rep-2", teamId="team-b", conversationId="b")
+    own = await record(tenant, repId="rep-2", conversationId="a")
+    await rate_outcome(tenant, for_b["id"], "DASHBOARD", 5)
+    await rate_outcome(tenant, own["id"], "DASHBOARD", 1)
+    for team_id, n, mean in (("team-b", 1, 1.0), ("team-a", 2, 0.5)):
+        board = (await tenant.api.gql(ROWS, {"team": team_id}, tenant.token()))["managerDashboard"]
+        [row] = board["reps"]
+        assert row["repId"] == "rep-2" and row["metrics"]["actions"] == n
+        assert board["metrics"]["actions"] == n
+        assert row["metrics"]["responseQuality"] == {"count": n, "meanScore": mean}
+        assert board["metrics"]["responseQuality"]["count"] == n

@@ -12,8 +12,9 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -194,21 +195,31 @@ def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[b
 async def _feedback_rows(
     session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
 ) -> list[tuple[dt.date, str, int, int, float]]:
+    day = dialects.utc_day(session, FeedbackEntry.created_at)
+    stmt = feedback_in_scope(select(day), tenant_id, scope, days)
+    rows = await session.execute(stmt.group_by(day, FeedbackEntry.source, FeedbackEntry.rating))
+    return [(_as_date(d), s, r, n, t) for d, s, r, n, t in rows.all()]
+
+
+def feedback_in_scope(
+    stmt: Select[Any], tenant_id: uuid.UUID, scope: DashboardScope, days: Days
+) -> Select[Any]:
+    """Adds (source, rating, count, Σ score) of the feedback *given* on ``days`` (its
+    ``created_at``, the one date every entry has) that rates an outcome inside ``scope``
+    — the same outcomes the scope's counts cover; the whole tenant's for the tenant."""
     f, o = FeedbackEntry, OutcomeRecord
-    day = dialects.utc_day(session, f.created_at)
-    stmt = select(day, f.source, f.rating, func.count(), func.sum(f.score)).where(
+    stmt = stmt.add_columns(f.source, f.rating, func.count(), func.sum(f.score)).where(
         f.tenant_id == tenant_id, f.created_at >= days.start, f.created_at < days.stop
     )
-    if scope.rep_id is not None or scope.team_id is not None:
-        stmt = stmt.join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
-        if scope.rep_id is not None:
-            stmt = stmt.where(o.rep_id == scope.rep_id)
-        else:
-            team_id = scope.team_id or ""
-            members = team.members(tenant_id, team_id)
-            stmt = stmt.where(or_(o.team_id == team_id, o.rep_id.in_(members)))
-    rows = await session.execute(stmt.group_by(day, f.source, f.rating))
-    return [(_as_date(d), s, r, n, t) for d, s, r, n, t in rows.all()]
+    if scope.rep_id is None and scope.team_id is None:
+        return stmt
+    stmt = stmt.join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
+    if scope.rep_id is not None:
+        stmt = stmt.where(o.rep_id == scope.rep_id)
+    if scope.team_id is not None:
+        members = team.members(tenant_id, scope.team_id)
+        stmt = stmt.where(or_(o.team_id == scope.team_id, o.rep_id.in_(members)))
+    return stmt
 
 
 def _as_date(value: object) -> dt.date:

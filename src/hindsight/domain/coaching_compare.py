@@ -82,7 +82,20 @@ def _pattern(
         "testsInFamily": family,
     }
     proof = evidence(t, rating, BH, **extra)
-    return Pattern(kind, t.subject, text[0], t.rate, t.decided, 1.0 - c.adjusted, text[1], proof)
+    return Pattern(
+        kind,
+        t.subject,
+        text[0],
+        t.rate,
+        t.decided,
+        1.0 - c.adjusted,
+        text[1],
+        proof,
+        p_value=c.p_value,
+        adjusted_p_value=c.adjusted,
+        rest_rate=c.rest_rate,
+        tests_in_family=family,
+    )
 
 
 def action_effectiveness(

@@ -2,7 +2,8 @@
 
 Action and outcome-type counts come from ``outcome_rollups`` (O(days × groups) rows);
 escalation triggers need ``metadata`` and so group the outcome rows themselves; feedback
-means join ``feedback_entries`` to their outcomes. Python only folds the grouped rows.
+means join ``feedback_entries`` (by the day each was given) to their outcomes. Python only
+folds the grouped rows.
 """
 
 from __future__ import annotations
@@ -149,14 +150,15 @@ async def trigger_tallies(
 async def feedback_by_action(
     session: AsyncSession, tenant_id: uuid.UUID, *, days: Days
 ) -> dict[str, Rating]:
-    """Count and Σ score of the feedback linked to each action type's outcomes in ``days``."""
+    """Count and Σ score of the feedback *given* on ``days`` (its ``created_at``, as every
+    dashboard counts it) on each action type's outcomes, whenever those were acted on."""
     F = FeedbackEntry
     linked = and_(OutcomeRecord.tenant_id == F.tenant_id, OutcomeRecord.id == F.outcome_id)
     stmt = (
         select(OutcomeRecord.action_type, func.count(F.id), func.sum(F.score))
         .select_from(F)
         .join(OutcomeRecord, linked)
-        .where(F.tenant_id == tenant_id, _acted_within(tenant_id, days))
+        .where(F.tenant_id == tenant_id, F.created_at >= days.start, F.created_at < days.stop)
         .group_by(OutcomeRecord.action_type)
     )
     rows = await session.execute(stmt)

@@ -20,6 +20,7 @@ from hindsight.domain.analytics import (
     TrendPoint,
     combine,
     daily_counts,
+    feedback_in_scope,
     metrics,
     rollup_scope,
 )
@@ -104,7 +105,7 @@ async def manager_report(
     days = Days.until(start, end)
     names = await _team_directory(session, tenant_id, team_id)
     per_rep = await _grouped(session, tenant_id, scope, days, OutcomeRollup.rep_id)
-    await _add_rep_feedback(session, tenant_id, days, per_rep, names)
+    await _add_rep_feedback(session, tenant_id, team_id, days, per_rep)
     reps = sorted(set(names) | {r for r in per_rep if r})
     rows = [RepRow(r, names.get(r), metrics(per_rep.get(r, Counts()))) for r in reps]
     per_action = await _grouped(session, tenant_id, scope, days, OutcomeRollup.action_type)
@@ -201,25 +202,17 @@ async def _grouped(
 async def _add_rep_feedback(
     session: AsyncSession,
     tenant_id: uuid.UUID,
+    team_id: str,
     days: Days,
     per_rep: dict[str, Counts],
-    names: dict[str, str | None],
 ) -> None:
-    f, o = FeedbackEntry, OutcomeRecord
-    reps = set(per_rep) | set(names)
-    rows = await session.execute(
-        select(o.rep_id, f.source, f.rating, func.count(), func.sum(f.score))
-        .join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
-        .where(
-            f.tenant_id == tenant_id,
-            f.created_at >= days.start,
-            f.created_at < days.stop,
-            o.rep_id.in_(reps),
-        )
-        .group_by(o.rep_id, f.source, f.rating)
-    )
-    for rep, source, rating, count, total in rows.all():
-        per_rep.setdefault(rep or "", Counts()).add_rating(
+    """Each rep row's response quality, over the same outcomes as the row's counts: the
+    rep's outcomes inside the team's scope (never their outcomes for another team)."""
+    rep = OutcomeRecord.rep_id
+    stmt = feedback_in_scope(select(rep), tenant_id, DashboardScope(team_id=team_id), days)
+    rows = await session.execute(stmt.group_by(rep, FeedbackEntry.source, FeedbackEntry.rating))
+    for rep_id, source, rating, count, total in rows.all():
+        per_rep.setdefault(rep_id or "", Counts()).add_rating(
             (source, rating), int(count), float(total)
         )
 

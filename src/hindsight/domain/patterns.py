@@ -17,3 +17,8 @@ class Pattern:
     confidence: float  # a statistical quantity, named in ``evidence["confidenceMeasure"]``
     recommendation: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    # comparisons against the rest of the tenant (``coaching_compare``); None elsewhere
+    p_value: float | None = None
+    adjusted_p_value: float | None = None
+    rest_rate: float | None = None
+    tests_in_family: int | None = None

@@ -11,7 +11,7 @@ from hindsight.domain import calibration as domain
 from hindsight.domain.calibration_curves import Adjustment, CurveReport, Drift
 from hindsight.domain.statistics import BinStats
 from hindsight.resolvers import calibration as resolvers
-from hindsight.schema import enums
+from hindsight.schema import enums, formulas
 from hindsight.schema.context import Info
 
 
@@ -124,7 +124,7 @@ class CalibrationCurve:
         )
 
 
-@strawberry.type
+@strawberry.type(description=formulas.HISTOGRAM)
 class CalibratedConfidence:
     action_type: str
     raw_confidence: float

@@ -8,7 +8,7 @@ import strawberry
 
 from hindsight.domain import analytics, dashboards
 from hindsight.domain.enums import FeedbackSource
-from hindsight.schema import enums
+from hindsight.schema import enums, formulas
 from hindsight.schema.feedback_types import RatingCount
 from hindsight.schema.pattern import CoachingPattern
 
@@ -20,7 +20,7 @@ class QualitySummary:
     distribution: list[RatingCount]
 
 
-@strawberry.type
+@strawberry.type(description=formulas.METRIC_BLOCK)
 class MetricBlock:
     actions: int
     pending: int
@@ -61,7 +61,7 @@ def _trend(points: list[analytics.TrendPoint]) -> list[TrendPoint]:
     return [TrendPoint(day=p.day, metrics=MetricBlock.from_domain(p.metrics)) for p in points]
 
 
-@strawberry.type
+@strawberry.type(description=formulas.PERIOD)
 class RepDashboard:
     rep_id: str
     from_: dt.datetime = strawberry.field(name="from")
@@ -82,14 +82,14 @@ class RepDashboard:
         )
 
 
-@strawberry.type
+@strawberry.type(description=formulas.REP_ROW)
 class RepRow:
     rep_id: str
     display_name: str | None
     metrics: MetricBlock
 
 
-@strawberry.type
+@strawberry.type(description=formulas.PERIOD)
 class ManagerDashboard:
     team_id: str
     from_: dt.datetime = strawberry.field(name="from")
@@ -131,16 +131,18 @@ class CalibrationHealth:
     multiplier: float
 
 
-@strawberry.type
+@strawberry.type(description=formulas.PERIOD)
 class ExecutiveSummary:
     from_: dt.datetime = strawberry.field(name="from")
     to: dt.datetime
     metrics: MetricBlock
     previous: MetricBlock
     trend: list[TrendPoint]
-    automation_rate: float | None
-    hours_saved: float
-    calibration: list[CalibrationHealth]
+    automation_rate: float | None = strawberry.field(description=formulas.AUTOMATION)
+    hours_saved: float = strawberry.field(description=formulas.HOURS_SAVED)
+    calibration: list[CalibrationHealth] = strawberry.field(
+        description=formulas.EXECUTIVE_CALIBRATION
+    )
 
     @classmethod
     def from_domain(cls, r: dashboards.ExecutiveReport) -> ExecutiveSummary:

@@ -1,4 +1,4 @@
-"""``CoachingPattern``: advice with the numbers behind it."""
+"""``CoachingPattern``: advice with the numbers behind it, each formula stated."""
 
 from __future__ import annotations
 
@@ -7,17 +7,54 @@ from strawberry.scalars import JSON
 
 from hindsight.domain.patterns import Pattern
 
+PATTERN_DESCRIPTION = """Coaching advice with the numbers behind it.
 
-@strawberry.type
+successRate = POSITIVE / (POSITIVE + NEGATIVE) over the subject's outcomes acted on in the
+period's UTC days (null when there are none); sampleSize is that denominator. Intervals are
+95% Wilson score intervals, z = 1.959963984540054: (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) /
+(1 + z²/n). Feedback in evidence (feedbackCount, feedbackMean = mean score) is the feedback
+*given* in the period's days on the subject's outcomes, as dashboards count it."""
+CONFIDENCE = (
+    "A statistic, named by evidence.confidenceMeasure: the Wilson lower bound of the success "
+    "rate (rankings, TOP_ACTION, POORLY_RATED_WORKING), 1 − the Wilson upper bound "
+    "(LOW_SUCCESS, WELL_RATED_FAILING), 1 − adjustedPValue (ACTION_EFFECTIVENESS, OUTCOME_TYPE)."
+)
+P_VALUE = (
+    "Two-sided pooled two-proportion z-test of this subject against the rest of the tenant: "
+    "z = (s₁/n₁ − s₂/n₂)/√(p̄(1−p̄)(1/n₁ + 1/n₂)), p̄ = (s₁+s₂)/(n₁+n₂), p = erfc(|z|/√2); "
+    "p = 1 when either side has no decided outcome or p̄ is 0 or 1. Null for other kinds."
+)
+ADJUSTED = (
+    "Benjamini–Hochberg adjusted p over the testsInFamily tests of this query: sorted "
+    "ascending, q₍ᵢ₎ = min over j ≥ i of m·p₍ⱼ₎/j, capped at 1; significant when ≤ 0.05."
+)
+REST_RATE = (
+    "The success rate of the rest of the tenant: every other subject of the same kind (other "
+    "action types, or other outcome types) in the period, pooled; null when they have none."
+)
+FAMILY = (
+    "m: how many subjects of this kind had ≥ minSamples decided outcomes and were tested "
+    "together (one family per kind per query)."
+)
+
+
+@strawberry.type(description=PATTERN_DESCRIPTION)
 class CoachingPattern:
     kind: str
     subject: str
     description: str
     success_rate: float | None
     sample_size: int
-    confidence: float
+    confidence: float = strawberry.field(description=CONFIDENCE)
     recommendation: str
-    evidence: JSON
+    evidence: JSON = strawberry.field(
+        description="Every number behind the pattern (counts by status, wilsonLow/High, "
+        "meanPredictedConfidence, feedbackCount/Mean, confidenceMeasure, …)."
+    )
+    p_value: float | None = strawberry.field(description=P_VALUE)
+    adjusted_p_value: float | None = strawberry.field(description=ADJUSTED)
+    rest_rate: float | None = strawberry.field(description=REST_RATE)
+    tests_in_family: int | None = strawberry.field(description=FAMILY)
 
     @classmethod
     def from_domain(cls, p: Pattern) -> CoachingPattern:
@@ -30,4 +67,8 @@ class CoachingPattern:
             confidence=p.confidence,
             recommendation=p.recommendation,
             evidence=p.evidence,
+            p_value=p.p_value,
+            adjusted_p_value=p.adjusted_p_value,
+            rest_rate=p.rest_rate,
+            tests_in_family=p.tests_in_family,
         )
