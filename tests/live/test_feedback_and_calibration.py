@@ -44,6 +44,8 @@ async def test_calibration_updates_follow_an_adjustment(live: str, tenant: Tenan
                 tenant, actionType="overconfident", predictedConfidence=0.9, conversationId="c"
             )
         await signal(tenant, "UNSUBSCRIBED", conversationId="c")  # all 30 NEGATIVE at once
+        resolved = (await ws.next("1"))["calibrationUpdates"]  # the resolutions changed it
+        assert resolved["sampleCount"] == 30 and resolved["adjustments"] == []
         await tenant.api.gql(RUN, {"type": "overconfident"}, tenant.token())
         curve = (await ws.next("1"))["calibrationUpdates"]
         assert curve["actionType"] == "overconfident" and curve["sampleCount"] == 30

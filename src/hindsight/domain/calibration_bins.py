@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import CalibrationBin
+from hindsight.domain import events
 from hindsight.domain.enums import OutcomeStatus
 
 N_BINS = 10
@@ -35,7 +36,8 @@ async def add_to_bins(
     resolved: Iterable[tuple[str, float, OutcomeStatus]],
     now: dt.datetime,
 ) -> None:
-    """Add POSITIVE/NEGATIVE resolutions (action type, p, status) to their bins' sums.
+    """Add POSITIVE/NEGATIVE resolutions (action type, p, status) to their bins' sums, and
+    announce each changed curve (``calibrationUpdates``; subscribers coalesce the bursts).
 
     Keys are upserted in sorted order so concurrent writers lock rows in one order.
     """
@@ -72,3 +74,5 @@ async def add_to_bins(
             },
         )
         await session.execute(stmt)
+    for action_type in sorted({action_type for action_type, _ in totals}):
+        events.emit(session, events.CALIBRATION, {"actionType": action_type})

@@ -184,6 +184,4 @@ async def _count(
         events.emit(
             session, events.OUTCOMES, resolution.outcome_event(outcome, OutcomeEventKind.RESOLVED)
         )
-    for action_type in sorted({o.action_type for o in fresh}):
-        events.emit(session, events.CALIBRATION, {"actionType": action_type})
     await maintenance.analyze(session)

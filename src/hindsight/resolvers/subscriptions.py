@@ -25,6 +25,7 @@ from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers import dashboards
 from hindsight.resolvers.calibration import READ_CURVES
+from hindsight.resolvers.coalesce import coalesce
 from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
 from hindsight.resolvers.shared_reads import reads_for
 from hindsight.schema import feedback_types, types
@@ -49,15 +50,16 @@ async def _stream(
     visible_as: Hashable,
     accept: Callable[[Message], bool],
     load: Callable[[Message, AsyncSession], Awaitable[T]],
+    shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]] | None = None,
 ) -> AsyncIterator[T]:
-    """The tenant's ``topic`` events that pass ``accept``, each loaded in a fresh read-only
-    transaction, once per (event, ``visible_as``) in the process (``shared_reads``)."""
+    """The tenant's ``topic`` events that pass ``accept`` (then ``shape``, e.g. coalescing),
+    each loaded in a fresh read-only transaction, once per (event, ``visible_as``) in the
+    process (``shared_reads``)."""
     tenant_id, services = ctx.viewer.tenant_id, ctx.services
     reads = reads_for(services)
     async with services.broker.subscribe(channel(tenant_id, topic)) as messages:
-        async for message in messages:
-            if not accept(message):
-                continue
+        accepted = (m async for m in messages if accept(m))
+        async for message in shape(accepted) if shape else accepted:
             key = (topic, tenant_id, str(message.get("id")), visible_as)
             work = functools.partial(load, message)
             run = functools.partial(services.db.run, tenant_id, work, readonly=True)
@@ -109,7 +111,8 @@ async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.Feedback
 
 
 async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIterator[CurveReport]:
-    """The curve of an action type whenever its calibration changes (or of every type)."""
+    """The curve of an action type whenever a resolution, an adjustment or a repair changes
+    it (or of every type), at most once per ``min_interval`` per action type."""
     access.require(ctx.viewer, READ_CURVES, "read calibration")
     name = validation.action_type(action_type) if action_type is not None else None
     tenant_id = ctx.viewer.tenant_id
@@ -120,7 +123,12 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     async def load(m: Message, s: AsyncSession) -> CurveReport:
         return (await read_curves(s, tenant_id, [str(m["actionType"])]))[0]
 
-    async for report in _stream(ctx, topics.CALIBRATION, None, accept, load):
+    interval = hub_for(ctx.services).min_interval
+
+    def shape(messages: AsyncIterator[Message]) -> AsyncIterator[Message]:
+        return coalesce(messages, lambda m: m.get("actionType"), interval)
+
+    async for report in _stream(ctx, topics.CALIBRATION, None, accept, load, shape):
         yield report
 
 

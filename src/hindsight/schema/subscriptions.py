@@ -85,7 +85,11 @@ class Subscription:
         async for entry in resolvers.feedback_events(info.context):
             yield entry
 
-    @strawberry.subscription(description="A calibration curve whenever it changes.")
+    @strawberry.subscription(
+        description="A calibration curve whenever it changes: a POSITIVE/NEGATIVE resolution "
+        "(live or imported), a multiplier adjustment or a repaired drift; at most one per "
+        "second per action type (a burst is folded into its newest curve, never dropped)."
+    )
     async def calibration_updates(
         self, info: Info, action_type: str | None = None
     ) -> AsyncGenerator[CalibrationCurve, None]:
