@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import feedback
+from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, Role
 from hindsight.services import Services
 
@@ -80,8 +81,14 @@ async def _read(
 
 async def _write(session: AsyncSession, tenant: uuid.UUID, batch: list[Rating]) -> None:
     for r in batch:
-        await feedback.record_feedback(
-            session, tenant, r.new, reviewer_id=r.reviewer_id, reviewer_role=r.role, now=r.at
+        await feedback.record_feedback(  # the demo plans ratings within each reviewer's reach
+            session,
+            tenant,
+            r.new,
+            reviewer_id=r.reviewer_id,
+            reviewer_role=r.role,
+            scope=Scope(),
+            now=r.at,
         )
 
 

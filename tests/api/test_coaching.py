@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db.models import FeedbackEntry
 from hindsight.demo import load_demo
 from hindsight.domain import feedback, outcomes
+from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, OutcomeType, Role
 from tests.api import documents
 from tests.api.factories import record
@@ -94,7 +95,13 @@ async def _rate(
         outcome_id=outcome_id,
     )
     await feedback.record_feedback(
-        session, tenant.id, new, reviewer_id=reviewer, reviewer_role=Role.ANALYST, now=now
+        session,
+        tenant.id,
+        new,
+        reviewer_id=reviewer,
+        reviewer_role=Role.ANALYST,
+        scope=Scope(),
+        now=now,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from hindsight.db.models import TeamMember
 from hindsight.domain.enums import Role
 from hindsight.services import channel
+from tests.api import documents
 from tests.api.factories import record
 from tests.conftest import Api, Tenant
 
@@ -114,8 +115,6 @@ async def test_ratings_map_to_scores(
         ({"tags": ["Bad Tag"]}, "tags"),
         ({"tags": ["x" * 33]}, "tags"),
         ({"targetId": ""}, "targetId"),
-        ({"outcomeId": str(uuid.uuid4())}, "outcomeId"),
-        ({"outcomeId": "not-a-uuid"}, "outcomeId"),
     ],
 )
 async def test_bad_input_is_a_validation_error_and_writes_nothing(
@@ -126,10 +125,31 @@ async def test_bad_input_is_a_validation_error_and_writes_nothing(
     assert await count(tenant) == 0
 
 
-async def test_outcome_of_another_tenant_is_not_linkable(tenant: Tenant, api: Api) -> None:
-    theirs = await record(Tenant(uuid.uuid4(), api))
-    result = await rate(tenant, outcomeId=theirs["id"])
-    assert (result["__typename"], result["field"]) == ("ValidationError", "outcomeId")
+async def test_an_outcome_out_of_reach_is_not_found_exactly_as_reading_it(
+    tenant: Tenant, api: Api
+) -> None:
+    """DESIGN §8: an id the viewer may not see is NOT_FOUND everywhere, with the same answer
+    whether it exists elsewhere or not at all, and nothing is written."""
+    theirs = await record(tenant, repId="rep-2", teamId="team-b", conversationId="conv-secret")
+    other_tenant = await record(Tenant(uuid.uuid4(), api), repId="rep-1")
+    rep = tenant.token(Role.REP, sub="rep-1")
+    manager = tenant.token(Role.MANAGER, sub="mgr-a", team="team-a")
+    cases = [
+        (rep, theirs["id"]),
+        (manager, theirs["id"]),
+        (rep, other_tenant["id"]),
+        (rep, str(uuid.uuid4())),
+        (rep, "not-a-uuid"),
+    ]
+    for token, outcome_id in cases:
+        read = await api.error(documents.OUTCOME, {"id": outcome_id}, token)
+        write = await api.error(RECORD, {"input": entry(outcomeId=outcome_id)}, token)
+        assert write["extensions"] == read["extensions"] == {"code": "NOT_FOUND"}
+        assert write["message"] == read["message"] and "conv-secret" not in str(write)
+    assert await count(tenant) == 0
+    analyst = tenant.token(Role.ANALYST)
+    mine = await rate(tenant, analyst, outcomeId=theirs["id"], conversationId=None)
+    assert mine["conversationId"] == "conv-secret"  # a tenant-wide reviewer may link it
 
 
 async def test_rating_again_updates_the_entry(tenant: Tenant) -> None:
@@ -216,7 +236,7 @@ async def test_other_tenants_see_nothing(tenant: Tenant, api: Api) -> None:
 
 
 async def test_outcome_feedback_is_one_query_for_a_page(tenant: Tenant) -> None:
-    outcomes = [await record(tenant, conversationId=f"c-{i}") for i in range(6)]
+    outcomes = [await record(tenant, repId="rep-1", conversationId=f"c-{i}") for i in range(6)]
     for i, outcome in enumerate(outcomes[:5]):
         await rate(
             tenant, targetId=f"m-{i}", rating=i % 2, outcomeId=outcome["id"], conversationId=None
@@ -239,12 +259,13 @@ async def test_outcome_feedback_is_one_query_for_a_page(tenant: Tenant) -> None:
 
 
 async def test_every_write_publishes_a_feedback_event(tenant: Tenant) -> None:
-    outcome = await record(tenant, repId="rep-3")
+    outcome = await record(tenant, repId="rep-3", teamId="team-a")
+    manager = tenant.token(Role.MANAGER, sub="mgr-a", team="team-a")
     async with tenant.api.services.broker.subscribe(channel(tenant.id, "feedback")) as messages:
-        created = await rate(tenant, outcomeId=outcome["id"])
+        created = await rate(tenant, manager, outcomeId=outcome["id"])
         message = await asyncio.wait_for(anext(aiter(messages)), 5)
-        await rate(tenant, rating=0, outcomeId=outcome["id"])  # an update publishes too
+        await rate(tenant, manager, rating=0, outcomeId=outcome["id"])  # an update publishes too
         again = await asyncio.wait_for(anext(aiter(messages)), 5)
-    expected = {"feedbackId": created["id"], "reviewerId": "rep-1", "repId": "rep-3"}
+    expected = {"feedbackId": created["id"], "reviewerId": "mgr-a", "repId": "rep-3"}
     assert {k: message[k] for k in expected} == expected
     assert again["feedbackId"] == created["id"] and again["id"] != message["id"]

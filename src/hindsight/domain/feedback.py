@@ -15,14 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
-from hindsight.domain import events, validation
+from hindsight.domain import events, outcomes, validation
+from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, Role
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.feedback_reads import parse_id
 from hindsight.domain.rules import OutcomeRules
 
 F = FeedbackEntry
-RECORD = frozenset({Role.REP, Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN})
 INLINE_SCORES = {-1: 0.0, 0: 0.5, 1: 1.0}
 DASHBOARD_RATINGS = range(1, 6)
 MAX_COMMENT = 2000
@@ -98,6 +97,7 @@ async def record_feedback(
     *,
     reviewer_id: str,
     reviewer_role: Role,
+    scope: Scope,
     now: dt.datetime,
     rules: OutcomeRules | None = None,
 ) -> FeedbackEntry:
@@ -106,10 +106,11 @@ async def record_feedback(
 
     ``occurred_at`` (when it was given; the day every report counts it on) follows the
     outcomes' past-time rules: at most ``clock_skew`` ahead, at most the longest window back.
-    A re-rating keeps the day the entry was first given."""
+    A re-rating keeps the day the entry was first given. A linked outcome must be within
+    ``scope`` (the reviewer's reach), else ``NotFound`` exactly as reading it would be."""
     values = _validated(new)
     given_at = _given_at(new, rules, now)
-    outcome = await _linked_outcome(session, tenant_id, new.outcome_id)
+    outcome = await _linked_outcome(session, tenant_id, new.outcome_id, scope)
     row = {
         **values,
         "tenant_id": tenant_id,
@@ -148,15 +149,11 @@ def _given_at(new: NewFeedback, rules: OutcomeRules | None, now: dt.datetime) ->
 
 
 async def _linked_outcome(
-    session: AsyncSession, tenant_id: uuid.UUID, outcome_id: str | None
+    session: AsyncSession, tenant_id: uuid.UUID, outcome_id: str | None, scope: Scope
 ) -> OutcomeRecord | None:
     if not outcome_id:
         return None
-    key = parse_id(outcome_id)
-    outcome = await session.get(OutcomeRecord, (tenant_id, key)) if key else None
-    if outcome is None:
-        raise ValidationFailed("outcomeId", "no outcome with this id")
-    return outcome
+    return await outcomes.read_outcome(session, tenant_id, outcome_id, scope)
 
 
 def _conversation(new: NewFeedback, outcome: OutcomeRecord | None) -> str | None:

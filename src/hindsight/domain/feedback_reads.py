@@ -12,12 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
 from hindsight.domain import access, team
-from hindsight.domain.access import Viewer
-from hindsight.domain.enums import Role
 from hindsight.domain.errors import Forbidden, NotFound
 
 F = FeedbackEntry
-READ = frozenset({Role.REP, Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN})
 
 
 def parse_id(value: str) -> uuid.UUID | None:
@@ -36,17 +33,17 @@ class Visibility:
     team_id: str | None = None
 
 
-def visibility(viewer: Viewer, *, rep_id: str | None = None) -> Visibility:
-    """A REP reads what they gave and what rates their own outcomes; a MANAGER also what
-    their team's members gave or what rates the team's outcomes; EXECUTIVE, ANALYST and
-    ADMIN read the tenant; an AGENT reads none. A REP may not ask about another rep."""
-    access.require(viewer, READ, "read feedback")
-    scope = access.outcome_scope(viewer)
+def visibility(grant: access.Grant, *, rep_id: str | None = None) -> Visibility:
+    """What the grant reaches (``access.RULES``): a REP reads what they gave and what rates
+    their own outcomes; a MANAGER also what their team's members gave or what rates the
+    team's outcomes; a tenant-wide reach reads the tenant. A REP may not ask about another
+    rep."""
+    scope = grant.scope
     if scope.rep_id is not None and rep_id is not None and rep_id != scope.rep_id:
         raise Forbidden("a REP may only read their own feedback")
     if scope.rep_id is None and scope.team_id is None:
         return Visibility()
-    return Visibility(subject=viewer.subject, team_id=scope.team_id)
+    return Visibility(subject=grant.viewer.subject, team_id=scope.team_id)
 
 
 def scoped(

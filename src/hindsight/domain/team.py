@@ -11,7 +11,6 @@ from hindsight.db import dialects
 from hindsight.db.models import TeamMember
 from hindsight.domain import events, validation
 from hindsight.domain.enums import Role
-from hindsight.domain.errors import Forbidden
 
 
 async def set_team_member(
@@ -53,28 +52,7 @@ async def team_of(session: AsyncSession, tenant_id: uuid.UUID, user_id: str) -> 
     return member.team_id if member else None
 
 
-async def require_rep_visible(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    *,
-    role: Role,
-    subject: str,
-    team: str | None,
-    rep_id: str,
-) -> None:
-    """A REP sees only themselves, a MANAGER their team's reps, read-all roles everyone."""
-    if role in (Role.EXECUTIVE, Role.ANALYST, Role.ADMIN):
-        return
-    if role == Role.REP and subject == rep_id:
-        return
-    if role == Role.MANAGER and team and await team_of(session, tenant_id, rep_id) == team:
-        return
-    raise Forbidden(f"{role} may not see rep {rep_id}'s dashboard")
-
-
-def require_team_visible(*, role: Role, team: str | None, team_id: str) -> None:
-    if role in (Role.EXECUTIVE, Role.ANALYST, Role.ADMIN):
-        return
-    if role == Role.MANAGER and team == team_id:
-        return
-    raise Forbidden(f"{role} may not see team {team_id}'s dashboard")
+async def managed_team(session: AsyncSession, tenant_id: uuid.UUID, user_id: str) -> str | None:
+    """The team a MANAGER manages per the directory: their own row, with role MANAGER."""
+    member = await session.get(TeamMember, (tenant_id, user_id))
+    return member.team_id if member and member.role == Role.MANAGER else None

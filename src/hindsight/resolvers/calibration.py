@@ -6,16 +6,11 @@ the fields live in one module there, so mapping here would import it in a circle
 
 from __future__ import annotations
 
-from hindsight.domain import access, calibration, validation
+from hindsight.domain import calibration, validation
 from hindsight.domain.calibration_curves import CurveReport, read_curves
-from hindsight.domain.enums import CalibrationMethod, Role
-from hindsight.resolvers.common import in_tenant, read_in_tenant
+from hindsight.domain.enums import CalibrationMethod
+from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant
 from hindsight.schema.context import Context
-
-READ_CURVES = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.ADMIN, Role.MANAGER})
-# The agent asks for its calibrated confidence; whoever may see the whole curve may ask too.
-CALIBRATED_CONFIDENCE = READ_CURVES | {Role.AGENT}
-RUN = frozenset({Role.ADMIN})
 
 
 def _policy(ctx: Context) -> calibration.Policy:
@@ -23,21 +18,21 @@ def _policy(ctx: Context) -> calibration.Policy:
 
 
 async def curve(ctx: Context, action_type: str) -> CurveReport:
-    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    await authorize(ctx, "calibrationCurve")
     names = [validation.action_type(action_type)]
     reports = await read_in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id, names))
     return reports[0]
 
 
 async def curves(ctx: Context) -> list[CurveReport]:
-    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    await authorize(ctx, "calibrationCurves")
     return await read_in_tenant(ctx, lambda s: read_curves(s, ctx.viewer.tenant_id))
 
 
 async def calibrated_confidence(
     ctx: Context, action_type: str, confidence: float, method: CalibrationMethod
 ) -> calibration.Calibrated:
-    access.require(ctx.viewer, CALIBRATED_CONFIDENCE, "ask for calibrated confidence")
+    await authorize(ctx, "calibratedConfidence")
     policy = _policy(ctx)
     return await read_in_tenant(
         ctx,
@@ -48,7 +43,7 @@ async def calibrated_confidence(
 
 
 async def run_calibration(ctx: Context, action_type: str | None) -> list[CurveReport]:
-    access.require(ctx.viewer, RUN, "run calibration")
+    await authorize(ctx, "runCalibration")
     policy, now = _policy(ctx), ctx.services.now()
     return await in_tenant(
         ctx,

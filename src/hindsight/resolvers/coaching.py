@@ -17,16 +17,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.domain import access, coaching
+from hindsight.domain import coaching
 from hindsight.domain.analytics import Days
-from hindsight.domain.enums import Role
 from hindsight.domain.patterns import Pattern
 from hindsight.resolvers.caching import cached
-from hindsight.resolvers.common import read_in_tenant
+from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
-
-READ = frozenset({Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN})
 
 Work = Callable[[AsyncSession, Days], Awaitable[list[Pattern]]]
 
@@ -36,7 +33,7 @@ async def _patterns(
 ) -> list[Pattern]:
     """The rollups' grain is the UTC day, so the days (not the instants) key the cache and
     the default period hits it all day long."""
-    access.require(ctx.viewer, READ, "read coaching patterns")
+    await authorize(ctx, name)
     days = period_days(period, ctx.services.now())
     key = {"first": days.first, "last": days.last, **params}
     return await cached(

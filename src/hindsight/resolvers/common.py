@@ -1,17 +1,46 @@
-"""Helpers every resolver uses: the viewer's tenant transaction and the page-size cap."""
+"""Helpers every resolver uses: the viewer's right to a field, the viewer's tenant
+transaction and the page-size cap."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.domain import access, team
 from hindsight.domain.errors import ValidationFailed
 from hindsight.schema.context import Context
 from hindsight.schema.types import NotFoundError, ValidationError
 
 T = TypeVar("T")
+
+
+async def authorize(ctx: Context, field: str) -> access.Grant:
+    """The viewer's right to the root field ``field`` (``access.RULES``), or ``Forbidden``.
+    A MANAGER whose token names no team manages the team of their team_members row (role
+    MANAGER); it is read once and kept on the context (the request, or the connection)."""
+    grant = access.grant(ctx.viewer, field)
+    if not grant.needs_team or ctx.team_looked_up:
+        return grant
+    viewer = ctx.viewer
+    found = await read_in_tenant(
+        ctx, lambda s: team.managed_team(s, viewer.tenant_id, viewer.subject)
+    )
+    ctx.viewer_or_none, ctx.team_looked_up = dataclasses.replace(viewer, team=found), True
+    return access.grant(ctx.viewer, field)
+
+
+async def authorize_rep(ctx: Context, field: str, rep_id: str) -> access.Grant:
+    """``authorize`` for a field about one rep, who must be within the viewer's reach."""
+    grant = await authorize(ctx, field)
+    rep_team = None
+    if grant.needs_rep_team(rep_id):
+        tenant_id = ctx.viewer.tenant_id
+        rep_team = await read_in_tenant(ctx, lambda s: team.team_of(s, tenant_id, rep_id))
+    grant.require_rep(rep_id, rep_team)
+    return grant
 
 
 async def in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hindsight.domain import access, dashboards, team
+from hindsight.domain import dashboards, team
 from hindsight.domain.analytics import DashboardScope
 from hindsight.domain.enums import Role
 from hindsight.resolvers.caching import cached
-from hindsight.resolvers.common import in_tenant, read_in_tenant
+from hindsight.resolvers.common import authorize, authorize_rep, in_tenant, read_in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
-
-ADMIN = frozenset({Role.ADMIN})
-READ_ALL = access.READ_ALL
 
 
 def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, dt.datetime]:
@@ -23,29 +20,9 @@ def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, d
     return days.start, days.stop
 
 
-async def authorize_rep(ctx: Context, rep_id: str) -> None:
-    """A REP sees only themselves, a MANAGER their team's reps, read-all roles everyone."""
-    v = ctx.viewer
-    await read_in_tenant(
-        ctx,
-        lambda s: team.require_rep_visible(
-            s, v.tenant_id, role=v.role, subject=v.subject, team=v.team, rep_id=rep_id
-        ),
-    )
-
-
-def authorize_team(ctx: Context, team_id: str) -> None:
-    v = ctx.viewer
-    team.require_team_visible(role=v.role, team=v.team, team_id=team_id)
-
-
-def authorize_executive(ctx: Context) -> None:
-    access.require(ctx.viewer, READ_ALL, "read the executive summary")
-
-
 async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
     v = ctx.viewer
-    await authorize_rep(ctx, rep_id)
+    await authorize_rep(ctx, "repDashboard", rep_id)
     start, end = whole_days(ctx, period)
     scope = DashboardScope(rep_id=rep_id)
     report = await cached(
@@ -64,7 +41,7 @@ async def manager_dashboard(
     ctx: Context, team_id: str, period: PeriodInput | None
 ) -> gql.ManagerDashboard:
     v = ctx.viewer
-    authorize_team(ctx, team_id)
+    (await authorize(ctx, "managerDashboard")).require_team(team_id)
     start, end = whole_days(ctx, period)
     report = await cached(
         ctx,
@@ -80,7 +57,7 @@ async def manager_dashboard(
 
 async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
     v = ctx.viewer
-    authorize_executive(ctx)
+    await authorize(ctx, "executiveSummary")
     start, end = whole_days(ctx, period)
     minutes = ctx.services.settings.minutes_saved_per_action
     report = await cached(
@@ -99,8 +76,7 @@ async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.Exe
 
 
 async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> gql.TeamMember:
-    v = ctx.viewer
-    access.require(v, ADMIN, "maintain the team directory")
+    v = (await authorize(ctx, "setTeamMember")).viewer
     row = await in_tenant(
         ctx,
         lambda s: team.set_team_member(

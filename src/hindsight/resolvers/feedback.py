@@ -6,12 +6,17 @@ import dataclasses
 import functools
 import uuid
 
-from hindsight.domain import access, feedback
+from hindsight.domain import feedback
 from hindsight.domain import feedback_reads as reads
 from hindsight.domain import feedback_summary as summaries
-from hindsight.domain.enums import Role
-from hindsight.domain.errors import Forbidden, ValidationFailed
-from hindsight.resolvers.common import in_tenant, read_in_tenant, validation_error
+from hindsight.domain.errors import ValidationFailed
+from hindsight.resolvers.common import (
+    authorize,
+    authorize_rep,
+    in_tenant,
+    read_in_tenant,
+    validation_error,
+)
 from hindsight.schema import feedback_types as gql
 from hindsight.schema import period, types
 from hindsight.schema.context import Context
@@ -21,8 +26,8 @@ async def record_feedback(
     ctx: Context, data: gql.RecordFeedbackInput
 ) -> gql.FeedbackEntry | types.ValidationError:
     """The reviewer is the token's subject and role, never a field of the input."""
-    viewer = ctx.viewer
-    access.require(viewer, feedback.RECORD, "record feedback")
+    grant = await authorize(ctx, "recordFeedback")
+    viewer = grant.viewer
     new = feedback.NewFeedback(**dataclasses.asdict(data))
     now = ctx.services.now()
     try:
@@ -34,6 +39,7 @@ async def record_feedback(
                 new,
                 reviewer_id=viewer.subject,
                 reviewer_role=viewer.role,
+                scope=grant.scope,
                 now=now,
                 rules=ctx.services.rules,
             ),
@@ -44,7 +50,7 @@ async def record_feedback(
 
 
 async def feedback_entry(ctx: Context, feedback_id: str) -> gql.FeedbackEntry:
-    vis = reads.visibility(ctx.viewer)
+    vis = reads.visibility(await authorize(ctx, "feedback"))
     row = await read_in_tenant(
         ctx, lambda s: reads.read_feedback(s, ctx.viewer.tenant_id, feedback_id, vis)
     )
@@ -52,7 +58,7 @@ async def feedback_entry(ctx: Context, feedback_id: str) -> gql.FeedbackEntry:
 
 
 async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[gql.FeedbackEntry]:
-    vis = reads.visibility(ctx.viewer)
+    vis = reads.visibility(await authorize(ctx, "feedbackForConversation"))
     tenant_id = ctx.viewer.tenant_id
     rows = await read_in_tenant(
         ctx, lambda s: reads.read_conversation_feedback(s, tenant_id, conversation_id, vis)
@@ -62,7 +68,7 @@ async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[
 
 async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.FeedbackSummary:
     flt = flt or gql.FeedbackFilter()
-    vis = reads.visibility(ctx.viewer, rep_id=flt.rep_id)
+    vis = reads.visibility(await authorize(ctx, "feedbackSummary"), rep_id=flt.rep_id)
     start, end = period.bounds(flt.period, ctx.services.now())
     domain_filter = summaries.SummaryFilter(
         start=start,
@@ -79,10 +85,8 @@ async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.
 
 
 async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
-    """Any role may ask (the agent asks before prompting a person); a REP only about itself."""
-    viewer = ctx.viewer
-    if viewer.role == Role.REP and reviewer_id != viewer.subject:
-        raise Forbidden("a REP may only ask about themselves")
+    """The agent asks before prompting a person; people ask about whom they reach."""
+    viewer = (await authorize_rep(ctx, "shouldRequestFeedback", reviewer_id)).viewer
     svc = ctx.services
     return await read_in_tenant(
         ctx,
@@ -103,7 +107,8 @@ async def outcome_feedback(ctx: Context, outcome_id: str) -> list[gql.FeedbackEn
 
 
 async def _feedback_by_outcome(ctx: Context, keys: list[str]) -> list[list[gql.FeedbackEntry]]:
-    vis = reads.visibility(ctx.viewer)
+    """``Outcome.feedback`` follows the ``feedback`` rule (an AGENT reads none)."""
+    vis = reads.visibility(await authorize(ctx, "feedback"))
     ids = [uuid.UUID(k) for k in keys]
     grouped = await read_in_tenant(
         ctx, lambda s: reads.read_outcome_feedback(s, ctx.viewer.tenant_id, ids, vis)

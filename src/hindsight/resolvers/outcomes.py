@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from hindsight.domain import access, outcomes, signals
-from hindsight.domain.enums import Role
+from hindsight.domain import outcomes, signals
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers.common import (
+    authorize,
     in_tenant,
     not_found,
     page_size,
@@ -20,7 +20,7 @@ from hindsight.workers import jobs
 
 
 async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
-    scope = access.outcome_scope(ctx.viewer)
+    scope = (await authorize(ctx, "outcome")).scope
     row = await read_in_tenant(
         ctx, lambda s: outcomes.read_outcome(s, ctx.viewer.tenant_id, outcome_id, scope)
     )
@@ -30,7 +30,7 @@ async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
 async def outcome_page(
     ctx: Context, flt: inputs.OutcomeFilter | None, first: int, after: str | None
 ) -> types.OutcomeConnection:
-    scope = access.outcome_scope(ctx.viewer)
+    scope = (await authorize(ctx, "outcomes")).scope
     size = page_size(ctx, first)
     domain_filter = _filter(flt)
     page = await read_in_tenant(
@@ -58,8 +58,7 @@ def _filter(flt: inputs.OutcomeFilter | None) -> outcomes.OutcomeFilter:
 async def record_outcome(
     ctx: Context, data: inputs.RecordOutcomeInput
 ) -> types.Outcome | types.ValidationError:
-    viewer = ctx.viewer
-    access.require(viewer, access.WRITE_OUTCOMES, "record outcomes")
+    viewer = (await authorize(ctx, "recordOutcome")).viewer
     new = outcomes.NewOutcome(**dataclasses.asdict(data))
     svc = ctx.services
     try:
@@ -77,8 +76,7 @@ async def record_outcome(
 async def resolve_outcome(
     ctx: Context, data: inputs.ResolveOutcomeInput
 ) -> types.Outcome | types.ValidationError | types.NotFoundError:
-    viewer = ctx.viewer
-    access.require(viewer, access.WRITE_OUTCOMES, "resolve outcomes")
+    viewer = (await authorize(ctx, "resolveOutcome")).viewer
     svc = ctx.services
     try:
         row = await in_tenant(
@@ -97,8 +95,7 @@ async def resolve_outcome(
 async def record_signal(
     ctx: Context, data: inputs.RecordSignalInput
 ) -> types.SignalRecorded | types.ValidationError:
-    viewer = ctx.viewer
-    access.require(viewer, access.WRITE_OUTCOMES, "record signals")
+    viewer = (await authorize(ctx, "recordSignal")).viewer
     new = signals.NewSignal(**dataclasses.asdict(data))
     svc = ctx.services
     try:
@@ -117,7 +114,7 @@ async def record_signal(
 
 
 async def run_detection(ctx: Context) -> types.DetectionReport:
-    access.require(ctx.viewer, frozenset({Role.ADMIN}), "run detection")
+    await authorize(ctx, "runDetection")
     svc = ctx.services
     reports = await jobs.run_all_detection(
         svc.db,

@@ -17,15 +17,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.domain import access, outcomes, validation
 from hindsight.domain import events as topics
 from hindsight.domain import feedback_reads as reads
+from hindsight.domain import outcomes, validation
 from hindsight.domain.calibration_curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.resolvers import dashboards
-from hindsight.resolvers.calibration import READ_CURVES
 from hindsight.resolvers.coalesce import coalesce
+from hindsight.resolvers.common import authorize, authorize_rep
 from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
 from hindsight.resolvers.shared_reads import reads_for
 from hindsight.schema import feedback_types, types
@@ -76,7 +75,7 @@ async def outcome_events(
 ) -> AsyncIterator[OutcomeChange]:
     """Outcomes recorded or resolved that the viewer may read (a REP: their own)."""
     viewer = ctx.viewer
-    scope = access.outcome_scope(viewer)
+    scope = (await authorize(ctx, "outcomeEvents")).scope
     wanted = {OutcomeEventKind(k).value for k in kinds} if kinds else None
 
     def accept(m: Message) -> bool:
@@ -96,7 +95,7 @@ async def outcome_events(
 async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.FeedbackEntry]:
     """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
     viewer = ctx.viewer
-    vis = reads.visibility(viewer)
+    vis = reads.visibility(await authorize(ctx, "feedbackEvents"))
     own_only = vis.subject is not None and vis.team_id is None
 
     def accept(m: Message) -> bool:
@@ -113,7 +112,7 @@ async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.Feedback
 async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIterator[CurveReport]:
     """The curve of an action type whenever a resolution, an adjustment or a repair changes
     it (or of every type), at most once per ``min_interval`` per action type."""
-    access.require(ctx.viewer, READ_CURVES, "read calibration")
+    await authorize(ctx, "calibrationUpdates")
     name = validation.action_type(action_type) if action_type is not None else None
     tenant_id = ctx.viewer.tenant_id
 
@@ -136,14 +135,15 @@ async def authorize_scope(
     ctx: Context, rep_id: str | None, team_id: str | None, executive: bool | None
 ) -> LiveScope:
     """Exactly one of the three, with the same rights as the matching dashboard query."""
+    await authorize(ctx, "dashboardUpdates")
     if sum((rep_id is not None, team_id is not None, bool(executive))) != 1:
         raise ValidationFailed("scope", "give exactly one of repId, teamId or executive: true")
     if rep_id is not None:
-        await dashboards.authorize_rep(ctx, rep_id)
+        await authorize_rep(ctx, "repDashboard", rep_id)
     elif team_id is not None:
-        dashboards.authorize_team(ctx, team_id)
+        (await authorize(ctx, "managerDashboard")).require_team(team_id)
     else:
-        dashboards.authorize_executive(ctx)
+        await authorize(ctx, "executiveSummary")
     return LiveScope(rep_id=rep_id, team_id=team_id)
 
 

@@ -28,6 +28,7 @@ class Context:
     websocket: Any = None  # the connection, for a WebSocket context
     expiry_task: Any = None  # closes the connection when its token expires
     loaders: dict[str, Any] = field(default_factory=dict)
+    team_looked_up: bool = False  # a MANAGER's team was read from team_members (access)
 
     @property
     def viewer(self) -> Viewer:
