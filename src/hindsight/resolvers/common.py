@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import access, team
+from hindsight.domain.enums import Role
 from hindsight.domain.errors import ValidationFailed
 from hindsight.schema.context import Context
 from hindsight.schema.types import NotFoundError, ValidationError
@@ -18,18 +19,25 @@ T = TypeVar("T")
 
 
 async def authorize(ctx: Context, field: str) -> access.Grant:
-    """The viewer's right to the root field ``field`` (``access.RULES``), or ``Forbidden``.
-    A MANAGER whose token names no team manages the team of their team_members row (role
-    MANAGER); it is read once and kept on the context (the request, or the connection)."""
+    """The viewer's right to the root field ``field`` (``access.RULES``), or ``Forbidden``."""
     grant = access.grant(ctx.viewer, field)
-    if not grant.needs_team or ctx.team_looked_up:
-        return grant
+    if grant.needs_team:
+        grant = access.grant(await known_viewer(ctx), field)
+    return grant
+
+
+async def known_viewer(ctx: Context) -> access.Viewer:
+    """The viewer, with the team a MANAGER manages: the token's claim, else their
+    team_members row (role MANAGER), read once and kept on the context (the request, or the
+    WebSocket connection)."""
     viewer = ctx.viewer
+    if viewer.role != Role.MANAGER or viewer.team or ctx.team_looked_up:
+        return viewer
     found = await read_in_tenant(
         ctx, lambda s: team.managed_team(s, viewer.tenant_id, viewer.subject)
     )
     ctx.viewer_or_none, ctx.team_looked_up = dataclasses.replace(viewer, team=found), True
-    return access.grant(ctx.viewer, field)
+    return ctx.viewer
 
 
 async def authorize_rep(ctx: Context, field: str, rep_id: str) -> access.Grant:

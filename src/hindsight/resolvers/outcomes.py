@@ -9,6 +9,7 @@ from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers.common import (
     authorize,
     in_tenant,
+    known_viewer,
     not_found,
     page_size,
     read_in_tenant,
@@ -17,6 +18,11 @@ from hindsight.resolvers.common import (
 from hindsight.schema import inputs, types
 from hindsight.schema.context import Context
 from hindsight.workers import jobs
+
+
+async def viewer(ctx: Context) -> types.Viewer:
+    await authorize(ctx, "viewer")
+    return types.Viewer.from_domain(await known_viewer(ctx))
 
 
 async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:

@@ -12,8 +12,8 @@ from hindsight.schema.context import Info
 @strawberry.type
 class OutcomeQuery:
     @strawberry.field(description="Who the bearer token says you are.")
-    def viewer(self, info: Info) -> types.Viewer:
-        return types.Viewer.from_domain(info.context.viewer)
+    async def viewer(self, info: Info) -> types.Viewer:
+        return await outcomes.viewer(info.context)
 
     @strawberry.field(description="One outcome; NOT_FOUND when it is not yours to see.")
     async def outcome(self, info: Info, id: strawberry.ID) -> types.Outcome | None:
