@@ -8,6 +8,7 @@ arguments have examples (``SCALARS`` / ``INPUTS``); a missing one fails with its
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -235,7 +236,17 @@ INPUTS: dict[str, Example] = {
     "RecordFeedbackInput": lambda w: feedback_input(w.outcome_id),
     "TeamMemberInput": lambda w: {"userId": "rep-9", "teamId": "team-z", "role": "REP"},
     "DashboardScopeInput": lambda w: {"repId": "rep-1"},
+    "ImportOutcomeInput": lambda w: imported(w),
 }
+
+
+def imported(world: World) -> dict[str, Any]:
+    now = world.tenant.api.clock.now
+    return {
+        "outcome": {**outcome_input(), "occurredAt": (now - dt.timedelta(hours=2)).isoformat()},
+        "status": "POSITIVE",
+        "resolvedAt": (now - dt.timedelta(hours=1)).isoformat(),
+    }
 
 
 def example(field: str, name: str, arg: GraphQLArgument, world: World) -> Any:

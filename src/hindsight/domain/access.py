@@ -66,6 +66,7 @@ RULES: Mapping[str, Rule] = {
     "recordSignal": AGENT_WRITES,
     "recordSignals": AGENT_WRITES,
     "recordFeedback": PEOPLE,  # on outcomes within their reach; AGENT never
+    "importOutcomes": ADMIN_ONLY,  # already-resolved history (DESIGN §9a)
     "setTeamMember": ADMIN_ONLY,
     "runCalibration": ADMIN_ONLY,
     "runDetection": ADMIN_ONLY,

@@ -6,17 +6,14 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hindsight.domain import access, history, outcomes
-from hindsight.domain.enums import Role
+from hindsight.domain import history, outcomes
 from hindsight.domain.errors import ValidationFailed
-from hindsight.resolvers.common import in_tenant, validation_error
+from hindsight.resolvers.common import authorize, in_tenant, validation_error
 from hindsight.schema import types
 from hindsight.schema.context import Context
 
 if TYPE_CHECKING:
     from hindsight.schema.history import ImportOutcomeInput
-
-IMPORT = frozenset({Role.ADMIN})
 
 
 def _item(data: ImportOutcomeInput) -> history.PastOutcome:
@@ -31,7 +28,7 @@ def _item(data: ImportOutcomeInput) -> history.PastOutcome:
 async def import_outcomes(
     ctx: Context, data: Sequence[ImportOutcomeInput]
 ) -> list[types.Outcome | types.ValidationError]:
-    access.require(ctx.viewer, IMPORT, "import outcomes")
+    await authorize(ctx, "importOutcomes")
     items, svc = [_item(d) for d in data], ctx.services
     try:
         results = await in_tenant(
