@@ -48,6 +48,8 @@ def root_fields(*operations: str) -> dict[str, tuple[str, GraphQLField]]:
     return found
 
 
+# Step 13: nodes answer by their type's rule; pickers list what outcomes (or feedback) reach.
+FRONTEND = {"node", "nodes", "teams", "team", "reps", "actionTypes", "escalationTriggers"}
 # DESIGN §8, role by role. ADMIN: "all of the above" and the directory, calibration runs
 # and detection runs, so ADMIN may use every root field there is.
 AGENT = {
@@ -62,6 +64,7 @@ AGENT = {
     "resolveOutcome",
     "calibratedConfidence",
     "shouldRequestFeedback",  # the agent asks before prompting a person
+    *FRONTEND,
 }
 REP = {
     "viewer",
@@ -76,6 +79,9 @@ REP = {
     "recordFeedback",
     "repDashboard",
     "dashboardUpdates",
+    "feedbackEntries",
+    "feedbackTags",
+    *FRONTEND,
 }
 COACHING = {"coachingPatterns", "escalationPatterns", "topPerformingActions", "improvementAreas"}
 CALIBRATION = {
@@ -106,6 +112,9 @@ def section_8(role: Role, field: str) -> bool:
 # ids they may not see are NOT_FOUND, reps and teams they may not see FORBIDDEN.
 OUT_OF_REACH = {
     "outcome": "NOT_FOUND",
+    "node": "NOT_FOUND",
+    "nodes": "NOT_FOUND",
+    "team": "NOT_FOUND",
     "feedback": "NOT_FOUND",
     "recordFeedback": "NOT_FOUND",
     "repDashboard": "FORBIDDEN",
@@ -116,6 +125,9 @@ OUT_OF_REACH = {
 # A viewer of another tenant: every id of this tenant is simply not there.
 OTHER_TENANT = {
     "outcome": "NOT_FOUND",
+    "node": "NOT_FOUND",
+    "nodes": "NOT_FOUND",
+    "team": "NOT_FOUND",
     "feedback": "NOT_FOUND",
     "recordFeedback": "NOT_FOUND",
     "resolveOutcome": "NOT_FOUND",
@@ -222,6 +234,7 @@ Example = Callable[[World], Any]
 SCALARS: dict[tuple[str, str] | str, Example] = {
     ("feedback", "id"): lambda w: w.feedback_id,
     "id": lambda w: w.outcome_id,
+    "ids": lambda w: w.outcome_id,  # a list argument: the example is its one item
     "repId": lambda w: "rep-1",
     "teamId": lambda w: "team-a",
     "reviewerId": lambda w: "rep-1",

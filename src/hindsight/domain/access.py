@@ -30,6 +30,7 @@ T, TEAM, OWN = Reach.TENANT, Reach.TEAM, Reach.OWN
 A, R, M, E, N, AD = Role.AGENT, Role.REP, Role.MANAGER, Role.EXECUTIVE, Role.ANALYST, Role.ADMIN
 
 Rule = Mapping[Role, Reach]
+EVERYONE: Rule = {role: T for role in Role}
 # The §8 rows, by what they let a role touch.
 PEOPLE: Rule = {R: OWN, M: TEAM, E: T, N: T, AD: T}  # a person's own, team's or tenant's
 OUTCOME_READERS: Rule = {A: T, **PEOPLE}  # the agent reads its tenant's outcomes
@@ -42,7 +43,7 @@ ADMIN_ONLY: Rule = {AD: T}
 
 RULES: Mapping[str, Rule] = {
     # Query
-    "viewer": {role: T for role in Role},
+    "viewer": EVERYONE,
     "outcome": OUTCOME_READERS,
     "outcomes": OUTCOME_READERS,
     "feedback": PEOPLE,
@@ -59,6 +60,17 @@ RULES: Mapping[str, Rule] = {
     "escalationPatterns": COACHING,
     "topPerformingActions": COACHING,
     "improvementAreas": COACHING,
+    # Step 13 (frontends): a node answers with its own type's rule (NOT_FOUND out of reach);
+    # pickers list what the viewer's outcome (or feedback) reach covers.
+    "node": EVERYONE,
+    "nodes": EVERYONE,
+    "feedbackEntries": PEOPLE,
+    "teams": OUTCOME_READERS,
+    "team": OUTCOME_READERS,
+    "reps": OUTCOME_READERS,
+    "actionTypes": OUTCOME_READERS,
+    "escalationTriggers": OUTCOME_READERS,
+    "feedbackTags": PEOPLE,
     # Mutation
     "recordOutcome": AGENT_WRITES,
     "recordOutcomes": AGENT_WRITES,
