@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 500
+    # Fields a document may produce, lists multiplied by their size (schema/cost.py): one
+    # outcomes(first: 500) with every field and its feedback fits, thirty aliases of it do not.
+    max_query_cost: int = 200_000
+    default_list_size: int = 10  # what a list without a first/limit argument counts
     max_body_bytes: int = 1024 * 1024
     request_timeout_seconds: float = 30.0
     introspection: bool = True

@@ -13,6 +13,41 @@ from hindsight.domain.errors import ValidationFailed
 ACTION_TYPE = re.compile(r"[a-z0-9_.-]{1,64}")
 MAX_ID = 128
 MAX_JSON_BYTES = 16 * 1024
+MAX_ITEMS = 1000
+# PostgreSQL text cannot hold NUL; UTF-8 (asyncpg, SQLite) cannot encode a lone surrogate.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Far enough inside Python's years 1–9999 that no window, period or day arithmetic overflows.
+EARLIEST = dt.datetime(1000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+
+def text(value: str, field: str) -> str:
+    """A string the database can store: no NUL byte and no lone surrogate."""
+    if UNSTORABLE.search(value):
+        raise ValidationFailed(field, "must not contain NUL bytes or lone surrogates")
+    return value
+
+
+def items(count: int, field: str) -> int:
+    """A list small enough to bind as query parameters (asyncpg allows 32,767 in all)."""
+    if count > MAX_ITEMS:
+        raise ValidationFailed(field, f"must have at most {MAX_ITEMS} items")
+    return count
+
+
+def instant(value: dt.datetime, field: str) -> dt.datetime:
+    """An aware datetime, in UTC, between ``EARLIEST`` and ``LATEST``; naive ones are refused
+    rather than guessed, since a client's local time is unknown."""
+    if value.utcoffset() is None:
+        raise ValidationFailed(field, "must carry a UTC offset (e.g. 2026-01-01T00:00:00Z)")
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        utc = EARLIEST - dt.timedelta(days=1)
+    if not EARLIEST <= utc < LATEST:
+        span = f"{EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}"
+        raise ValidationFailed(field, f"must lie between {span} (UTC)")
+    return utc
 
 
 def action_type(value: str, field: str = "actionType") -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from hindsight.schema.errors import ShapeErrors
+from hindsight.schema.input_check import ValidationErrors, check_root_fields
+from hindsight.schema.limits import Limits, limits_rule
 from hindsight.schema.root import Mutation, Query
 from hindsight.schema.subscriptions import Subscription
 from hindsight.settings import Settings
@@ -26,10 +26,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The rule classes are built once: the validation cache keys on them, so a rule class
     # made per request (as QueryDepthLimiter/MaxAliasesLimiter do) would never hit.
-    rules = [
-        depth_rule(settings.max_query_depth, None, None),
-        aliases_rule(settings.max_aliases),
-    ]
+    rules: list[type[ASTValidationRule]] = [limits_rule(Limits.from_settings(settings))]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[object] = [
@@ -39,10 +36,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ParserCache,
         ValidationCache,
     ]
+    check_root_fields((Query, Mutation, Subscription))
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
+        exception_handlers=[ValidationErrors()],
         config=StrawberryConfig(disable_field_suggestions=not settings.embedded),
     )

@@ -1,0 +1,90 @@
+"""One check of every root field's arguments, before its resolver runs (DESIGN.md §10).
+
+Strings the database cannot store, datetimes without an offset or at the edges of the
+calendar, and lists too long to bind are refused as ``ValidationFailed`` naming the field by
+its GraphQL path (``filter.createdAfter``, ``metadata.note``, ``tags[1]``; a mutation's
+``input.`` is left out, as the domain names its fields). Mutations whose result union has
+``ValidationError`` return it as data (``ValidationErrors``); other fields answer
+``BAD_USER_INPUT``. Nothing has run, so nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
+from strawberry.utils.str_converters import to_camel_case
+
+from hindsight.domain import validation
+from hindsight.domain.errors import ValidationFailed
+from hindsight.schema.types import ValidationError
+
+
+class CheckedArguments(FieldExtension):
+    """Runs ``check`` over the converted arguments of the field it is applied to."""
+
+    def apply(self, field: StrawberryField) -> None:
+        self.names = {
+            a.python_name: a.graphql_name or to_camel_case(a.python_name) for a in field.arguments
+        }
+
+    def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        for name, value in kwargs.items():
+            graphql_name = self.names.get(name, name)
+            check(value, "" if graphql_name == "input" else graphql_name)
+        return kwargs
+
+
+def check(value: Any, path: str) -> None:
+    """Refuse the first value under ``path`` the database or Python cannot hold."""
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        stack.extend(reversed(list(_children(where, item))))
+
+
+def _children(path: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, str):
+        validation.text(value, path)
+    elif isinstance(value, dt.datetime):
+        validation.instant(value, path)
+    elif isinstance(value, list | tuple):
+        validation.items(len(value), path)
+        yield from ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    elif isinstance(value, dict):  # a JSON scalar
+        for key, v in value.items():
+            validation.text(str(key), path or "input")
+            yield _join(path, str(key)), v
+    elif (definition := get_object_definition(value)) is not None and definition.is_input:
+        for field in definition.fields:
+            name = field.graphql_name or to_camel_case(field.python_name)
+            yield _join(path, name), getattr(value, field.python_name, None)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def check_root_fields(types: Iterable[type]) -> None:
+    """Give every field with arguments of the root ``types`` one ``CheckedArguments``."""
+    for root in types:
+        definition = get_object_definition(root, strict=True)
+        for field in definition.fields:
+            present = any(isinstance(e, CheckedArguments) for e in field.extensions)
+            if field.arguments and not present:
+                field.extensions.append(CheckedArguments())
+
+
+class ValidationErrors(strawberry.ExceptionHandler[ValidationFailed, ValidationError]):
+    """A ``ValidationFailed`` in a field whose union has ``ValidationError`` is that member."""
+
+    def handle(
+        self, exception: ValidationFailed, *, field: StrawberryField, info: Info
+    ) -> ValidationError:
+        return ValidationError(field=exception.field, message=exception.message)

@@ -1,0 +1,201 @@
+"""Depth, alias and cost limits (DESIGN.md §10), one validation rule checked before execution.
+
+One walk over the document measures all three; each fragment is measured once (per page
+size), so fragments that spread each other many times cannot make validation slow
+(Strawberry's own depth and alias rules re-walk a fragment at every spread: 2ⁿ for a chain
+of n fragments that each spread the next twice).
+
+Cost is the number of fields a document may produce: every field counts 1, and a list of
+objects multiplies what it holds by its size. The size is the field's ``first``/``last``/
+``limit`` argument (a variable counts as the largest page, a left-out argument as its
+default); on a connection (a field that is not itself a list) the argument sizes the lists
+inside it (``edges``); any other list counts ``default_list`` items. Introspection fields
+count 1: their size is the schema's, not the data's. Depth counts nested fields with a
+selection, as Strawberry's ``QueryDepthLimiter`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+)
+
+from hindsight.settings import Settings
+
+SIZE_ARGUMENTS = ("first", "last", "limit")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int
+    max_aliases: int
+    max_cost: int
+    largest_page: int  # what a variable first/limit counts
+    default_list: int  # what a list without a size argument counts
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_query_cost,
+            largest_page=settings.max_page_size,
+            default_list=settings.default_list_size,
+        )
+
+
+@dataclass(frozen=True)
+class Measure:
+    cost: int = 0
+    aliases: int = 0
+    depth: int = 0
+
+    def __add__(self, other: Measure) -> Measure:
+        return Measure(
+            self.cost + other.cost, self.aliases + other.aliases, max(self.depth, other.depth)
+        )
+
+
+class Walk:
+    """Measures one document against one schema."""
+
+    def __init__(self, context: ValidationContext, limits: Limits) -> None:
+        self.context, self.limits = context, limits
+        self.fragments: dict[tuple[str, int | None], Measure] = {}
+        self.open: set[str] = set()  # fragments being measured: a cycle adds nothing
+
+    def operation(self, node: OperationDefinitionNode) -> Measure:
+        root = self.context.schema.get_root_type(node.operation)
+        return self.selections(node.selection_set, root, None)
+
+    def selections(
+        self, node: SelectionSetNode, parent: GraphQLType | None, page: int | None
+    ) -> Measure:
+        total = Measure()
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent, page)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.context.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(selection.selection_set, inner, page)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.spread(selection.name.value, page)
+        return total
+
+    def spread(self, name: str, page: int | None) -> Measure:
+        fragment = self.context.get_fragment(name)
+        if fragment is None or name in self.open:
+            return Measure()
+        if (name, page) not in self.fragments:
+            self.open.add(name)
+            parent = self.context.schema.get_type(fragment.type_condition.name.value)
+            self.fragments[name, page] = self.selections(fragment.selection_set, parent, page)
+            self.open.discard(name)
+        return self.fragments[name, page]
+
+    def field(self, node: FieldNode, parent: GraphQLType | None, page: int | None) -> Measure:
+        alias = 1 if node.alias else 0
+        if node.selection_set is None:
+            return Measure(1, alias, 0)
+        definition = _definition(parent, node.name.value)
+        if definition is None:  # introspection, or unknown (another rule reports it)
+            inner = self.selections(node.selection_set, None, None)
+            depth = 0 if node.name.value.startswith("__") else 1 + inner.depth
+            return Measure(1, alias + inner.aliases, depth)
+        size, inner_type = self.size(node, definition), get_named_type(definition.type)
+        if isinstance(_nullable(definition.type), GraphQLList):
+            count = next(n for n in (size, page, self.limits.default_list) if n is not None)
+            inner = self.selections(node.selection_set, inner_type, None)
+        else:  # a connection's size argument sizes the lists inside it
+            count, inner = 1, self.selections(node.selection_set, inner_type, size)
+        return Measure(count * (1 + inner.cost), alias + inner.aliases, 1 + inner.depth)
+
+    def size(self, node: FieldNode, definition: GraphQLField) -> int | None:
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        for name in SIZE_ARGUMENTS:
+            value = given.get(name)
+            if isinstance(value, IntValueNode):
+                return max(int(value.value), 0)
+            if isinstance(value, VariableNode):
+                return self.limits.largest_page
+            default = definition.args[name].default_value if name in definition.args else None
+            if isinstance(default, int):
+                return default
+        return None
+
+
+def _definition(parent: GraphQLType | None, name: str) -> GraphQLField | None:
+    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+        found: GraphQLField | None = parent.fields.get(name)
+        return found
+    return None
+
+
+def _nullable(type_: GraphQLType) -> GraphQLType:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+def limits_rule(limits: Limits) -> type[ValidationRule]:
+    """The rule class; built once, so Strawberry's validation cache (keyed on the rule
+    classes) keeps hitting."""
+
+    class DocumentLimits(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            try:
+                errors = _check(context, limits)
+            except RecursionError:  # fragments nested hundreds deep
+                errors = [GraphQLError("the document nests too deeply to be measured")]
+            for error in errors:
+                context.report_error(error)
+
+    return DocumentLimits
+
+
+def _check(context: ValidationContext, limits: Limits) -> list[GraphQLError]:
+    walk, total, errors = Walk(context, limits), Measure(), []
+    for definition in context.document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            measure = walk.operation(definition)
+            if measure.depth > limits.max_depth:
+                errors.append(_depth_error(definition, limits.max_depth))
+            total += measure
+    return errors + _errors(total, limits)
+
+
+def _depth_error(node: OperationDefinitionNode, max_depth: int) -> GraphQLError:
+    name = node.name.value if node.name else "anonymous"
+    return GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", node)
+
+
+def _errors(total: Measure, limits: Limits) -> list[GraphQLError]:
+    errors = []
+    if total.aliases > limits.max_aliases:
+        errors.append(GraphQLError(f"{total.aliases} aliases found. Allowed: {limits.max_aliases}"))
+    if total.cost > limits.max_cost:
+        message = (
+            f"query cost {total.cost:,} exceeds the limit of {limits.max_cost:,} "
+            "(HINDSIGHT_MAX_QUERY_COST): ask for fewer items or fewer fields"
+        )
+        extensions = {"code": "BAD_USER_INPUT", "cost": total.cost, "maxCost": limits.max_cost}
+        errors.append(GraphQLError(message, extensions=extensions))
+    return errors

@@ -1,0 +1,109 @@
+"""The static query cost budget and the other document limits (DESIGN.md §10), checked
+before execution and answered as request errors (HTTP 400 for graphql-response+json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import get_introspection_query
+
+from hindsight.domain.enums import Role
+from hindsight.settings import Settings
+from tests.api.factories import rate_outcome, record
+from tests.conftest import Api, Tenant
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+OUTCOME = """id actionType outcomeType status predictedConfidence conversationId dealId repId
+  teamId metadata createdAt recordedAt windowEndsAt resolvedAt resolutionReason"""
+FEEDBACK = """id targetType targetId conversationId outcomeId source rating score comment tags
+  reviewerId reviewerRole createdAt updatedAt"""
+PAGE = f"""outcomes(first: 500) {{
+  edges {{ cursor node {{ {OUTCOME} feedback {{ {FEEDBACK} }} }} }}
+  pageInfo {{ hasNextPage endCursor }}
+}}"""
+
+
+async def post(api: Api, query: str, token: str, **variables: Any) -> tuple[int, dict[str, Any]]:
+    headers = {"accept": GRAPHQL_RESPONSE, "authorization": f"Bearer {token}"}
+    body = {"query": query, "variables": variables}
+    response = await api.http.post("/graphql", json=body, headers=headers)
+    result: dict[str, Any] = response.json()
+    return response.status_code, result
+
+
+def cost_error(body: dict[str, Any]) -> dict[str, Any]:
+    (error,) = [e for e in body["errors"] if "cost" in e.get("extensions", {})]
+    return error
+
+
+async def test_one_full_page_with_feedback_is_served(tenant: Tenant) -> None:
+    created = await record(tenant)
+    await rate_outcome(tenant, created["id"])
+    status, body = await post(tenant.api, "{ " + PAGE + " }", tenant.token(Role.ADMIN))
+    assert status == 200 and "errors" not in body, body
+    (edge,) = body["data"]["outcomes"]["edges"]
+    assert len(edge["node"]["feedback"]) == 1
+
+
+async def test_thirty_aliases_of_it_are_refused_naming_limit_and_cost(tenant: Tenant) -> None:
+    created = await record(tenant)
+    document = "{ " + " ".join(f"a{i}: {PAGE}" for i in range(30)) + " }"
+    status, body = await post(tenant.api, document, tenant.token(Role.ADMIN))
+    assert status == 400 and "data" not in body, body
+    error = cost_error(body)
+    limit = Settings().max_query_cost
+    extensions = error["extensions"]
+    assert extensions["code"] == "BAD_USER_INPUT" and extensions["maxCost"] == limit
+    assert extensions["cost"] > limit
+    assert f"{extensions['cost']:,}" in error["message"] and f"{limit:,}" in error["message"]
+    assert (
+        await tenant.api.gql(
+            "query($id: ID!) { outcome(id: $id) { status } }",
+            {"id": created["id"]},
+            tenant.token(Role.ADMIN),
+        )
+    )["outcome"]["status"] == "PENDING"
+
+
+async def test_a_variable_page_size_counts_as_the_largest_page(tenant: Tenant) -> None:
+    """The estimate is static: ``first: $n`` may be anything up to the cap, so it costs that."""
+    token = tenant.token(Role.ADMIN)
+    body_of = "edges { node { id feedback { id rating } } }"
+    literal = (
+        "{ " + " ".join(f"a{i}: outcomes(first: 500) {{ {body_of} }}" for i in range(16)) + " }"
+    )
+    variable = (
+        "query($n: Int!) { "
+        + " ".join(f"a{i}: outcomes(first: $n) {{ {body_of} }}" for i in range(16))
+        + " }"
+    )
+    small = "{ " + " ".join(f"a{i}: outcomes(first: 5) {{ {body_of} }}" for i in range(16)) + " }"
+    (_, refused_literal), (_, refused_variable) = [
+        await post(tenant.api, literal, token),
+        await post(tenant.api, variable, token, n=5),
+    ]
+    assert (
+        cost_error(refused_literal)["extensions"]["cost"]
+        == (cost_error(refused_variable)["extensions"]["cost"])
+    )
+    status, body = await post(tenant.api, small, token)
+    assert status == 200 and "errors" not in body, body
+
+
+async def test_fragments_are_followed_and_measured_once(tenant: Tenant) -> None:
+    """A fragment spread counts what it selects; a chain of 150 fragments that each spread the
+    next twice (2¹⁵⁰ fields when expanded) is measured in linear time and refused."""
+    token = tenant.token(Role.ADMIN)
+    spread = "query { ...A ...A ...A } fragment A on Query { " + PAGE + " }"
+    status, body = await post(tenant.api, spread, token)
+    assert status == 400 and cost_error(body)["extensions"]["cost"] > Settings().max_query_cost
+    chain = " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(150))
+    document = f"query {{ ...F0 }} {chain} fragment F150 on Query {{ v: viewer {{ subject }} }}"
+    status, body = await post(tenant.api, document, token)
+    messages = " ".join(e["message"] for e in body["errors"])
+    assert status == 400 and "aliases found" in messages and "query cost" in messages, body
+
+
+async def test_introspection_fits(api: Api, tenant: Tenant) -> None:
+    status, body = await post(api, get_introspection_query(), tenant.token(Role.ANALYST))
+    assert status == 200 and body["data"]["__schema"]["queryType"]["name"] == "Query"
