@@ -249,3 +249,19 @@ async def test_edge_dates_that_fit_are_served(tenant: Tenant) -> None:
     names = {"actionTypes": [f"a{i}" for i in range(500)]}
     body = await post(tenant.api, document, {"v": names}, tenant.token(Role.ADMIN))
     assert "errors" not in body, body
+
+
+async def test_a_batch_with_one_unstorable_item_is_refused_whole(tenant: Tenant) -> None:
+    """``importOutcomes`` answers one result per item, so a refusal before it runs is an error
+    naming the item, not a lone ``ValidationError`` where the list belongs."""
+    document = "mutation($v: [ImportOutcomeInput!]!) { importOutcomes(inputs: $v) { __typename } }"
+    item = {"status": "POSITIVE", "resolvedAt": "2026-01-02T00:00:00Z"}
+    good = outcome_input(occurredAt="2026-01-01T00:00:00Z")
+    items = [{**item, "outcome": good}, {**item, "outcome": {**good, "conversationId": NUL}}]
+    body = await post(tenant.api, document, {"v": items}, tenant.token(Role.ADMIN))
+    error = body["errors"][0]
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "inputs[1].outcome.conversationId",
+    }, error
+    assert await row_counts(tenant) == dict.fromkeys(await row_counts(tenant), 0)
