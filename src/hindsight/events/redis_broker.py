@@ -69,6 +69,7 @@ class RedisBroker:
         self._backing_off = False  # the reader is waiting to retry a failed connection
         self._publish_failing = False
         self._reader: asyncio.Task[None] | None = None
+        self._syncs: set[asyncio.Future[None]] = set()  # (un)subscriptions under way
 
     async def start(self) -> None:
         if self._closed:
@@ -83,6 +84,8 @@ class RedisBroker:
             self._reader.cancel()
             await asyncio.wait({self._reader})
             self._reader = None
+        if self._syncs:
+            await asyncio.wait(self._syncs)
         self._release_confirmations()
         self._fanout.close()
         await self._pubsub.aclose()
@@ -110,18 +113,26 @@ class RedisBroker:
         subscription, first = self._fanout.add(channel)
         try:
             if first:
-                await self._sync(channel)
+                await self._synced(channel)
             await self._confirmed(channel)
             yield subscription
         finally:
             if self._fanout.discard(subscription):
-                await self._sync(channel)
+                await self._synced(channel)
 
     async def ping(self) -> bool:
         try:
             return bool(await self._publisher.ping())
         except _FAILURES:
             return False
+
+    async def _synced(self, channel: str) -> None:
+        """``_sync`` in a task of its own: a subscriber cancelled meanwhile (its client left)
+        can neither cut the command short nor skip the unsubscription that follows."""
+        task = asyncio.ensure_future(self._sync(channel))
+        self._syncs.add(task)
+        task.add_done_callback(self._syncs.discard)
+        await asyncio.shield(task)
 
     async def _sync(self, channel: str) -> None:
         """Make Redis's subscription to ``channel`` match whether it has local subscribers."""
@@ -154,8 +165,11 @@ class RedisBroker:
         event = self._confirmations.get(channel)
         if event is not None:
             # Redis down: go on unconfirmed; delivery starts once the reader reconnects.
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the event is set, and the client that left stays subscribed.
             with suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), _CONFIRM_TIMEOUT)
+                async with asyncio.timeout(_CONFIRM_TIMEOUT):
+                    await event.wait()
 
     def _release_confirmations(self) -> None:
         for event in self._confirmations.values():
