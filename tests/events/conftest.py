@@ -20,20 +20,17 @@ from tests.services import REDIS_URL, need
 QUEUE_SIZE = 32
 
 
-async def flush_test_redis() -> None:
-    """Skip (or fail) unless Redis answers, then empty the test database."""
+def need_redis() -> None:
+    """Skip (or fail) unless Redis answers. Nothing is ever flushed: every key and channel a
+    test touches carries a fresh UUID, so other software and concurrent runs on the same
+    Redis database are left alone (and cannot disturb these tests)."""
     need("Redis", REDIS_URL)
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.flushdb()
-    finally:
-        await client.aclose()
 
 
 @pytest_asyncio.fixture
 async def redis_admin() -> AsyncIterator[Redis]:
     """A plain client on the test database, for looking at Redis from outside."""
-    await flush_test_redis()
+    need_redis()
     client = Redis.from_url(REDIS_URL, decode_responses=True)
     try:
         yield client
@@ -44,7 +41,7 @@ async def redis_admin() -> AsyncIterator[Redis]:
 @pytest_asyncio.fixture(params=["memory", "redis"])
 async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
     if request.param == "redis":
-        await flush_test_redis()
+        need_redis()
         # A unique client name lets a test find (and kill) exactly this broker's connection.
         name = f"hindsight-test-{uuid.uuid4().hex[:8]}"
         implementation: Broker = RedisBroker(REDIS_URL, queue_size=QUEUE_SIZE, client_name=name)
@@ -60,7 +57,7 @@ async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
 @pytest_asyncio.fixture(params=["memory", "redis"])
 async def cache(request: pytest.FixtureRequest) -> AsyncIterator[Cache]:
     if request.param == "redis":
-        await flush_test_redis()
+        need_redis()
         implementation: Cache = RedisCache(REDIS_URL)
     else:
         implementation = MemoryCache()

@@ -5,12 +5,11 @@ published right after a subscription that the broker had reported as confirmed."
 
 from __future__ import annotations
 
-import asyncio
-
 from redis.asyncio import Redis
 
 from hindsight.events.redis_broker import RedisBroker
-from tests.events.test_broker import receive, running
+from tests.events.test_broker import receive, running, subscriber_count
+from tests.live.client import eventually
 from tests.services import REDIS_URL
 
 
@@ -18,7 +17,11 @@ async def test_subscribing_while_a_health_check_is_due(redis_admin: Redis, chann
     async with running(RedisBroker(REDIS_URL)) as broker:
         async with broker.subscribe(channel):
             pass  # every channel left: the connection stays, the reader keeps reading
-        await asyncio.sleep(0.2)
+
+        async def unsubscribed() -> bool:
+            return await subscriber_count(redis_admin, channel) == 0
+
+        await eventually(unsubscribed)
         connection = broker._pubsub.connection  # type: ignore[attr-defined]
         connection.next_health_check = -1  # a health check falls due right now
         async with broker.subscribe(f"{channel}:next") as messages:

@@ -78,6 +78,10 @@ class GraphQLSocket:
                 self._pending[str(message.get("id"))].append(message)
         return self._pending[op_id].popleft()
 
+    def pending(self, op_id: str) -> list[dict[str, Any]]:
+        """The operation's messages received but not read yet."""
+        return list(self._pending[op_id])
+
     async def next(self, op_id: str, within: float = TIMEOUT) -> dict[str, Any]:
         """The data of the operation's next result; fails on errors."""
         message = await self.message(op_id, within)

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import uuid
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ T = TypeVar("T")
 
 MIN_INTERVAL = 1.0  # seconds between two computations of one scope
 MAX_RETRY_DELAY = 30.0
+HISTORY = 64
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,9 @@ class Feed:
         self.min_interval = min_interval
         self.latest: Snapshot | None = None
         self.computations = 0
+        # When (loop time) each of the latest computations started: what the feed decided,
+        # for tests and benchmarks that check the pacing under any load.
+        self.started: deque[float] = deque(maxlen=HISTORY)
         self._listeners: set[Latest] = set()
         self._dirty = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name=f"dashboard-feed {scope}")
@@ -192,6 +197,7 @@ class Feed:
         loop, failures = asyncio.get_running_loop(), 0
         while True:
             started = loop.time()
+            self.started.append(started)
             self._dirty.clear()  # before computing: a change meanwhile means another round
             try:
                 self._publish(await compute(self.services, self.tenant_id, self.scope))
