@@ -58,11 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from arq import run_worker
+    from hindsight.workers.worker import run
 
-    from hindsight.workers.worker import worker_settings
-
-    worker = run_worker(worker_settings(settings, burst=args.burst))
+    worker = run(settings, burst=args.burst)
     return 1 if worker.jobs_failed else 0
 
 

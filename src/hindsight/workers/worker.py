@@ -23,7 +23,7 @@ from typing import Any
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob, cron
 from arq.utils import to_unix_ms
-from arq.worker import Worker, create_worker
+from arq.worker import Worker, get_kwargs
 from sqlalchemy import inspect, text
 
 from hindsight.db.engine import Database
@@ -31,6 +31,7 @@ from hindsight.db.migrate import head_revision
 from hindsight.services import Services, build_services
 from hindsight.settings import Settings
 from hindsight.workers import scheduler, ticks
+from hindsight.workers.resilient import ResilientWorker
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +146,16 @@ def worker_settings(settings: Settings, *, burst: bool = False) -> type:
 
 
 def create(settings: Settings, *, burst: bool = False, **overrides: Any) -> Worker:
-    """A worker object (tests run several in one event loop with ``handle_signals=False``)."""
-    return create_worker(worker_settings(settings, burst=burst), **overrides)
+    """A worker that outlives Redis outages (tests run several in one event loop with
+    ``handle_signals=False``)."""
+    return ResilientWorker(**{**get_kwargs(worker_settings(settings, burst=burst)), **overrides})
+
+
+def run(settings: Settings, *, burst: bool = False) -> Worker:
+    """``hindsight worker``: run until a signal stops it (or, in burst mode, the ticks end)."""
+    worker = create(settings, burst=burst)
+    worker.run()
+    return worker
 
 
 def __getattr__(name: str) -> Any:
