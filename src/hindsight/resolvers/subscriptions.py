@@ -9,11 +9,13 @@ DataLoaders are dropped before each event is resolved (none survives into the ne
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +28,18 @@ from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers.coalesce import coalesce
 from hindsight.resolvers.common import authorize, authorize_rep
 from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
-from hindsight.resolvers.shared_reads import reads_for
+from hindsight.resolvers.shared_reads import SharedReads, reads_for
 from hindsight.schema import feedback_types, types
 from hindsight.schema.context import Context
 from hindsight.services import channel
 
 T = TypeVar("T")
 Message = dict[str, Any]
+log = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.1
+MAX_BACKOFF = 5.0
+_SKIP = object()
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,31 @@ async def _stream(
             key = (topic, tenant_id, str(message.get("id")), visible_as)
             work = functools.partial(load, message)
             run = functools.partial(services.db.run, tenant_id, work, readonly=True)
-            try:
-                item = await reads.read(key, run)
-            except (NotFound, KeyError):  # not theirs to see, gone, or a malformed notice
+            item = await _read_patiently(reads, key, run)
+            if item is _SKIP:
                 continue
             ctx.loaders = {}
-            yield item
+            yield cast(T, item)
+
+
+async def _read_patiently(
+    reads: SharedReads, key: Hashable, run: Callable[[], Awaitable[T]]
+) -> T | object:
+    """The event's re-read; ``_SKIP`` when it is not for this subscriber. Any other failure
+    (the database restarting) is retried with backoff: a subscription ends only when its
+    client leaves, never because the database was away for a while."""
+    failures = 0
+    while True:
+        try:
+            return await reads.read(key, run)
+        except (NotFound, KeyError):  # not theirs to see, gone, or a malformed notice
+            return _SKIP
+        except Exception as error:
+            failures += 1
+            delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (failures - 1))
+            level = logging.WARNING if failures == 1 else logging.DEBUG
+            log.log(level, "re-read of %s failed (%r); retrying in %.1fs", key, error, delay)
+            await asyncio.sleep(delay)
 
 
 async def outcome_events(

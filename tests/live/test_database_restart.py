@@ -1,0 +1,116 @@
+"""``outcomeEvents`` outlives a database outage: an event whose re-read fails while PostgreSQL
+is away is retried with backoff and delivered once it is back; the stream goes on.
+
+The outage is a TCP proxy between this app and PostgreSQL, cut and restored (``proxy.py``
+says why not a real restart of the machine's shared server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest_asyncio
+
+from hindsight.app import create_app
+from hindsight.auth import issue_token
+from hindsight.domain import events as topics
+from hindsight.domain.enums import Role
+from hindsight.resolvers.shared_reads import reads_for
+from hindsight.services import Services, channel
+from hindsight.settings import Settings
+from tests.api import documents
+from tests.api.factories import outcome_input
+from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
+from tests.live.client import GraphQLSocket, eventually, serve
+from tests.live.proxy import Proxy, proxy
+
+TENANT = uuid.uuid4()
+ADMIN = issue_token(SECRET, tenant=TENANT, role=Role.ADMIN, sub="admin")
+AGENT = issue_token(SECRET, tenant=TENANT, role=Role.AGENT, sub="agent")
+EVENTS = "subscription { outcomeEvents { id kind outcome { id status } } }"
+WAIT = 30.0
+
+
+@pytest_asyncio.fixture
+async def database() -> AsyncIterator[str]:
+    url = await create_postgres_database()
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
+
+
+def through(url: str, cut: Proxy) -> str:
+    """The database URL with the proxy in place of PostgreSQL's host and port."""
+    parsed = urlparse(url)
+    return url.replace(parsed.netloc.split("@")[-1], f"127.0.0.1:{cut.port}", 1)
+
+
+async def record(http: httpx.AsyncClient) -> str:
+    body = {"query": documents.RECORD, "variables": {"input": outcome_input()}}
+    response = await http.post("/graphql", json=body, headers={"authorization": f"Bearer {AGENT}"})
+    result: dict[str, Any] = response.json()["data"]["recordOutcome"]
+    assert result["__typename"] == "Outcome", result
+    return str(result["id"])
+
+
+async def publish_recorded(services: Services, outcome_id: str) -> None:
+    """The notice another replica would have published just before the outage."""
+    notice = {"id": "during-outage", "kind": "RECORDED", "outcomeId": outcome_id}
+    notice |= {"status": "PENDING", "repId": None, "teamId": None}
+    await services.broker.publish(channel(TENANT, topics.OUTCOMES), notice)
+
+
+async def test_outcome_events_survive_a_database_outage(database: str) -> None:
+    host = urlparse(database)
+    async with proxy(host.hostname or "127.0.0.1", host.port or 5432) as cut:
+        settings = Settings(
+            database_url=through(database, cut), jwt_secret=SECRET, run_scheduler=False
+        )
+        app = create_app(settings)
+        async with serve(app, lifespan="on") as url:
+            base = url.replace("ws://", "http://").removesuffix("/graphql")
+            async with (
+                httpx.AsyncClient(base_url=base, timeout=WAIT) as http,
+                GraphQLSocket.open(url, ADMIN) as ws,
+            ):
+                await ws.subscribe("1", EVENTS)
+                services: Services = app.state.services
+                sent = await record_until_received(http, ws)
+                first = sent[-1]
+                reads = reads_for(services)
+                failed = reads.failures
+                await cut.cut()
+                await publish_recorded(services, first)
+                await eventually(lambda: reads.failures > failed, within=WAIT)
+                await cut.restore()
+                event = await next_new(ws, sent)
+                assert (event["id"], event["outcome"]["id"]) == ("during-outage", first)
+                sent.append(after := await record(http))
+                assert (await next_new(ws, sent[:-1]))["outcome"]["id"] == after
+
+
+async def record_until_received(http: httpx.AsyncClient, ws: GraphQLSocket) -> list[str]:
+    """graphql-transport-ws does not acknowledge a subscription: record until an event
+    arrives; the outcomes recorded (a busy machine may deliver the others later)."""
+    sent: list[str] = []
+    for _ in range(60):
+        sent.append(await record(http))
+        try:
+            event = (await ws.next("1", within=0.5))["outcomeEvents"]
+        except TimeoutError:
+            continue
+        assert event["outcome"]["id"] in sent
+        return sent
+    raise AssertionError("the subscription never delivered")
+
+
+async def next_new(ws: GraphQLSocket, seen: list[str]) -> dict[str, Any]:
+    """The next event, passing over late RECORDED events of outcomes in ``seen``."""
+    while True:
+        event: dict[str, Any] = (await ws.next("1", WAIT))["outcomeEvents"]
+        if event["id"] == "during-outage" or event["outcome"]["id"] not in seen:
+            return event
