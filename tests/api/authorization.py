@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from graphql import (
     GraphQLArgument,
     GraphQLField,
@@ -26,6 +27,7 @@ from graphql import (
     is_required_argument,
 )
 
+from hindsight.domain import access
 from hindsight.domain.enums import Role
 from hindsight.schema.build import build_schema
 from hindsight.settings import Settings
@@ -296,3 +298,17 @@ def decision(name: str, body: dict[str, Any]) -> str:
     if isinstance(value, dict) and value.get("__typename") == "NotFoundError":
         return "NOT_FOUND"
     return "OK"
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The fields the server asked ``access.grant`` about (a spy; the table still decides)."""
+    fields: list[str] = []
+    grant = access.grant
+
+    def spy(viewer: access.Viewer, field: str) -> access.Grant:
+        fields.append(field)
+        return grant(viewer, field)
+
+    monkeypatch.setattr(access, "grant", spy)
+    return fields

@@ -13,6 +13,7 @@ from tests.api.authorization import (
     OUTSIDERS,
     STRANGERS,
     WITHIN,
+    asked,
     build_world,
     decision,
     document,
@@ -21,6 +22,7 @@ from tests.api.authorization import (
 from tests.api.factories import record
 from tests.conftest import Tenant
 
+__all__ = ["asked"]  # the fixture
 FIELDS = sorted(root_fields("query", "mutation"))
 
 
@@ -30,9 +32,12 @@ def test_every_root_field_has_a_rule() -> None:
 
 
 @pytest.mark.parametrize("field", FIELDS)
-async def test_every_role_gets_what_section_8_says(tenant: Tenant, field: str) -> None:
+async def test_every_role_gets_what_section_8_says(
+    tenant: Tenant, field: str, asked: list[str]
+) -> None:
     world = await build_world(tenant)
     query, variables = document(field, world)
+    asked.clear()
     wrong = []
     for who in [*WITHIN, *STRANGERS, *OUTSIDERS]:
         body = (await tenant.api.post(query, variables, who.token(tenant))).json()
@@ -40,6 +45,7 @@ async def test_every_role_gets_what_section_8_says(tenant: Tenant, field: str) -
         if got != expected:
             wrong.append(f"{who.label}: expected {expected}, server said {got}: {body}")
     assert not wrong, "\n".join(wrong)
+    assert field in asked, f"{field}'s resolver never asked the access table for {field!r}"
 
 
 VIEWER = "{ viewer { subject role team } }"

@@ -20,6 +20,7 @@ from tests.api.authorization import (
     STRANGERS,
     WITHIN,
     World,
+    asked,
     build_world,
     document,
     feedback_input,
@@ -31,7 +32,7 @@ from tests.live.client import GraphQLSocket, eventually
 from tests.live.conftest import live
 from tests.services import REDIS_URL
 
-__all__ = ["live"]  # the fixture: the session's app on a real socket
+__all__ = ["asked", "live"]  # fixtures: the access spy; the session's app on a real socket
 
 FIELDS = sorted(root_fields("subscription"))
 RUN = "mutation($t: String) { runCalibration(actionType: $t) { multiplier } }"
@@ -98,10 +99,13 @@ def decided(message: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize("field", FIELDS)
-async def test_every_role_gets_what_section_8_says(live: str, tenant: Tenant, field: str) -> None:
+async def test_every_role_gets_what_section_8_says(
+    live: str, tenant: Tenant, field: str, asked: list[str]
+) -> None:
     assert field in TRIGGERS, f"add a trigger for subscription {field} to this test"
     world = await build_world(tenant)
     query, variables = document(field, world)
+    asked.clear()
     viewers = [*WITHIN, *STRANGERS, *OUTSIDERS]
     # Viewers out of reach never see the event, so only refusals are checked for them.
     expected = {w.label: w.expected(field) for w in viewers}
@@ -117,3 +121,4 @@ async def test_every_role_gets_what_section_8_says(live: str, tenant: Tenant, fi
         await trigger(world)
         got = {label: decided(await ws.message("1")) for label, ws in sockets.items()}
     assert got == {w.label: expected[w.label] for w in checked}
+    assert field in asked, f"{field}'s resolver never asked the access table for {field!r}"
