@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import weakref
 from typing import Any
 
@@ -96,6 +97,14 @@ class GraphQLView(GraphQL[Context, None]):
             accept = request.headers.get("accept", "")
             response = error_response(error.status_code, error.reason, accept=accept, headers=allow)
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON Python cannot take (nested past the recursion limit, an integer over 4,300
+        digits, bytes that are not UTF-8) is malformed: a 400 (or 4400 on a socket)."""
+        try:
+            return json.loads(data)
+        except (ValueError, RecursionError) as error:
+            raise json.JSONDecodeError(type(error).__name__, "", 0) from error
 
     async def execute_single(self, request: Request, request_adapter: Any, **kwargs: Any) -> Any:
         try:

@@ -265,3 +265,38 @@ async def test_a_batch_with_one_unstorable_item_is_refused_whole(tenant: Tenant)
         "field": "inputs[1].outcome.conversationId",
     }, error
     assert await row_counts(tenant) == dict.fromkeys(await row_counts(tenant), 0)
+
+
+async def test_metadata_nested_past_the_limit_is_refused(tenant: Tenant) -> None:
+    deep: Any = "leaf"
+    for _ in range(900):
+        deep = [deep]
+    body = await post(
+        tenant.api,
+        documents.RECORD,
+        {"input": outcome_input(metadata={"n": deep})},
+        tenant.token(Role.AGENT),
+    )
+    result = body["data"]["recordOutcome"]
+    assert (result["__typename"], result["field"]) == ("ValidationError", "metadata"), result
+    assert "32 levels" in result["message"]
+    assert await row_counts(tenant) == dict.fromkeys(await row_counts(tenant), 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ __typename }", "variables": {"v": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}}",
+        b'{"query": "{ __typename }", "variables": {"v": ' + b"9" * 5000 + b"}}",
+        b'{"query": "{ __typename }\xff"}',
+    ],
+    ids=["nested-past-recursion-limit", "5000-digit-integer", "not-utf-8"],
+)
+async def test_bodies_python_cannot_decode_are_400(api: Api, body: bytes) -> None:
+    headers = {"content-type": "application/json", "accept": "application/graphql-response+json"}
+    response = await api.http.post("/graphql", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["message"]

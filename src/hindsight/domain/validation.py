@@ -14,6 +14,7 @@ ACTION_TYPE = re.compile(r"[a-z0-9_.-]{1,64}")
 MAX_ID = 128
 MAX_JSON_BYTES = 16 * 1024
 MAX_ITEMS = 1000
+MAX_NESTING = 32  # JSON deeper than this would reach Python's recursion limit when encoded
 # PostgreSQL text cannot hold NUL; UTF-8 (asyncpg, SQLite) cannot encode a lone surrogate.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Far enough inside Python's years 1–9999 that no window, period or day arithmetic overflows.
@@ -33,6 +34,13 @@ def items(count: int, field: str) -> int:
     if count > MAX_ITEMS:
         raise ValidationFailed(field, f"must have at most {MAX_ITEMS} items")
     return count
+
+
+def nesting(depth: int, field: str) -> int:
+    """Input (JSON ``metadata`` above all) nested at most ``MAX_NESTING`` levels."""
+    if depth > MAX_NESTING:
+        raise ValidationFailed(field, f"must nest at most {MAX_NESTING} levels")
+    return depth
 
 
 def instant(value: dt.datetime, field: str) -> dt.datetime:

@@ -43,10 +43,12 @@ class CheckedArguments(FieldExtension):
 
 def check(value: Any, path: str) -> None:
     """Refuse the first value under ``path`` the database or Python cannot hold."""
-    stack = [(path, value)]
+    stack = [(path, value, 0)]
     while stack:
-        where, item = stack.pop()
-        stack.extend(reversed(list(_children(where, item))))
+        where, item, depth = stack.pop()
+        validation.nesting(depth, where.split(".")[0].split("[")[0] or "input")
+        children = [(p, v, depth + 1) for p, v in _children(where, item)]
+        stack.extend(reversed(children))
 
 
 def _children(path: str, value: Any) -> Iterator[tuple[str, Any]]:
