@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight import demo_calibration
+from hindsight.db import maintenance
 from hindsight.db.models import OutcomeRecord
 from hindsight.domain import outcomes, signals, team
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
@@ -219,6 +220,7 @@ async def load_demo(
     from hindsight.demo_feedback import load_demo_feedback  # feedback on these outcomes
 
     await load_demo_feedback(services, tenant=tenant, seed=seed)
+    await services.db.run(tenant, maintenance.analyze)  # fresh tables: give the planner stats
     counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
     curves = await demo_calibration.calibrate(services, tenant)
     settings = services.settings

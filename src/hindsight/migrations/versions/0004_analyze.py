@@ -1,11 +1,10 @@
-"""``hindsight_analyze()``: planner statistics the RLS app role may refresh, and the indexes
-the coaching joins need.
+"""``hindsight_analyze()``: planner statistics the RLS app role may refresh.
 
 The app role does not own the tables, and PostgreSQL (before 17) lets only owners ANALYZE;
 a SECURITY DEFINER function owned by the migrating role does it for them. It takes no
-argument and returns nothing, so it reveals nothing across tenants. Feedback is joined to
-outcomes by (tenant_id, outcome_id) and filtered by the day it was given, so
-(tenant_id, created_at, outcome_id) lets coaching and dashboards read it index-only.
+argument and returns nothing, so it reveals nothing across tenants. The coaching joins need
+no new index: feedback → outcome uses the outcome primary key (tenant_id, id), the period
+filters use (tenant_id, created_at) on both tables; what they lacked was statistics.
 
 Revision ID: 0004
 Revises: 0003
