@@ -23,9 +23,12 @@ class CoachingQuery:
     @strawberry.field(
         description=(
             "Action effectiveness (each action type against the tenant's other actions: "
-            "two-proportion z-test, Benjamini–Hochberg over the per-action tests), outcome "
-            "types the agent wins and loses, low-success areas, and actions whose feedback "
-            "disagrees with their outcomes; only subjects with ≥ minSamples decided "
+            "two-proportion z-test, Benjamini–Hochberg over the per-action tests; verdict "
+            "ABOVE/BELOW when adjustedPValue ≤ 0.05, else SIMILAR), outcome types the agent "
+            "wins and loses (the same test over outcome types), low-success areas (as "
+            "improvementAreas), and FEEDBACK_MISMATCH: feedbackMean ≥ 0.7 but successRate "
+            "< 0.4, or feedbackMean < 0.4 but successRate ≥ 0.7, with ≥ minSamples decided "
+            "outcomes and ≥ minSamples ratings; only subjects with ≥ minSamples decided "
             "outcomes." + ROLES
         )
     )
@@ -39,9 +42,13 @@ class CoachingQuery:
 
     @strawberry.field(
         description=(
-            "Per escalation trigger (metadata.trigger): how often it fires, how often "
-            "escalating helped, and whether the agent's confidence was calibrated; a trigger "
-            "whose helpful rate's Wilson upper bound is below 0.5 is flagged." + ROLES
+            "Per escalation trigger (metadata.trigger; 'unspecified' without one), most "
+            "frequent first: fires = ESCALATION outcomes acted on in the period, "
+            "shareOfEscalations = fires / all of them, helpful rate = POSITIVE / (POSITIVE + "
+            "NEGATIVE). helpfulness: UNHELPFUL when its Wilson upper bound < 0.5, HELPFUL when "
+            "its lower bound > 0.5, else UNCLEAR; calibration: OVER_CONFIDENT when the mean "
+            "stated confidence of the judged ones lies above the Wilson interval, "
+            "UNDER_CONFIDENT below it, else CALIBRATED." + ROLES
         )
     )
     async def escalation_patterns(
@@ -52,8 +59,9 @@ class CoachingQuery:
 
     @strawberry.field(
         description=(
-            "Action types ranked by the 95% Wilson lower bound of their success rate, so "
-            "3 of 3 never beats 80 of 100; limit 1 to 100." + ROLES
+            "Action types ranked by the 95% Wilson lower bound of their success rate (ties: "
+            "larger sample, then name), so 3 of 3 never beats 80 of 100; limit 1 to 100; "
+            "evidence.overallRate = the tenant's POSITIVE / (POSITIVE + NEGATIVE)." + ROLES
         )
     )
     async def top_performing_actions(

@@ -98,7 +98,9 @@ class ManagerDashboard:
     previous: MetricBlock
     trend: list[TrendPoint]
     reps: list[RepRow]
-    coaching_opportunities: list[CoachingPattern]
+    coaching_opportunities: list[CoachingPattern] = strawberry.field(
+        description=formulas.COACHING_OPPORTUNITIES
+    )
 
     @classmethod
     def from_domain(cls, team_id: str, r: dashboards.ManagerReport) -> ManagerDashboard:

@@ -41,3 +41,7 @@ HISTOGRAM = """MULTIPLIER: clamp(confidence × multiplier, 0, 1). HISTOGRAM:
 (n_b·observedRate_b + k·confidence)/(n_b + k), k = 10, over the bin b that confidence falls in
 (observed rate shrunk toward the raw confidence; the raw confidence for an empty bin). Both
 return the raw confidence while sampleCount < calibration_min_samples (30)."""
+
+COACHING_OPPORTUNITIES = """Reps and action types clearly below the team: at least 10 decided
+outcomes in the team's scope and period, and the 95% Wilson upper bound of their success rate
+below the team's successRate (confidence = that upper bound)."""
