@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import get_introspection_query
+from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from hindsight.domain.enums import Role
 from hindsight.settings import Settings
@@ -107,3 +108,16 @@ async def test_fragments_are_followed_and_measured_once(tenant: Tenant) -> None:
 async def test_introspection_fits(api: Api, tenant: Tenant) -> None:
     status, body = await post(api, get_introspection_query(), tenant.token(Role.ANALYST))
     assert status == 200 and body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_the_limits_keep_the_validation_cache_hitting(tenant: Tenant) -> None:
+    """The limit rule classes are built once per schema, so a repeated document is validated
+    once (Strawberry's cache keys on the rule classes)."""
+    cache = _get_validate_cache(DEFAULT_MAXSIZE)
+    document = "query CacheProbe { viewer { subject role } }"
+    await post(tenant.api, document, tenant.token(Role.ADMIN))
+    before = cache.cache_info()
+    status, body = await post(tenant.api, document, tenant.token(Role.ADMIN))
+    assert status == 200 and "errors" not in body, body
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)

@@ -2,7 +2,9 @@
 field, sent with valid tokens of every role: none may answer 5xx or INTERNAL_SERVER_ERROR,
 and a refused mutation writes nothing (DESIGN.md §10).
 
-Strings lean towards the ids the seeded tenant holds and towards NUL bytes; DateTime
+Each valid document is sent twice: as generated (arguments as literals) and with its
+arguments as variables, NUL bytes there turned into lone surrogates. Strings lean towards
+the ids the seeded tenant holds and towards NUL bytes; DateTime
 literals span years 1 to 9999 with and without offsets, edges included; JSON arguments are
 nested objects. The examples are derandomised (the same documents every run,
 so CI cannot flake); set ``HINDSIGHT_FUZZ_EXAMPLES`` to send more per field.
@@ -12,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import graphql
 from hypothesis import HealthCheck, given, settings
@@ -112,18 +115,66 @@ def with_typename(document: graphql.DocumentNode) -> str:
     )
 
 
+class Case(NamedTuple):
+    document: str
+    variables: dict[str, Any]
+    is_mutation: bool
+    field: str
+
+
 @functools.cache
-def documents() -> list[tuple[str, bool, str]]:
-    """``(document, is_mutation, root field)``: EXAMPLES per root field and mode."""
+def documents() -> list[Case]:
+    """EXAMPLES per root field and mode; each valid one also with its arguments as variables."""
     schema = build_schema_for_fuzzing()
-    found: list[tuple[str, bool, str]] = []
-    roots = [(schema.query_type, False), (schema.mutation_type, True)]
-    for root, is_mutation in roots:
+    found: list[Case] = []
+    for root, is_mutation in [(schema.query_type, False), (schema.mutation_type, True)]:
         assert root is not None
         for name in root.fields:
             for mode in (Mode.POSITIVE, Mode.NEGATIVE):
-                found.extend((d, is_mutation, name) for d in _examples(schema, name, mode))
+                for document in _examples(schema, name, mode):
+                    found.append(Case(document, {}, is_mutation, name))
+                    variables = as_variables(document, root)
+                    if mode is Mode.POSITIVE and variables[1]:
+                        found.append(Case(*variables, is_mutation, name))
     return found
+
+
+def surrogates(value: Any) -> Any:
+    """NUL bytes become lone surrogates: JSON can carry them, a GraphQL literal cannot."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ud800")
+    if isinstance(value, list):
+        return [surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: surrogates(v) for k, v in value.items()}
+    return value
+
+
+def as_variables(document: str, root: graphql.GraphQLObjectType) -> tuple[str, dict[str, Any]]:
+    """The same operation with each root field argument sent as a variable of its type."""
+    (operation,) = graphql.parse(document).definitions
+    assert isinstance(operation, graphql.OperationDefinitionNode)
+    definitions, values, fields = [], {}, []
+    for field in operation.selection_set.selections:
+        assert isinstance(field, graphql.FieldNode)
+        arguments = []
+        for argument in field.arguments or ():
+            name = graphql.NameNode(value=f"v{len(definitions)}")
+            type_ = root.fields[field.name.value].args[argument.name.value].type
+            values[name.value] = surrogates(graphql.value_from_ast_untyped(argument.value))
+            definitions.append(
+                graphql.VariableDefinitionNode(
+                    variable=graphql.VariableNode(name=name), type=graphql.parse_type(str(type_))
+                )
+            )
+            arguments.append(replace(argument, value=graphql.VariableNode(name=name)))
+        fields.append(replace(field, arguments=tuple(arguments)))
+    operation = replace(
+        operation,
+        variable_definitions=tuple(definitions),
+        selection_set=graphql.SelectionSetNode(selections=tuple(fields)),
+    )
+    return graphql.print_ast(graphql.DocumentNode(definitions=(operation,))), values
 
 
 def _examples(schema: graphql.GraphQLSchema, name: str, mode: Mode) -> list[str]:
@@ -166,10 +217,14 @@ async def test_generated_documents_never_break_the_server(tenant: Tenant) -> Non
     await _seed(tenant)
     api, failures = tenant.api, []
     tokens = [tenant.token(role, sub, team) for role, sub, team in ROLES]
-    for i, (document, is_mutation, field) in enumerate(documents()):
+    for i, (document, variables, is_mutation, field) in enumerate(documents()):
         token = tokens[i % len(tokens)]
         before = await row_counts(tenant) if is_mutation else None
-        response = await api.post(document, token=token)
+        response = await api.http.post(
+            "/graphql",
+            content=json.dumps({"query": document, "variables": variables}),  # ASCII: \ud800
+            headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        )
         body = response.json()
         codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
         if response.status_code >= 500 or "INTERNAL_SERVER_ERROR" in codes:
