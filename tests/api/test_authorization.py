@@ -9,17 +9,9 @@ import pytest
 
 from hindsight.domain.access import RULES
 from hindsight.domain.enums import Role
-from tests.api.authorization import (
-    OUTSIDERS,
-    STRANGERS,
-    WITHIN,
-    asked,
-    build_world,
-    decision,
-    document,
-    root_fields,
-)
+from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
 from tests.api.factories import record
+from tests.api.root_documents import build_world, decision, document, root_fields
 from tests.conftest import Tenant
 
 __all__ = ["asked"]  # the fixture

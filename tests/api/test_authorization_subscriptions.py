@@ -14,19 +14,16 @@ from redis.asyncio import Redis
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
 from hindsight.services import channel
-from tests.api.authorization import (
-    OUTSIDERS,
+from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
+from tests.api.factories import record, signal
+from tests.api.root_documents import (
     RATE,
-    STRANGERS,
-    WITHIN,
     World,
-    asked,
     build_world,
     document,
     feedback_input,
     root_fields,
 )
-from tests.api.factories import record, signal
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually
 from tests.live.conftest import live
