@@ -73,7 +73,9 @@ async def test_summary_matches_hand_computed_numbers(tenant: Tenant) -> None:
     await _five_entries(tenant)
     got = await summary(tenant)
     assert (got["count"], got["meanScore"]) == (5, pytest.approx(2.5 / 5))
-    assert dt.datetime.fromisoformat(got["from"]) == NOW - dt.timedelta(days=30)
+    # the 30 whole UTC days ending today, as dashboards: from the first midnight to the next
+    assert dt.datetime.fromisoformat(got["from"]) == dt.datetime(2026, 2, 9, tzinfo=dt.UTC)
+    assert dt.datetime.fromisoformat(got["to"]) == dt.datetime(2026, 3, 11, tzinfo=dt.UTC)
     counts = {(d["source"], d["rating"]): d["count"] for d in got["distribution"]}
     assert counts == {
         ("INLINE", -1): 1,
@@ -85,8 +87,8 @@ async def test_summary_matches_hand_computed_numbers(tenant: Tenant) -> None:
         ("DASHBOARD", 4): 1,
         ("DASHBOARD", 5): 0,
     }
-    assert len(got["trend"]) == 31 and got["trend"][0] == {
-        "day": "2026-02-08",
+    assert len(got["trend"]) == 30 and got["trend"][0] == {
+        "day": "2026-02-09",
         "count": 0,
         "meanScore": None,
     }
@@ -179,3 +181,20 @@ async def test_the_demo_rates_its_outcomes_and_shows_fatigue(tenant: Tenant) -> 
     reps = [rep for members in TEAMS.values() for rep in members]
     assert False in [await should(tenant, rep) for rep in reps]  # doubled their mean
     assert await should(tenant, "analyst-nobody") is True
+
+
+EXEC_QUALITY = """query($p: PeriodInput) { executiveSummary(period: $p) {
+  metrics { responseQuality { count meanScore } } } }"""
+
+
+async def test_a_period_means_the_same_days_as_on_the_dashboards(tenant: Tenant) -> None:
+    """From 9 March 20:00 (after the two entries of that morning) to 10 March noon: whole
+    UTC days, so both days count, in feedbackSummary as in executiveSummary."""
+    await _five_entries(tenant)
+    tenant.api.clock.now = NOW
+    period = {"from": "2026-03-09T20:00:00+00:00", "to": NOW.isoformat()}
+    got = await summary(tenant, period=period)
+    assert (got["count"], len(got["trend"])) == (5, 2)
+    data = await tenant.api.gql(EXEC_QUALITY, {"p": period}, tenant.token(Role.EXECUTIVE))
+    quality = data["executiveSummary"]["metrics"]["responseQuality"]
+    assert quality == {"count": got["count"], "meanScore": pytest.approx(got["meanScore"])}

@@ -25,6 +25,8 @@ RATINGS = [(FeedbackSource.INLINE.value, r) for r in INLINE_SCORES] + [
 
 @dataclass(frozen=True)
 class SummaryFilter:
+    """Feedback given in ``[start, end)`` (whole UTC days, as every report counts it)."""
+
     start: dt.datetime
     end: dt.datetime
     reviewer_id: str | None = None
@@ -86,7 +88,7 @@ async def summarise(
 def _filtered(stmt: Select[Any], flt: SummaryFilter) -> Select[Any]:
     conditions = [
         F.created_at >= flt.start,
-        F.created_at <= flt.end,
+        F.created_at < flt.end,
         F.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,
         OutcomeRecord.rep_id == flt.rep_id if flt.rep_id is not None else None,
         OutcomeRecord.action_type == flt.action_type if flt.action_type is not None else None,
@@ -97,6 +99,7 @@ def _filtered(stmt: Select[Any], flt: SummaryFilter) -> Select[Any]:
 
 def _every_day(groups: list[Group], start: dt.datetime, end: dt.datetime) -> list[Group]:
     found = {g.key: g for g in groups}
-    first, last = start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date()
+    first = start.astimezone(dt.UTC).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
     days = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     return [found.get(day, Group(day, 0, 0.0)) for day in days]

@@ -69,7 +69,8 @@ async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[
 async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.FeedbackSummary:
     flt = flt or gql.FeedbackFilter()
     vis = reads.visibility(await authorize(ctx, "feedbackSummary"), rep_id=flt.rep_id)
-    start, end = period.bounds(flt.period, ctx.services.now())
+    days = period.period_days(flt.period, ctx.services.now())  # whole UTC days, as dashboards
+    start, end = days.start, days.stop
     domain_filter = summaries.SummaryFilter(
         start=start,
         end=end,

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from hindsight.db import models
 from hindsight.domain import feedback_summary as summaries
-from hindsight.schema import enums
+from hindsight.schema import enums, formulas
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.types import ValidationError
 
@@ -66,7 +66,7 @@ class FeedbackTrendPoint:
     mean_score: float | None
 
 
-@strawberry.type
+@strawberry.type(description=formulas.FEEDBACK_SUMMARY)
 class FeedbackSummary:
     from_: dt.datetime = strawberry.field(name="from")
     to: dt.datetime

@@ -45,3 +45,8 @@ return the raw confidence while sampleCount < calibration_min_samples (30)."""
 COACHING_OPPORTUNITIES = """Reps and action types clearly below the team: at least 10 decided
 outcomes in the team's scope and period, and the 95% Wilson upper bound of their success rate
 below the team's successRate (confidence = that upper bound)."""
+
+FEEDBACK_SUMMARY = """Feedback given on the period's whole UTC days (from's day through to's
+day; default the 30 days ending today), exactly the days a dashboard with the same period
+covers; `from`/`to` are the first midnight and the one after the last day. meanScore is null
+when count = 0; `trend` has one point per day, empty days included."""
