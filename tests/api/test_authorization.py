@@ -1,5 +1,6 @@
 """DESIGN §8 for every root query and mutation × every role, generated from the built schema:
-each viewer sends a document using the field and the test checks what the server decided.
+each viewer (and a request with no token) sends a document using the field and the test
+checks what the server decided.
 A root field without a rule in ``domain/access.py`` fails here, and so does one that a role
 may use against §8 (or may not use although §8 says it may)."""
 
@@ -36,6 +37,9 @@ async def test_every_role_gets_what_section_8_says(
         got, expected = decision(field, body), who.expected(field)
         if got != expected:
             wrong.append(f"{who.label}: expected {expected}, server said {got}: {body}")
+    anonymous = decision(field, (await tenant.api.post(query, variables)).json())
+    if anonymous != "UNAUTHENTICATED":  # no token: only __typename and introspection
+        wrong.append(f"no token: expected UNAUTHENTICATED, server said {anonymous}")
     assert not wrong, "\n".join(wrong)
     assert field in asked, f"{field}'s resolver never asked the access table for {field!r}"
 
