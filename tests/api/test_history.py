@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from scipy.stats import binomtest
 from sklearn.metrics import brier_score_loss
 
 from hindsight.domain.enums import Role
@@ -245,6 +246,7 @@ async def test_ninety_days_of_history_fill_previous_periods_and_trends(tenant: T
     assert [p["day"] for p in summary["trend"]] == [d.isoformat() for d in span(first, 30)]
     for point in summary["trend"]:
         check(point["metrics"], expected(items, [dt.date.fromisoformat(point["day"])], None))
+    await check_coaching(tenant, items, period, span(first, 30))
     # a rep's default period (the last 30 days) and the one before it
     board = (await tenant.api.gql(REP, {"r": "rep-2"}, tenant.token()))["repDashboard"]
     last = span(today - dt.timedelta(days=29), 30)
@@ -265,6 +267,30 @@ async def test_ninety_days_of_history_fill_previous_periods_and_trends(tenant: T
             ),
             abs=1e-9,
         )
+
+
+TOP = """query($p: PeriodInput) { topPerformingActions(period: $p, limit: 10) {
+  subject successRate sampleSize confidence } }"""
+
+
+async def check_coaching(
+    tenant: Tenant, items: list[dict[str, Any]], period: dict[str, str], days: list[dt.date]
+) -> None:
+    """Every action type's success rate, sample size and Wilson lower bound in the period."""
+    top = (await tenant.api.gql(TOP, {"p": period}, tenant.token()))["topPerformingActions"]
+    assert len(top) == 3
+    for pattern in top:
+        mine = [
+            i
+            for i in items
+            if i["outcome"]["actionType"] == pattern["subject"]
+            and dt.datetime.fromisoformat(i["outcome"]["occurredAt"]).date() in days
+            and i["status"] in ("POSITIVE", "NEGATIVE")
+        ]
+        pos = sum(i["status"] == "POSITIVE" for i in mine)
+        assert (pattern["sampleSize"], pattern["successRate"]) == (len(mine), pos / len(mine))
+        low = binomtest(pos, len(mine)).proportion_ci(method="wilson").low
+        assert pattern["confidence"] == pytest.approx(low, abs=1e-12)
 
 
 async def test_backdated_feedback_fills_the_previous_period(tenant: Tenant) -> None:
