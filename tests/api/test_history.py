@@ -110,15 +110,17 @@ async def test_import_refuses_bad_items_one_by_one_and_keeps_the_good(tenant: Te
         past(outcome_input(occurredAt=iso(old)), "NEGATIVE", old - dt.timedelta(seconds=1)),
         past(outcome_input(occurredAt=iso(old), predictedConfidence=1.5), "NEGATIVE", old),
         past(outcome_input(occurredAt=iso(old)), "NEGATIVE", now + dt.timedelta(minutes=6)),
+        past(outcome_input(occurredAt=iso(old)), "EXPIRED", old),
     ]
     results = await import_outcomes(tenant, items)
-    assert [r["__typename"] for r in results] == ["Outcome"] + ["ValidationError"] * 5
+    assert [r["__typename"] for r in results] == ["Outcome"] + ["ValidationError"] * 6
     assert [r.get("field") for r in results[1:]] == [
         "occurredAt",
         "status",
         "resolvedAt",
         "predictedConfidence",
         "resolvedAt",
+        "status",  # an IMMEDIATE_RESPONSE outcome never expires
     ]
     stored = results[0]
     assert stored["status"] == "POSITIVE" and stored["resolutionReason"] == "imported"
@@ -179,6 +181,8 @@ def history(now: dt.datetime, seed: int = 11) -> list[dict[str, Any]]:
             occurredAt=iso(at),
         )
         status = rng.choices(ENDED, weights=[5, 4, 1, 1])[0]
+        if status == "EXPIRED" and kind != "ESCALATION":  # only escalations expire
+            status = "AMBIGUOUS"
         ended = min(at + dt.timedelta(hours=rng.randrange(1, 24)), now)
         items.append(past(fields, status, ended))
     return items

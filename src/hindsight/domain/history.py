@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import calibration_bins, events, outcomes, resolution, rollups, validation
-from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.rules import OutcomeRules
 
@@ -62,8 +62,11 @@ def _row(item: PastOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, 
     resolved_at = validation.past_time(item.resolved_at, "resolvedAt", now=now, skew=skew)
     if resolved_at < created_at:
         raise ValidationFailed("resolvedAt", "lies before occurredAt")
-    if OutcomeStatus(item.status) not in FINAL:
+    status = OutcomeStatus(item.status)
+    if status not in FINAL:
         raise ValidationFailed("status", "must be POSITIVE, NEGATIVE, AMBIGUOUS or EXPIRED")
+    if status == OutcomeStatus.EXPIRED and item.outcome.outcome_type != OutcomeType.ESCALATION:
+        raise ValidationFailed("status", "only ESCALATION outcomes expire (DESIGN §4)")
     if item.reason is not None and len(item.reason) > MAX_REASON:
         raise ValidationFailed("reason", f"must be at most {MAX_REASON:,} characters")
     # every other field as recordOutcome checks it (its time rule is replaced by the above)

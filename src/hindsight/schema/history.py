@@ -28,7 +28,8 @@ class ImportOutcomeInput:
         description="As for recordOutcome; occurredAt is required and has no lower limit."
     )
     status: enums.OutcomeStatus = strawberry.field(
-        description="POSITIVE, NEGATIVE, AMBIGUOUS or EXPIRED (never PENDING)."
+        description="POSITIVE, NEGATIVE, AMBIGUOUS, or EXPIRED for ESCALATION outcomes "
+        "(never PENDING)."
     )
     resolved_at: dt.datetime = strawberry.field(
         description="When it was resolved: not before occurredAt, not in the future."
