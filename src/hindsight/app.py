@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,9 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hindsight import metrics
+from hindsight import metrics, preflight
 from hindsight.domain.clock import Clock, utcnow
-from hindsight.services import Services, build_services
+from hindsight.services import build_services
 from hindsight.settings import Settings
 from hindsight.view import GraphQLView
 from hindsight.web import error_response, http_error, routes
@@ -114,8 +113,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> JSONResponse:
-        checks = {"database": await _database_ok(services), "broker": await services.broker.ping()}
-        return JSONResponse(checks, status_code=200 if all(checks.values()) else 503)
+        checks = await preflight.readiness(services)
+        if checks["status"] != "ready":
+            log.error("not ready: %s", checks)
+        return JSONResponse(checks, status_code=200 if checks["status"] == "ready" else 503)
 
     view = GraphQLView(services)
     app = Starlette(
@@ -143,13 +144,3 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
     )
     app.state.services = services
     return app
-
-
-async def _database_ok(services: Services) -> bool:
-    try:
-        async with services.db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        log.exception("database not ready")
-        return False

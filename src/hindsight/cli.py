@@ -1,106 +1,202 @@
-"""``hindsight serve | worker | migrate | token | demo`` (DESIGN.md §12)."""
+"""hindsight: the learning loop for AI sales agents, served as a GraphQL API."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
+from hindsight import preflight
 from hindsight.auth import issue_token
 from hindsight.db import migrate
 from hindsight.domain.enums import Role
 from hindsight.settings import Settings
 
+EPILOG = """settings (environment):
+  HINDSIGHT_DATABASE_URL  sqlite:///path.db (default ./hindsight.db) or postgresql://user@host/db
+  HINDSIGHT_REDIS_URL     redis://host:6379/0; unset for embedded mode (in-process events)
+  HINDSIGHT_JWT_SECRET    signs tokens; required outside embedded mode
+  every other HINDSIGHT_* setting: see README, "Production"
+"""
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(f"HINDSIGHT_{name}", default)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # e.g. an unsupported database URL: one line
+        details = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+        print(f"hindsight: invalid setting: {details}", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     try:
         return int(args.run(settings, args) or 0)
-    except RuntimeError as error:  # configuration problems: a clear line, no traceback
+    except RuntimeError as error:  # configuration and unreachable services: no traceback
         print(f"hindsight: {error}", file=sys.stderr)
-        return 2
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hindsight", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="hindsight",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve the GraphQL API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="fill an empty database with demo data")
-    serve.set_defaults(run=_serve)
+    _serve_parser(commands)
     worker = commands.add_parser("worker", help="run the schedule as an arq worker (production)")
     worker.add_argument(
-        "--burst", action="store_true", help="run the latest tick of every job once, then exit"
+        "--burst",
+        action="store_true",
+        help="run the latest tick of every job once, then exit (default: keep running)",
     )
     worker.set_defaults(run=_worker)
-    commands.add_parser("migrate", help="alembic upgrade head").set_defaults(run=_migrate)
-    token = commands.add_parser("token", help="print a bearer token")
-    token.add_argument("--tenant", type=uuid.UUID, required=True)
-    token.add_argument("--role", type=Role, choices=list(Role), required=True)
-    token.add_argument("--sub", default=None, help="subject (a REP's rep id); default: the role")
-    token.add_argument("--team", default=None)
-    token.add_argument("--ttl", type=int, default=None, help="seconds; default from settings")
-    token.set_defaults(run=_token)
-    demo = commands.add_parser("demo", help="load realistic synthetic data")
-    demo.add_argument("--tenant", type=uuid.UUID, default=None)
-    demo.add_argument("--outcomes", type=int, default=2000)
-    demo.add_argument("--seed", type=int, default=7)
-    demo.set_defaults(run=_demo)
+    commands.add_parser(
+        "migrate", help="upgrade HINDSIGHT_DATABASE_URL to the latest schema (alembic)"
+    ).set_defaults(run=_migrate)
+    _token_parser(commands)
+    _demo_parser(commands)
     return parser
+
+
+def _serve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = commands.add_parser("serve", help="serve the API, GraphiQL and the live panel")
+    serve.add_argument(
+        "--host",
+        default=env("HOST", "127.0.0.1"),
+        help="interface to listen on (default: 127.0.0.1; env HINDSIGHT_HOST)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(env("PORT", "8000")),
+        help="port to listen on (default: 8000; env HINDSIGHT_PORT)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load demo data first if the demo tenant has none (default: off)",
+    )
+    serve.set_defaults(run=_serve)
+
+
+def _token_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    token = commands.add_parser(
+        "token", help="print a bearer token signed with HINDSIGHT_JWT_SECRET"
+    )
+    token.add_argument("--tenant", type=uuid.UUID, required=True, help="tenant UUID (required)")
+    token.add_argument(
+        "--role", type=Role, choices=list(Role), required=True, help="the role (required)"
+    )
+    token.add_argument("--sub", default=None, help="subject: a REP's rep id (default: the role)")
+    token.add_argument("--team", default=None, help="team a MANAGER manages (default: none)")
+    token.add_argument(
+        "--ttl",
+        type=int,
+        default=None,
+        help="lifetime in seconds (default: 86400; env HINDSIGHT_JWT_TTL_SECONDS)",
+    )
+    token.set_defaults(run=_token)
+
+
+def _demo_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from hindsight.demo import DEMO_TENANT
+
+    demo = commands.add_parser("demo", help="load realistic synthetic data into a tenant")
+    demo.add_argument(
+        "--tenant",
+        type=uuid.UUID,
+        default=uuid.UUID(env("DEMO_TENANT", str(DEMO_TENANT))),
+        help=f"tenant to fill (default: {DEMO_TENANT}; env HINDSIGHT_DEMO_TENANT)",
+    )
+    demo.add_argument(
+        "--outcomes",
+        type=int,
+        default=int(env("DEMO_OUTCOMES", "2000")),
+        help="random outcomes to simulate (default: 2000; env HINDSIGHT_DEMO_OUTCOMES)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=int(env("DEMO_SEED", "7")),
+        help="random seed (default: 7; env HINDSIGHT_DEMO_SEED)",
+    )
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="replace the tenant's data if it has any (default: leave it and say so)",
+    )
+    demo.set_defaults(run=_demo)
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from hindsight.workers.worker import run
 
+    if not settings.redis_url:
+        raise RuntimeError("the worker needs HINDSIGHT_REDIS_URL (redis://host:6379/0)")
+    preflight.require(settings)
     worker = run(settings, burst=args.burst)
     return 1 if worker.jobs_failed else 0
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    preflight.require(settings.model_copy(update={"redis_url": None}))
     migrate.upgrade(settings.database_url)
     print(f"database at revision {migrate.head_revision()}")
     return 0
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
+    secret = token_secret(settings)
+    ttl = args.ttl or settings.jwt_ttl_seconds
+    sub = args.sub or args.role.value.lower()
     print(
         issue_token(
-            settings.secret,
-            tenant=args.tenant,
-            role=args.role,
-            sub=args.sub or args.role.value.lower(),
-            team=args.team,
-            ttl_seconds=args.ttl or settings.jwt_ttl_seconds,
+            secret, tenant=args.tenant, role=args.role, sub=sub, team=args.team, ttl_seconds=ttl
         )
     )
     return 0
 
 
-def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from hindsight.demo import DEMO_TENANT, load_demo
-    from hindsight.services import build_services
+def token_secret(settings: Settings) -> str:
+    """The secret the servers of this configuration use; never a new one, since a token
+    signed with a secret no server has would never work."""
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    if not settings.embedded:
+        raise RuntimeError("HINDSIGHT_JWT_SECRET is not set: set it to the secret your servers use")
+    path = settings.secret_path().resolve()
+    if not path.exists():
+        raise RuntimeError(
+            f"no embedded secret at {path}: run `hindsight serve` once first, run this from "
+            "the folder holding the database, or set HINDSIGHT_DATABASE_URL to it"
+        )
+    return settings.secret
 
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from hindsight.demo_run import run_demo
+
+    preflight.require(settings)
     if settings.is_sqlite:
         migrate.upgrade(settings.database_url)
-
-    async def run() -> list[str]:
-        services = build_services(settings)
-        try:
-            return await load_demo(
-                services, tenant=args.tenant or DEMO_TENANT, n=args.outcomes, seed=args.seed
-            )
-        finally:
-            await services.close()
-
-    print("\n".join(asyncio.run(run())))
+    for line in asyncio.run(
+        run_demo(settings, tenant=args.tenant, n=args.outcomes, seed=args.seed, reset=args.reset)
+    ):
+        print(line)
     return 0
 
 
@@ -108,33 +204,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hindsight.app import create_app
-    from hindsight.demo import DEMO_TENANT
+    from hindsight.demo_run import announce, run_demo
 
-    if settings.is_sqlite:
+    if settings.is_sqlite:  # embedded: the server migrates its own file, so it needs it now
+        preflight.require(settings.model_copy(update={"redis_url": None}))
         migrate.upgrade(settings.database_url)
-    if args.demo:
-        _demo_if_empty(settings)
-    token = issue_token(settings.secret, tenant=DEMO_TENANT, role=Role.ADMIN, sub="admin")
-    print(f"\nHindsight GraphiQL: http://{args.host}:{args.port}/graphql")
-    if settings.embedded:
-        print(f"Demo tenant {DEMO_TENANT}; admin token (Authorization: Bearer …):\n{token}\n")
+    settings.secret  # noqa: B018 - production refuses to start without a JWT secret
+    problems = asyncio.run(preflight.problems(settings))
+    for problem in problems:  # serve anyway: /readyz reports it until the service is back
+        logging.getLogger("hindsight").error("NOT READY: %s", problem)
+    if args.demo and not problems:
+        for line in asyncio.run(run_demo(settings, only_if_empty=True)):
+            print(line)
+    print(announce(settings, args.host, args.port))
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
-
-
-def _demo_if_empty(settings: Settings) -> None:
-    from hindsight.demo import is_empty, load_demo
-    from hindsight.services import build_services
-
-    async def run() -> None:
-        services = build_services(settings)
-        try:
-            if await is_empty(services):
-                print("demo data loaded; " + "\n".join(await load_demo(services)))
-        finally:
-            await services.close()
-
-    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sys
 import uuid
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight import demo_calibration
 from hindsight.db import maintenance
 from hindsight.db.models import OutcomeRecord
+from hindsight.demo_progress import Progress
 from hindsight.domain import outcomes, signals, team
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
 from hindsight.services import Services
@@ -58,21 +58,6 @@ class Step:
     at: dt.datetime
     order: int
     work: object
-
-
-class Progress:
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label, self.done = max(total, 1), label, 0
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-        if self.done == self.total or self.done % max(self.total // 50, 1) == 0:
-            filled = 30 * self.done // self.total
-            bar = "#" * filled + "." * (30 - filled)
-            sys.stderr.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
-            if self.done >= self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 def plan(n: int, seed: int, now: dt.datetime, days: int = 35) -> list[Step]:
@@ -202,14 +187,15 @@ async def load_demo(
     tenant: uuid.UUID = DEMO_TENANT,
     n: int = 2000,
     seed: int = 7,
-    chunk: int = 200,
+    chunk: int = 100,
 ) -> list[str]:
     """Fill ``tenant`` with ``n`` outcomes, their signals, feedback and calibration runs;
     returns a printable summary."""
     now = services.now()
     await services.db.run(tenant, lambda s: _directory(s, tenant))
     steps = plan(n, seed, now)
-    progress = Progress(len(steps), "demo: replaying")
+    phase = max(len(steps) // 20, 1)  # detection, feedback and calibration: ~5% each
+    progress = Progress(len(steps) + 3 * phase, "demo")
     for i in range(0, len(steps), chunk):
         batch = steps[i : i + chunk]
         await services.db.run(tenant, lambda s, b=batch: _replay(s, services, tenant, b))
@@ -217,12 +203,15 @@ async def load_demo(
     await run_all_detection(
         services.db, rules=services.rules, clock=services.clock, tenants=[tenant]
     )
+    progress.advance(phase)
     from hindsight.demo_feedback import load_demo_feedback  # feedback on these outcomes
 
     await load_demo_feedback(services, tenant=tenant, seed=seed)
+    progress.advance(phase)
     await services.db.run(tenant, maintenance.analyze)  # fresh tables: give the planner stats
     counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
     curves = await demo_calibration.calibrate(services, tenant)
+    progress.advance(phase)
     settings = services.settings
     return [
         "outcomes by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())),
@@ -276,8 +265,3 @@ async def _status_counts(session: AsyncSession, tenant: uuid.UUID) -> dict[str, 
         .group_by(OutcomeRecord.status)
     )
     return {status: count for status, count in rows.all()}
-
-
-async def is_empty(services: Services, tenant: uuid.UUID = DEMO_TENANT) -> bool:
-    counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
-    return not counts

@@ -6,10 +6,33 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_STAGES = ["PROSPECTING", "QUALIFIED", "DEMO", "PROPOSAL", "NEGOTIATION"]
+# What hosts hand out (postgres://…) mapped to the async drivers the app runs on.
+DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+def normalise_database_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` become asyncpg URLs (libpq's ``sslmode`` becomes
+    asyncpg's ``ssl``), ``sqlite://`` an aiosqlite one; any other scheme is refused."""
+    scheme, sep, rest = url.partition("://")
+    driver = DRIVERS.get(scheme.lower())
+    if not sep or driver is None:
+        raise ValueError(
+            f"unsupported database URL scheme {scheme!r}: use postgresql://user@host/db "
+            "or sqlite:///path/to/file.db"
+        )
+    if driver == "postgresql+asyncpg":
+        rest = rest.replace("sslmode=", "ssl=")
+    return f"{driver}://{rest}"
 
 
 class Settings(BaseSettings):
@@ -25,6 +48,11 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = 24 * 3600
     allowed_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        return normalise_database_url(url)
 
     # GraphQL limits (DESIGN.md §10)
     max_query_depth: int = 12
@@ -95,11 +123,15 @@ class Settings(BaseSettings):
             return self.jwt_secret
         if not self.embedded:
             raise RuntimeError("HINDSIGHT_JWT_SECRET must be set outside embedded mode")
-        path = self.sqlite_path().with_suffix(".secret")
+        path = self.secret_path()
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    def secret_path(self) -> Path:
+        """Where embedded mode keeps its generated JWT secret: beside the SQLite file."""
+        return self.sqlite_path().with_suffix(".secret")
 
     def sqlite_path(self) -> Path:
         raw = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""

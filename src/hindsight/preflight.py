@@ -1,0 +1,132 @@
+"""Are the database and Redis there? Each failure is one line naming the host and what to
+check, for the CLI's commands (exit code 1), ``serve``'s start-up log and ``/readyz``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from hindsight.events.cache import create_cache
+from hindsight.services import Services
+from hindsight.settings import Settings
+
+TIMEOUT_SECONDS = 5.0
+
+
+class Unreachable(RuntimeError):
+    """A service a command needs does not answer; the message says where and what to check."""
+
+
+def database_place(url: str) -> str:
+    """``host:port/database`` (never the password), or the SQLite file's path."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        return str(parsed.database or ":memory:")
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def redis_place(url: str) -> str:
+    parsed = make_url(url.replace("rediss://", "redis://"))
+    return f"{parsed.host or 'localhost'}:{parsed.port or 6379}"
+
+
+def reason(error: BaseException) -> str:
+    """The first line of what the driver said, without SQLAlchemy's wrapping."""
+    if isinstance(error, TimeoutError):
+        return f"no answer within {TIMEOUT_SECONDS:g} s"
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
+
+
+def database_problem(url: str, error: BaseException) -> str:
+    if make_url(url).drivername.startswith("sqlite"):
+        return (
+            f"cannot open the SQLite database {database_place(url)}: {reason(error)} "
+            "— check HINDSIGHT_DATABASE_URL and that its folder exists and is writable"
+        )
+    return (
+        f"cannot reach PostgreSQL at {database_place(url)}: {reason(error)} — check "
+        "HINDSIGHT_DATABASE_URL (host, port, database, user) and that PostgreSQL is running"
+    )
+
+
+def redis_problem(url: str) -> str:
+    return (
+        f"cannot reach Redis at {redis_place(url)} — check HINDSIGHT_REDIS_URL and that "
+        "Redis is running (unset it for embedded mode)"
+    )
+
+
+async def database_error(url: str) -> str | None:
+    """None when a ``SELECT 1`` answers, else the one line."""
+    if problem := _sqlite_folder_problem(url):
+        return problem
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        return database_problem(url, error)
+    finally:
+        await engine.dispose()
+    return None
+
+
+def _sqlite_folder_problem(url: str) -> str | None:
+    if not make_url(url).drivername.startswith("sqlite"):
+        return None
+    folder = os.path.dirname(os.path.abspath(database_place(url)))
+    if os.access(folder, os.W_OK):
+        return None
+    return database_problem(url, FileNotFoundError(f"no writable folder {folder}"))
+
+
+async def redis_error(url: str | None) -> str | None:
+    if not url:
+        return None
+    cache = create_cache(url)
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            answered = await cache.ping()
+    except TimeoutError:
+        answered = False
+    finally:
+        await cache.close()
+    return None if answered else redis_problem(url)
+
+
+async def problems(settings: Settings) -> list[str]:
+    found = await asyncio.gather(
+        database_error(settings.database_url), redis_error(settings.redis_url)
+    )
+    return [problem for problem in found if problem]
+
+
+def require(settings: Settings) -> None:
+    """Raise ``Unreachable`` with one line per missing service."""
+    found = asyncio.run(problems(settings))
+    if found:
+        raise Unreachable("\n".join(found))
+
+
+async def readiness(services: Services) -> dict[str, str]:
+    """``/readyz``: ``status`` and, per part, ``ok`` or the one line saying what is wrong."""
+    settings = services.settings
+    database = "ok"
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS), services.db.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        database = database_problem(settings.database_url, error)
+    redis, redis_ok = "in-process (embedded)", True
+    if settings.redis_url:
+        redis_ok = await services.broker.ping()
+        redis = "ok" if redis_ok else redis_problem(settings.redis_url)
+    ready = database == "ok" and redis_ok
+    return {"status": "ready" if ready else "not ready", "database": database, "redis": redis}
