@@ -1,13 +1,12 @@
 """What ``hindsight demo`` asks of the database besides the domain: is the tenant's demo
-already there, removing it for ``--reset``, and fresh planner statistics after a load."""
+already there, and removing it for ``--reset``."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.base import Base
 from hindsight.db.models import OutcomeRecord
@@ -33,15 +32,3 @@ async def delete_tenant(services: Services, tenant: uuid.UUID) -> None:
 
     await services.db.run(tenant, remove)
     await services.cache.incr(version_key(tenant))
-
-
-async def analyze(url: str) -> None:
-    """Refresh the planner's statistics after a bulk load, so the first dashboards plan on
-    real row counts. Runs as the login user: PostgreSQL lets only owners analyze."""
-    engine = create_async_engine(url, poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            await connection.execute(text("ANALYZE"))
-    finally:
-        await engine.dispose()

@@ -115,15 +115,20 @@ def require(settings: Settings) -> None:
         raise Unreachable("\n".join(found))
 
 
-async def readiness(services: Services) -> dict[str, str]:
-    """``/readyz``: ``status`` and, per part, ``ok`` or the one line saying what is wrong."""
-    settings = services.settings
-    database = "ok"
+async def database_error_of(services: Services) -> str | None:
+    """None when the app's own engine answers a ``SELECT 1``, else the one line."""
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS), services.db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as error:
-        database = database_problem(settings.database_url, error)
+        return database_problem(services.settings.database_url, error)
+    return None
+
+
+async def readiness(services: Services) -> dict[str, str]:
+    """``/readyz``: ``status`` and, per part, ``ok`` or the one line saying what is wrong."""
+    settings = services.settings
+    database = await database_error_of(services) or "ok"
     redis, redis_ok = "in-process (embedded)", True
     if settings.redis_url:
         redis_ok = await services.broker.ping()
