@@ -1,0 +1,62 @@
+// Every GraphQL document the panel sends, in one place, asking only for the fields it shows.
+// (When the schema moves — Node ids, dashboardUpdates yielding the dashboard itself — this
+// is the one file to change.)
+
+const METRICS = `
+  actions positive negative pending successRate engagementScore escalationRate
+  responseQuality { count meanScore }`;
+
+const PATTERN = `kind subject description successRate sampleSize confidence recommendation`;
+
+const MANAGER = `
+  teamId from to
+  metrics { ${METRICS} }
+  previous { ${METRICS} }
+  trend { day metrics { actions successRate } }
+  reps { repId displayName metrics { actions positive negative successRate } }
+  coachingOpportunities { ${PATTERN} }`;
+
+const EXECUTIVE = `
+  from to automationRate hoursSaved
+  metrics { ${METRICS} }
+  previous { ${METRICS} }
+  trend { day metrics { actions successRate } }`;
+
+const CURVE = `
+  actionType sampleCount brierScore ece weightedGap calibratedGap multiplier
+  bins { index lower upper count meanPredicted observedRate wilsonLow wilsonHigh }
+  adjustments { at oldMultiplier newMultiplier }`;
+
+export const VIEWER = `query Viewer { viewer { subject role team } }`;
+
+export const MANAGER_SNAPSHOT = `query Manager($teamId: String!) {
+  managerDashboard(teamId: $teamId) { ${MANAGER} }
+  calibrationCurves { ${CURVE} }
+}`;
+
+export const EXECUTIVE_SNAPSHOT = `query Executive {
+  executiveSummary { ${EXECUTIVE} }
+  coachingPatterns { ${PATTERN} }
+  calibrationCurves { ${CURVE} }
+}`;
+
+export const DASHBOARD_UPDATES = `subscription Dashboard($scope: DashboardScopeInput!) {
+  dashboardUpdates(scope: $scope) {
+    manager { ${MANAGER} }
+    executive { ${EXECUTIVE} }
+  }
+}`;
+
+export const CALIBRATION_UPDATES = `subscription Calibration {
+  calibrationUpdates { ${CURVE} }
+}`;
+
+// calibrationUpdates is published on multiplier adjustments; a resolution that moves a curve
+// reaches the panel as an outcome event, and the panel then re-reads that one curve.
+export const RESOLUTIONS = `subscription Resolutions {
+  outcomeEvents(kinds: [RESOLVED]) { outcome { actionType } }
+}`;
+
+export const CURVE_ONE = `query Curve($actionType: String!) {
+  calibrationCurve(actionType: $actionType) { ${CURVE} }
+}`;

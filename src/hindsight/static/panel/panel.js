@@ -1,0 +1,212 @@
+// The live panel: sign in with a token (kept in sessionStorage), take a snapshot of the
+// chosen view, then keep it current from dashboardUpdates and calibrationUpdates.
+import * as docs from "./documents.js";
+import { LiveConnection, query } from "./graphql.js";
+import { multiplierHistory, reliabilityDiagram, trendChart } from "./charts.js";
+
+const $ = (id) => document.getElementById(id);
+const STORE = "hindsight.token";
+const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map() };
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
+const num = (x, digits = 3) => (x == null ? "—" : Number(x).toFixed(digits));
+
+// better: +1 when a rise is good news, -1 when it is bad news, 0 when it is neither.
+function change(now, before, rate, better) {
+  if (now == null || before == null) return h("span", { class: "change same" }, "no earlier data");
+  const delta = now - before;
+  const cls = delta * better > 0 ? "up" : delta * better < 0 ? "down" : "same";
+  const sign = delta > 0 ? "+" : "";
+  const text = rate ? `${sign}${(delta * 100).toFixed(1)} pts vs previous` : `${sign}${delta} vs previous`;
+  return h("span", { class: `change ${cls}` }, text);
+}
+
+function metric(key, label, value, previous, rate, format, better = 0) {
+  return h("div", { "data-metric": key },
+    h("dt", {}, label),
+    h("dd", {}, h("span", { class: "value" }, format(value)), change(value, previous, rate, better)));
+}
+
+function renderMetrics(board, extra) {
+  const m = board.metrics, p = board.previous;
+  const count = (x) => String(x);
+  $("metrics").replaceChildren(
+    metric("actions", "Actions", m.actions, p.actions, false, count),
+    metric("positive", "Positive", m.positive, p.positive, false, count),
+    metric("negative", "Negative", m.negative, p.negative, false, count),
+    metric("pending", "Pending", m.pending, p.pending, false, count),
+    metric("successRate", "Success rate", m.successRate, p.successRate, true, pct, 1),
+    metric("engagementScore", "Engagement", m.engagementScore, p.engagementScore, true, pct, 1),
+    metric("escalationRate", "Escalation rate", m.escalationRate, p.escalationRate, true, pct, -1),
+    metric("quality", "Response quality", m.responseQuality.meanScore, p.responseQuality.meanScore, true, pct, 1),
+    ...extra,
+  );
+  $("period").textContent = `${board.from.slice(0, 10)} to ${board.to.slice(0, 10)} (UTC), compared with the 30 days before`;
+  $("trend").replaceChildren(trendChart(board.trend));
+}
+
+function renderReps(reps) {
+  $("reps-section").hidden = !reps;
+  if (!reps) return;
+  $("reps").tBodies[0].replaceChildren(...reps.map((r) => h("tr", { "data-rep": r.repId },
+    h("th", { scope: "row" }, r.displayName || r.repId),
+    h("td", {}, String(r.metrics.actions)), h("td", {}, String(r.metrics.positive)),
+    h("td", {}, String(r.metrics.negative)), h("td", {}, pct(r.metrics.successRate)))));
+}
+
+const MAX_PATTERNS = 8;
+
+function renderPatterns(patterns) {
+  const items = patterns.slice(0, MAX_PATTERNS).map((p) => h("li", {},
+    h("span", { class: "kind" }, `${p.kind} · ${p.subject}`),
+    h("p", {}, p.description),
+    h("p", { class: "hint" }, `${pct(p.successRate)} of ${p.sampleSize} · confidence ${pct(p.confidence)} — ${p.recommendation}`)));
+  if (patterns.length > MAX_PATTERNS) items.push(h("li", { class: "hint" }, `${patterns.length - MAX_PATTERNS} more in GraphiQL (coachingPatterns).`));
+  $("coaching").replaceChildren(...(items.length ? items : [h("li", {}, "No pattern clear enough to act on yet.")]));
+}
+
+function renderCurve(curve) {
+  const stats = [["Outcomes", curve.sampleCount], ["Brier", num(curve.brierScore)], ["ECE", num(curve.ece)],
+    ["Stated gap", num(curve.weightedGap)], ["Calibrated gap", num(curve.calibratedGap)],
+    ["Multiplier", `×${num(curve.multiplier, 2)}`]];
+  const article = h("article", { "data-action-type": curve.actionType },
+    h("h3", {}, curve.actionType), reliabilityDiagram(curve),
+    h("dl", {}, ...stats.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-stat": k }, String(v))])),
+    h("p", { class: "hint" }, `Multiplier history (${curve.adjustments.length} changes)`), multiplierHistory(curve));
+  return article;
+}
+
+function renderCurves() {
+  const curves = [...state.curves.values()].filter((c) => c.sampleCount > 0)
+    .sort((a, b) => a.actionType.localeCompare(b.actionType));
+  $("calibration").replaceChildren(...curves.map(renderCurve));
+}
+
+function renderBoard(data) {
+  if (data.managerDashboard || data.manager) {
+    const board = data.managerDashboard || data.manager;
+    $("metrics-title").textContent = `Team ${board.teamId}: last 30 days`;
+    renderMetrics(board, []);
+    renderReps(board.reps);
+    renderPatterns(board.coachingOpportunities);
+  } else {
+    const board = data.executiveSummary || data.executive;
+    $("metrics-title").textContent = "Whole tenant: last 30 days";
+    renderMetrics(board, [
+      h("div", { "data-metric": "automationRate" }, h("dt", {}, "Automation rate"), h("dd", {}, h("span", { class: "value" }, pct(board.automationRate)))),
+      h("div", { "data-metric": "hoursSaved" }, h("dt", {}, "Hours saved"), h("dd", {}, h("span", { class: "value" }, num(board.hoursSaved, 1)))),
+    ]);
+    renderReps(null);
+    if (data.coachingPatterns) renderPatterns(data.coachingPatterns);
+  }
+}
+
+function setConnection(stateName, detail = "") {
+  const text = { connecting: "Connecting…", reconnecting: "Reconnecting…", live: "Live", offline: "Offline",
+    refused: "Token refused", error: "Error" }[stateName] || stateName;
+  $("connection").dataset.state = stateName;
+  $("connection").querySelector(".text").textContent = detail ? `${text} (${detail})` : text;
+}
+
+async function snapshot() {
+  const data = state.view === "manager"
+    ? await query(state.token, docs.MANAGER_SNAPSHOT, { teamId: state.team })
+    : await query(state.token, docs.EXECUTIVE_SNAPSHOT);
+  state.curves = new Map(data.calibrationCurves.map((c) => [c.actionType, c]));
+  renderBoard(data);
+  renderCurves();
+}
+
+const REFRESH_MS = 1000;  // at most one re-read per action type a second
+const refreshing = new Map();
+
+function refreshCurve(actionType) {
+  if (refreshing.has(actionType)) { refreshing.set(actionType, true); return; }
+  refreshing.set(actionType, false);
+  query(state.token, docs.CURVE_ONE, { actionType }).then((d) => {
+    state.curves.set(actionType, d.calibrationCurve);
+    renderCurves();
+  }).catch(showError).finally(() => window.setTimeout(() => {
+    const again = refreshing.get(actionType);
+    refreshing.delete(actionType);
+    if (again) refreshCurve(actionType);
+  }, REFRESH_MS));
+}
+
+function setCurve(curve) {
+  state.curves.set(curve.actionType, curve);
+  renderCurves();
+}
+
+function subscribe() {
+  if (state.live) state.live.close();
+  const scope = state.view === "manager" ? { teamId: state.team } : { executive: true };
+  state.live = new LiveConnection(state.token, {
+    board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates) },
+    curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
+    resolutions: { query: docs.RESOLUTIONS, variables: {}, next: (d) => refreshCurve(d.outcomeEvents.outcome.actionType) },
+  }, (name, detail) => {
+    setConnection(name, detail);
+    if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
+  });
+}
+
+function showError(error) {
+  $("sign-in-error").textContent = error.message;
+  if (error.code === "UNAUTHENTICATED") signOut();
+}
+
+async function show() {
+  state.view = new FormData($("view")).get("view");
+  state.team = $("team").value.trim() || state.viewer.team || "";
+  if (state.view === "manager" && !state.team) { $("who").textContent = "Enter a team id for the manager view."; return; }
+  await snapshot();
+  subscribe();
+}
+
+async function signIn(token) {
+  state.token = token;
+  const { viewer } = await query(token, docs.VIEWER);
+  state.viewer = viewer;
+  sessionStorage.setItem(STORE, token);
+  $("sign-in").hidden = true;
+  $("board").hidden = false;
+  $("sign-out").hidden = false;
+  $("who").textContent = `Signed in as ${viewer.subject} (${viewer.role}${viewer.team ? `, team ${viewer.team}` : ""}).`;
+  if (viewer.role === "MANAGER") {
+    $("view").querySelector('input[value="manager"]').checked = true;
+    $("team").value = viewer.team || "";
+  }
+  await show();
+}
+
+function signOut() {
+  sessionStorage.removeItem(STORE);
+  if (state.live) state.live.close();
+  state.live = null;
+  $("board").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-out").hidden = true;
+  setConnection("offline", "");
+  $("connection").querySelector(".text").textContent = "Not signed in";
+}
+
+$("sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  $("sign-in-error").textContent = "";
+  signIn($("token").value.trim().replace(/^Bearer\s+/i, "")).catch(showError);
+});
+$("view").addEventListener("submit", (event) => { event.preventDefault(); show().catch(showError); });
+$("sign-out").addEventListener("click", signOut);
+
+const preset = document.querySelector('meta[name="hindsight-headers"]').content;
+if (preset) $("token").value = JSON.parse(preset).Authorization.replace(/^Bearer /, "");  // embedded demo
+const saved = sessionStorage.getItem(STORE);
+if (saved) signIn(saved).catch(showError);
