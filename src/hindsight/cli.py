@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pydantic import ValidationError
 
@@ -187,16 +188,33 @@ def token_secret(settings: Settings) -> str:
     return settings.secret
 
 
+@contextlib.contextmanager
+def _quiet_load() -> Iterator[None]:
+    """Keep the jobs' and migrations' INFO lines from breaking up the demo's progress bar."""
+    loggers = [logging.getLogger(name) for name in ("alembic", "hindsight.workers")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from hindsight.demo_run import run_demo
 
     preflight.require(settings)
-    if settings.is_sqlite:
-        migrate.upgrade(settings.database_url)
-    for line in asyncio.run(
-        run_demo(settings, tenant=args.tenant, n=args.outcomes, seed=args.seed, reset=args.reset)
-    ):
-        print(line)
+    with _quiet_load():
+        if settings.is_sqlite:
+            migrate.upgrade(settings.database_url)
+        lines = asyncio.run(
+            run_demo(
+                settings, tenant=args.tenant, n=args.outcomes, seed=args.seed, reset=args.reset
+            )
+        )
+    print("\n".join(lines))
     return 0
 
 
@@ -214,8 +232,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     for problem in problems:  # serve anyway: /readyz reports it until the service is back
         logging.getLogger("hindsight").error("NOT READY: %s", problem)
     if args.demo and not problems:
-        for line in asyncio.run(run_demo(settings, only_if_empty=True)):
-            print(line)
+        with _quiet_load():
+            print("\n".join(asyncio.run(run_demo(settings, only_if_empty=True))))
     print(announce(settings, args.host, args.port))
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0

@@ -123,6 +123,8 @@ async def test_graphiql_renders_and_runs_a_query(server: Server, browser: Browse
     answer = page.locator(".graphiql-response").filter(has_text='"role": "ADMIN"')
     await answer.wait_for(timeout=LOAD_MS)  # the embedded demo token was prefilled
     assert "calibrationCurves" in await answer.inner_text()
+    await page.get_by_label("Show GraphiQL Explorer").click()  # the explorer plugin is there
+    await page.locator(".graphiql-explorer-root").wait_for(timeout=LOAD_MS)
     await _shot(page, "graphiql")
     assert server.outside == []
 
