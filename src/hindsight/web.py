@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from hindsight.auth import issue_token
+from hindsight.demo import DEMO_TENANT
 from hindsight.domain.enums import Role
 from hindsight.settings import Settings
 
@@ -92,8 +93,6 @@ def page(name: str, settings: Settings) -> HTMLResponse:
 
 
 def demo_token(settings: Settings) -> str:
-    from hindsight.demo import DEMO_TENANT
-
     return issue_token(
         settings.secret,
         tenant=DEMO_TENANT,

@@ -4,7 +4,7 @@
 
 const METRICS = `
   actions positive negative pending successRate engagementScore escalationRate
-  responseQuality { count meanScore }`;
+  responseQuality { meanScore }`;
 
 const PATTERN = `kind subject description successRate sampleSize confidence recommendation`;
 
@@ -25,7 +25,7 @@ const EXECUTIVE = `
 const CURVE = `
   actionType sampleCount brierScore ece weightedGap calibratedGap multiplier
   bins { index lower upper count meanPredicted observedRate wilsonLow wilsonHigh }
-  adjustments { at oldMultiplier newMultiplier }`;
+  adjustments { oldMultiplier newMultiplier }`;
 
 export const VIEWER = `query Viewer { viewer { subject role team } }`;
 
