@@ -47,6 +47,12 @@ def with_request_codes(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def is_unavailable(body: dict[str, Any]) -> bool:
+    """A lost database connection: retryable, so 503 under graphql-response+json."""
+    errors = body.get("errors") or []
+    return any(e.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
 def is_request_error(body: dict[str, Any]) -> bool:
     """Parse and validation failures: no data, and errors that point at no field."""
     errors = body.get("errors") or []
@@ -168,6 +174,8 @@ class GraphQLView(GraphQL[Context, None]):
         if wants and isinstance(response_data, dict) and is_request_error(response_data):
             response_data = {k: v for k, v in response_data.items() if k != "data"}
             sub_response.status_code = 400
+        if wants and isinstance(response_data, dict) and is_unavailable(response_data):
+            sub_response.status_code = 503
         response = super().create_response(response_data, sub_response)
         if wants:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from hindsight.db import roles
+from hindsight.db import faults, roles
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,7 +37,6 @@ def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngi
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args=roles.connect_args(role),
     )
     _check_role_on_connect(engine, role)
@@ -115,29 +113,51 @@ class Database:
         retries: int = 3,
         readonly: bool = False,
     ) -> T:
-        """Run ``work`` in one transaction; retry on deadlock; publish its events after commit.
+        """Run ``work`` in one transaction; publish its events after commit.
 
+        A deadlock or serialization failure is retried (``retries`` times). A lost
+        connection (SQLAlchemy invalidates it, and every older pooled one, so no pre-ping
+        is paid on checkout) is retried once on a new connection when COMMIT had not been
+        sent; otherwise, or if it is lost again, the caller gets ``Unavailable``.
         ``readonly`` runs it as a read-only transaction: PostgreSQL refuses any write in it,
         and SQLite starts it deferred, so readers do not queue behind the one writer.
         """
-        for attempt in range(retries + 1):
-            session = self.session(tenant_id, readonly=readonly)
+        deadlocks, lost = 0, False
+        while True:
+            committing = [False]
             try:
-                async with session, session.begin():
-                    if readonly:
-                        await session.connection(execution_options={READONLY: True})
-                    result = await work(session)
-            except DBAPIError as error:
-                if attempt < retries and _sqlstate(error) in RETRYABLE_SQLSTATES:
-                    log.warning("retrying transaction after %s", _sqlstate(error))
-                    await asyncio.sleep(0.01 * (attempt + 1))
+                result, events = await self._attempt(tenant_id, work, readonly, committing)
+            except Exception as error:
+                if faults.is_connection_loss(error):
+                    if committing[0] or lost:
+                        raise faults.unavailable(error) from error
+                    log.warning("database connection lost (%s); retrying once", error)
+                    lost = True
+                    continue
+                if deadlocks < retries and faults.sqlstate(error) in RETRYABLE_SQLSTATES:
+                    deadlocks += 1
+                    log.warning("retrying transaction after %s", faults.sqlstate(error))
+                    await asyncio.sleep(0.01 * deadlocks)
                     continue
                 raise
-            events = session.info["events"]
             if events and self.after_commit is not None:
                 await self.after_commit(tenant_id, events)
             return result
-        raise AssertionError("unreachable")
+
+    async def _attempt(
+        self,
+        tenant_id: uuid.UUID | None,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        readonly: bool,
+        committing: list[bool],
+    ) -> tuple[T, list[Any]]:
+        session = self.session(tenant_id, readonly=readonly)
+        async with session, session.begin():
+            if readonly:
+                await session.connection(execution_options={READONLY: True})
+            result = await work(session)
+            committing[0] = True  # leaving the block sends COMMIT: its fate is unknown
+        return result, session.info["events"]
 
     async def check_role(self) -> None:
         """Refuse to serve (``UnsafeRole``) unless RLS binds the role connections run as."""
@@ -149,8 +169,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-def _sqlstate(error: DBAPIError) -> str | None:
-    orig = error.orig
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

@@ -31,3 +31,10 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     def __init__(self, message: str = "not allowed for this role") -> None:
         super().__init__(message)
+
+
+class Unavailable(DomainError):
+    """A dependency (the database) is unreachable: the client may retry the request."""
+
+    def __init__(self, message: str = "the service is unavailable; retry shortly") -> None:
+        super().__init__(message)

@@ -12,6 +12,7 @@ from hindsight.domain.errors import (
     Forbidden,
     NotFound,
     Unauthenticated,
+    Unavailable,
     ValidationFailed,
 )
 
@@ -22,6 +23,7 @@ CODES: dict[type[DomainError], str] = {
     Forbidden: "FORBIDDEN",
     NotFound: "NOT_FOUND",
     ValidationFailed: "BAD_USER_INPUT",
+    Unavailable: "SERVICE_UNAVAILABLE",  # retryable: e.g. the database connection was lost
 }
 
 

@@ -1,0 +1,36 @@
+"""Which database failures are a lost connection (retryable by the client), not a bug."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy.exc import DBAPIError
+
+from hindsight.domain.errors import Unavailable
+
+# connection exceptions (class 08) and the server shutting down or starting up (57P0x)
+LOST_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+LOST_TYPES = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
+def sqlstate(error: BaseException) -> str | None:
+    orig = getattr(error, "orig", error)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def is_connection_loss(error: BaseException) -> bool:
+    """A dropped, refused or shut-down connection: SQLAlchemy has invalidated it (and with
+    it every older pooled connection), or it never opened."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return (sqlstate(error) or "").startswith(LOST_SQLSTATES)
+    return isinstance(error, LOST_TYPES) or (sqlstate(error) or "").startswith(LOST_SQLSTATES)
+
+
+def unavailable(error: BaseException) -> Unavailable:
+    return Unavailable(f"the database is unavailable ({type(error).__name__}); retry shortly")
