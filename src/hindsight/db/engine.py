@@ -97,13 +97,20 @@ class Database:
         self.engine = engine
         self.sessions = create_session_factory(engine)
         self.after_commit = after_commit
+        self.known_tenants: set[uuid.UUID] = set()  # registered, committed (domain/tenants)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def session(self, tenant_id: uuid.UUID | None, *, readonly: bool = False) -> AsyncSession:
-        return self.sessions(info={"tenant_id": tenant_id, "events": [], "readonly": readonly})
+        info = {
+            "tenant_id": tenant_id,
+            "events": [],
+            "readonly": readonly,
+            "known_tenants": self.known_tenants,
+        }
+        return self.sessions(info=info)
 
     async def run(
         self,
@@ -157,6 +164,8 @@ class Database:
                 await session.connection(execution_options={READONLY: True})
             result = await work(session)
             committing[0] = True  # leaving the block sends COMMIT: its fate is unknown
+        if (registered := session.info.get("registering_tenant")) is not None:
+            self.known_tenants.add(registered)
         return result, session.info["events"]
 
     async def check_role(self) -> None:

@@ -1,4 +1,4 @@
-"""Recording, reading and explicitly resolving outcomes."""
+"""Reading and explicitly resolving outcomes; recording lives in ``outcome_writes``."""
 
 from __future__ import annotations
 
@@ -11,124 +11,18 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db import dialects
-from hindsight.db.models import OutcomeRecord, Tenant
-from hindsight.domain import events, resolution, rollups, team, validation
+from hindsight.db.models import OutcomeRecord
+from hindsight.domain import resolution, team
 from hindsight.domain.access import Scope
-from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
+from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.rules import Decision, OutcomeRules
-
-
-@dataclass(frozen=True)
-class NewOutcome:
-    action_type: str
-    outcome_type: OutcomeType
-    predicted_confidence: float
-    conversation_id: str
-    deal_id: str | None = None
-    rep_id: str | None = None
-    team_id: str | None = None
-    metadata: dict[str, Any] | None = None
-    idempotency_key: str | None = None
-    occurred_at: dt.datetime | None = None
-
-
-def _validated(new: NewOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, Any]:
-    values = {
-        "action_type": validation.action_type(new.action_type),
-        "outcome_type": OutcomeType(new.outcome_type).value,
-        "predicted_confidence": validation.probability(
-            new.predicted_confidence, "predictedConfidence"
-        ),
-        "conversation_id": validation.identifier(
-            new.conversation_id, "conversationId", required=True
-        ),
-        "deal_id": validation.identifier(new.deal_id, "dealId"),
-        "rep_id": validation.identifier(new.rep_id, "repId"),
-        "team_id": validation.identifier(new.team_id, "teamId"),
-        "meta": validation.json_object(new.metadata, "metadata"),
-        "idempotency_key": validation.identifier(new.idempotency_key, "idempotencyKey"),
-        "created_at": validation.past_time(
-            new.occurred_at,
-            "occurredAt",
-            now=now,
-            skew=rules.clock_skew,
-            oldest=rules.longest_window,
-        ),
-    }
-    if new.outcome_type == OutcomeType.DEAL_PROGRESSION and not values["deal_id"]:
-        raise ValidationFailed("dealId", "is required for DEAL_PROGRESSION outcomes")
-    return values
-
-
-async def record_outcome(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    new: NewOutcome,
-    *,
-    rules: OutcomeRules,
-    now: dt.datetime,
-) -> OutcomeRecord:
-    """Store an agent action; the same idempotency key always returns the first record.
-
-    A late upload (``occurred_at`` in the past) is at once resolved by signals already
-    stored inside its window; window-end rules wait for the scheduled jobs.
-    """
-    values = _validated(new, rules, now)
-    if values["rep_id"] and not values["team_id"]:
-        values["team_id"] = await team.team_of(session, tenant_id, values["rep_id"])
-    created_at = values["created_at"]
-    window_ends_at = created_at + rules.windows[OutcomeType(values["outcome_type"])]
-    await register_tenant(session, tenant_id, now)
-    row = {
-        "tenant_id": tenant_id,
-        "id": uuid.uuid4(),
-        "status": OutcomeStatus.PENDING.value,
-        "recorded_at": now,
-        "window_ends_at": window_ends_at,
-        **values,
-    }
-    outcome = await _insert_once(session, tenant_id, row)
-    if outcome.id != row["id"]:
-        return outcome  # an earlier call with this idempotency key
-    await rollups.apply(
-        session,
-        tenant_id,
-        [(rollups.key_of(outcome, outcome.status), 1, outcome.predicted_confidence)],
-    )
-    events.emit(
-        session, events.OUTCOMES, resolution.outcome_event(outcome, OutcomeEventKind.RECORDED)
-    )
-    if new.occurred_at is not None:
-        await resolution.evaluate(session, tenant_id, [outcome], rules=rules, now=now)
-    return outcome
-
-
-async def _insert_once(
-    session: AsyncSession, tenant_id: uuid.UUID, row: dict[str, Any]
-) -> OutcomeRecord:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING; on a conflict, read the earlier winner."""
-    stmt = dialects.insert(session, OutcomeRecord).values(**row)
-    key = row["idempotency_key"]
-    if key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    inserted: OutcomeRecord | None = await session.scalar(stmt.returning(OutcomeRecord))
-    if inserted is not None:
-        return inserted
-    found = await session.scalar(
-        select(OutcomeRecord).where(
-            OutcomeRecord.tenant_id == tenant_id, OutcomeRecord.idempotency_key == key
-        )
-    )
-    assert found is not None  # the conflicting row is committed, so READ COMMITTED sees it
-    return found
-
-
-async def register_tenant(session: AsyncSession, tenant_id: uuid.UUID, now: dt.datetime) -> None:
-    """Remember the tenant so scheduled jobs visit it (a no-op after the first time)."""
-    stmt = dialects.insert(session, Tenant).values(id=tenant_id, created_at=now)
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+from hindsight.domain.outcome_writes import (  # noqa: F401 - the module's public names
+    MAX_BATCH,
+    NewOutcome,
+    record_outcome,
+    record_outcomes,
+)
+from hindsight.domain.rules import Decision
 
 
 async def read_outcome(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from hindsight.domain import outcomes, signals
+from hindsight.db.models import OutcomeRecord, Signal
+from hindsight.domain import outcome_writes, outcomes, signals
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers.common import (
     authorize,
@@ -79,6 +80,51 @@ async def record_outcome(
     return types.Outcome.from_row(row)
 
 
+async def record_outcomes(
+    ctx: Context, data: list[inputs.RecordOutcomeInput]
+) -> list[types.Outcome | types.ValidationError]:
+    """``recordOutcomes``: one result per input, in order; the valid items commit together."""
+    viewer = (await authorize(ctx, "recordOutcomes")).viewer
+    outcome_writes.check_batch_size(len(data))
+    news = [outcomes.NewOutcome(**dataclasses.asdict(d)) for d in data]
+    svc = ctx.services
+    rows = await in_tenant(
+        ctx,
+        lambda s: outcomes.record_outcomes(
+            s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()
+        ),
+    )
+    return [
+        validation_error(r) if isinstance(r, ValidationFailed) else types.Outcome.from_row(r)
+        for r in rows
+    ]
+
+
+async def record_signals(
+    ctx: Context, data: list[inputs.RecordSignalInput]
+) -> list[types.SignalRecorded | types.ValidationError]:
+    """``recordSignals``: one result per input, in order; the valid items commit together."""
+    viewer = (await authorize(ctx, "recordSignals")).viewer
+    outcome_writes.check_batch_size(len(data))
+    news = [signals.NewSignal(**dataclasses.asdict(d)) for d in data]
+    svc = ctx.services
+    results = await in_tenant(
+        ctx,
+        lambda s: signals.record_signals(s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()),
+    )
+    return [
+        validation_error(r) if isinstance(r, ValidationFailed) else _signal_recorded(*r)
+        for r in results
+    ]
+
+
+def _signal_recorded(signal: Signal, resolved: list[OutcomeRecord]) -> types.SignalRecorded:
+    return types.SignalRecorded(
+        signal=types.Signal.from_row(signal),
+        resolved=[types.Outcome.from_row(o) for o in resolved],
+    )
+
+
 async def resolve_outcome(
     ctx: Context, data: inputs.ResolveOutcomeInput
 ) -> types.Outcome | types.ValidationError | types.NotFoundError:
@@ -113,10 +159,7 @@ async def record_signal(
         )
     except ValidationFailed as error:
         return validation_error(error)
-    return types.SignalRecorded(
-        signal=types.Signal.from_row(signal),
-        resolved=[types.Outcome.from_row(o) for o in resolved],
-    )
+    return _signal_recorded(signal, resolved)
 
 
 async def run_detection(ctx: Context) -> types.DetectionReport:

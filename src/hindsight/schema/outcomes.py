@@ -52,6 +52,21 @@ class OutcomeMutation:
     ) -> types.RecordSignalResult:
         return await outcomes.record_signal(info.context, input)
 
+    @strawberry.mutation(
+        description="Up to 500 outcomes; one result per input, in order; valid items commit "
+        "together."
+    )
+    async def record_outcomes(
+        self, info: Info, inputs: list[inputs.RecordOutcomeInput]
+    ) -> list[types.RecordOutcomeResult]:
+        return await outcomes.record_outcomes(info.context, inputs)
+
+    @strawberry.mutation(description="Up to 500 signals; one result per input, in order.")
+    async def record_signals(
+        self, info: Info, inputs: list[inputs.RecordSignalInput]
+    ) -> list[types.RecordSignalResult]:
+        return await outcomes.record_signals(info.context, inputs)
+
     @strawberry.mutation(description="ADMIN: run every detection and window-end job now.")
     async def run_detection(self, info: Info) -> types.DetectionReport:
         return await outcomes.run_detection(info.context)

@@ -1,0 +1,209 @@
+"""Recording outcomes, one or a batch: set-based, so a batch costs a few statements.
+
+``record_outcomes`` is the one write path: ``recordOutcome`` is a batch of one, and the
+``recordOutcomes`` mutation, the demo and history imports call it with up to
+``MAX_BATCH`` items. Each item is validated on its own (its ``ValidationFailed`` is its
+result); the valid items are inserted by one statement, their rollups by one upsert, and
+commit together with the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hindsight.db import dialects
+from hindsight.db.models import OutcomeRecord, TeamMember
+from hindsight.domain import events, resolution, rollups, tenants, validation
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
+from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.rules import OutcomeRules
+
+MAX_BATCH = 500
+COLUMNS = OutcomeRecord.__table__.c
+
+
+@dataclass(frozen=True)
+class NewOutcome:
+    action_type: str
+    outcome_type: OutcomeType
+    predicted_confidence: float
+    conversation_id: str
+    deal_id: str | None = None
+    rep_id: str | None = None
+    team_id: str | None = None
+    metadata: dict[str, Any] | None = None
+    idempotency_key: str | None = None
+    occurred_at: dt.datetime | None = None
+
+
+def validated(new: NewOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, Any]:
+    """The row values of one input, or ``ValidationFailed`` naming the field."""
+    values = {
+        "action_type": validation.action_type(new.action_type),
+        "outcome_type": OutcomeType(new.outcome_type).value,
+        "predicted_confidence": validation.probability(
+            new.predicted_confidence, "predictedConfidence"
+        ),
+        "conversation_id": validation.identifier(
+            new.conversation_id, "conversationId", required=True
+        ),
+        "deal_id": validation.identifier(new.deal_id, "dealId"),
+        "rep_id": validation.identifier(new.rep_id, "repId"),
+        "team_id": validation.identifier(new.team_id, "teamId"),
+        "metadata": validation.json_object(new.metadata, "metadata"),
+        "idempotency_key": validation.identifier(new.idempotency_key, "idempotencyKey"),
+        "created_at": validation.past_time(
+            new.occurred_at,
+            "occurredAt",
+            now=now,
+            skew=rules.clock_skew,
+            oldest=rules.longest_window,
+        ),
+    }
+    if new.outcome_type == OutcomeType.DEAL_PROGRESSION and not values["deal_id"]:
+        raise ValidationFailed("dealId", "is required for DEAL_PROGRESSION outcomes")
+    return values
+
+
+def check_batch_size(count: int, field: str = "inputs") -> None:
+    if count > MAX_BATCH:
+        raise ValidationFailed(field, f"at most {MAX_BATCH} items per call, got {count}")
+
+
+async def record_outcome(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    new: NewOutcome,
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+) -> OutcomeRecord:
+    """One outcome (a batch of one); raises its ``ValidationFailed``."""
+    [result] = await record_outcomes(session, tenant_id, [new], rules=rules, now=now)
+    if isinstance(result, ValidationFailed):
+        raise result
+    return result
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    news: Sequence[NewOutcome],
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+) -> list[OutcomeRecord | ValidationFailed]:
+    """Store agent actions; one result per input, in order.
+
+    The same idempotency key always returns the first record (also twice in one batch).
+    Late uploads (``occurred_at`` in the past) are at once resolved by signals already
+    stored inside their windows; window-end rules wait for the scheduled jobs.
+    """
+    check_batch_size(len(news))
+    results: list[Any] = [_row_or_error(new, tenant_id, rules, now) for new in news]
+    rows = [r for r in results if isinstance(r, dict)]
+    if not rows:
+        return results
+    await _fill_teams(session, tenant_id, rows)
+    await tenants.register(session, tenant_id, now)
+    stored = await _insert_once(session, tenant_id, rows)
+    fresh = [
+        (stored[row["id"]], new)
+        for row, new in zip(rows, _valid(news, results), strict=True)
+        if stored[row["id"]].id == row["id"]
+    ]  # not an earlier call's (or item's) record
+    await _announce(session, tenant_id, [o for o, _ in fresh])
+    late = [o for o, new in fresh if new.occurred_at is not None]
+    if late:
+        await resolution.evaluate(session, tenant_id, late, rules=rules, now=now)
+    return [stored[r["id"]] if isinstance(r, dict) else r for r in results]
+
+
+def _row_or_error(
+    new: NewOutcome, tenant_id: uuid.UUID, rules: OutcomeRules, now: dt.datetime
+) -> dict[str, Any] | ValidationFailed:
+    try:
+        values = validated(new, rules, now)
+    except ValidationFailed as error:
+        return error
+    window = rules.windows[OutcomeType(values["outcome_type"])]
+    return {
+        "tenant_id": tenant_id,
+        "id": uuid.uuid4(),
+        "status": OutcomeStatus.PENDING.value,
+        "recorded_at": now,
+        "window_ends_at": values["created_at"] + window,
+        **values,
+    }
+
+
+def _valid(news: Sequence[NewOutcome], results: list[Any]) -> list[NewOutcome]:
+    return [new for new, r in zip(news, results, strict=True) if isinstance(r, dict)]
+
+
+async def _fill_teams(session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict]) -> None:  # type: ignore[type-arg]
+    """A rep's team from the directory when the input names none (one query per batch)."""
+    reps = {row["rep_id"] for row in rows if row["rep_id"] and not row["team_id"]}
+    if not reps:
+        return
+    found = await session.execute(
+        select(TeamMember.user_id, TeamMember.team_id).where(
+            TeamMember.tenant_id == tenant_id, TeamMember.user_id.in_(sorted(reps))
+        )
+    )
+    teams = {user: team for user, team in found}
+    for row in rows:
+        if row["rep_id"] and not row["team_id"]:
+            row["team_id"] = teams.get(row["rep_id"])
+
+
+async def _insert_once(
+    session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> dict[uuid.UUID, OutcomeRecord]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING; a conflicting (or repeated) idempotency key
+    maps to the earlier winner. Keyed by each row's proposed id."""
+    stmt = dialects.insert(session, OutcomeRecord.__table__).values(rows)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    result = await session.execute(stmt.returning(*COLUMNS))
+    inserted = {row.id: _record(row) for row in result}
+    missing = {row["idempotency_key"] for row in rows if row["id"] not in inserted}
+    by_key = {o.idempotency_key: o for o in inserted.values() if o.idempotency_key}
+    if missing - by_key.keys():
+        by_key.update(await _by_keys(session, tenant_id, missing - by_key.keys()))
+    return {row["id"]: inserted.get(row["id"]) or by_key[row["idempotency_key"]] for row in rows}
+
+
+async def _by_keys(
+    session: AsyncSession, tenant_id: uuid.UUID, keys: set[str]
+) -> dict[str, OutcomeRecord]:
+    """Earlier winners: committed, so READ COMMITTED sees them."""
+    stmt = select(*COLUMNS).where(
+        COLUMNS.tenant_id == tenant_id, COLUMNS.idempotency_key.in_(sorted(keys))
+    )
+    return {row.idempotency_key: _record(row) for row in await session.execute(stmt)}
+
+
+def _record(row: Any) -> OutcomeRecord:
+    """A plain (session-less) ``OutcomeRecord`` from a Core row."""
+    values = dict(row._mapping)
+    values["meta"] = values.pop("metadata")
+    return OutcomeRecord(**values)
+
+
+async def _announce(
+    session: AsyncSession, tenant_id: uuid.UUID, fresh: list[OutcomeRecord]
+) -> None:
+    """Rollups (one upsert) and one RECORDED event per new outcome."""
+    status = OutcomeStatus.PENDING.value
+    deltas = [(rollups.key_of(o, status), 1, o.predicted_confidence) for o in fresh]
+    await rollups.apply(session, tenant_id, deltas)
+    for outcome in fresh:
+        event = resolution.outcome_event(outcome, OutcomeEventKind.RECORDED)
+        events.emit(session, events.OUTCOMES, event)

@@ -1,0 +1,165 @@
+"""``recordOutcomes`` / ``recordSignals``: one result per input in order, per-item
+idempotency, valid items commit together, and the same sums as single calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from hindsight.db.models import OutcomeRecord, OutcomeRollup
+from hindsight.domain.enums import Role
+from tests.api import documents
+from tests.api.factories import outcome_input, record
+from tests.conftest import Tenant
+
+RECORD_MANY = f"""
+mutation Many($inputs: [RecordOutcomeInput!]!) {{
+  recordOutcomes(inputs: $inputs) {{
+    __typename
+    ... on Outcome {{ {documents.OUTCOME_FIELDS} }}
+    ... on ValidationError {{ field message }}
+  }}
+}}
+"""
+SIGNAL_MANY = f"""
+mutation Signals($inputs: [RecordSignalInput!]!) {{
+  recordSignals(inputs: $inputs) {{
+    __typename
+    ... on SignalRecorded {{ signal {{ id kind }} resolved {{ {documents.OUTCOME_FIELDS} }} }}
+    ... on ValidationError {{ field message }}
+  }}
+}}
+"""
+
+
+async def _many(tenant: Tenant, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    data = await tenant.api.gql(RECORD_MANY, {"inputs": inputs}, tenant.token(Role.AGENT))
+    return data["recordOutcomes"]
+
+
+async def _signals(tenant: Tenant, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    data = await tenant.api.gql(SIGNAL_MANY, {"inputs": inputs}, tenant.token(Role.AGENT))
+    return data["recordSignals"]
+
+
+async def _stored(tenant: Tenant) -> tuple[list[tuple], list[tuple]]:  # type: ignore[type-arg]
+    """(outcomes, rollups) as the database holds them, without ids."""
+
+    async def read(session) -> tuple[list[tuple], list[tuple]]:  # type: ignore[no-untyped-def,type-arg]
+        o = OutcomeRecord
+        outcomes = await session.execute(
+            select(o.conversation_id, o.status, o.action_type, o.rep_id, o.team_id)
+            .where(o.tenant_id == tenant.id)
+            .order_by(o.conversation_id)
+        )
+        r = OutcomeRollup
+        rollups = await session.execute(
+            select(r.rep_id, r.action_type, r.status, r.count, r.sum_confidence)
+            .where(r.tenant_id == tenant.id, r.count != 0)
+            .order_by(r.rep_id, r.action_type, r.status)
+        )
+        return [tuple(x) for x in outcomes], [
+            (*x[:4], round(x[4], 9)) for x in rollups
+        ]
+
+    return await tenant.api.services.db.run(tenant.id, read, readonly=True)
+
+
+async def test_one_result_per_input_in_order_and_valid_items_commit(tenant: Tenant) -> None:
+    inputs = [
+        outcome_input(conversationId="b-0", repId="rep-1"),
+        outcome_input(conversationId="b-1", predictedConfidence=1.5),
+        outcome_input(conversationId="b-2", outcomeType="DEAL_PROGRESSION"),
+        outcome_input(conversationId="b-3", repId="rep-2", actionType="book_meeting"),
+    ]
+    results = await _many(tenant, inputs)
+    assert [r["__typename"] for r in results] == [
+        "Outcome",
+        "ValidationError",
+        "ValidationError",
+        "Outcome",
+    ]
+    assert results[1]["field"] == "predictedConfidence" and results[2]["field"] == "dealId"
+    assert [results[0]["conversationId"], results[3]["conversationId"]] == ["b-0", "b-3"]
+    outcomes, _ = await _stored(tenant)
+    assert [row[0] for row in outcomes] == ["b-0", "b-3"]
+
+
+async def test_sums_and_rows_equal_those_of_single_calls(tenant: Tenant) -> None:
+    singles = Tenant(uuid.uuid4(), tenant.api)
+    inputs = [
+        outcome_input(
+            conversationId=f"s-{n}",
+            repId=f"rep-{n % 3}",
+            actionType=("send_follow_up", "book_meeting")[n % 2],
+            predictedConfidence=round(0.05 + n * 0.03, 2),
+        )
+        for n in range(24)
+    ]
+    await _many(tenant, inputs)
+    for item in inputs:
+        await record(singles, **item)
+    assert await _stored(tenant) == await _stored(singles)
+
+
+async def test_idempotency_is_per_item_within_and_across_batches(tenant: Tenant) -> None:
+    earlier = await record(tenant, conversationId="k-0", idempotencyKey="key-0")
+    inputs = [
+        outcome_input(conversationId="k-0b", idempotencyKey="key-0"),
+        outcome_input(conversationId="k-1", idempotencyKey="key-1"),
+        outcome_input(conversationId="k-1b", idempotencyKey="key-1"),
+        outcome_input(conversationId="k-2"),
+    ]
+    first = await _many(tenant, inputs)
+    assert first[0]["id"] == earlier["id"] and first[0]["conversationId"] == "k-0"
+    assert first[1]["id"] == first[2]["id"] and first[2]["conversationId"] == "k-1"
+    again = await _many(tenant, inputs[:3])
+    assert [r["id"] for r in again] == [r["id"] for r in first[:3]]
+    outcomes, rollups = await _stored(tenant)
+    assert sorted(row[0] for row in outcomes) == ["k-0", "k-1", "k-2"]
+    assert sum(r[3] for r in rollups) == 3
+
+
+async def test_more_than_500_items_is_bad_input_and_writes_nothing(tenant: Tenant) -> None:
+    inputs = [outcome_input(conversationId=f"x-{n}") for n in range(501)]
+    error = await tenant.api.error(RECORD_MANY, {"inputs": inputs}, tenant.token(Role.AGENT))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "500" in error["message"] and error["extensions"]["field"] == "inputs"
+    signals = [{"kind": "CUSTOMER_REPLIED", "conversationId": "x"}] * 501
+    error = await tenant.api.error(SIGNAL_MANY, {"inputs": signals}, tenant.token(Role.AGENT))
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await _stored(tenant) == ([], [])
+
+
+async def test_a_signal_batch_resolves_each_outcome_once(tenant: Tenant) -> None:
+    started = tenant.api.clock.now
+    await _many(
+        tenant,
+        [outcome_input(conversationId=f"r-{n}", outcomeType="ENGAGEMENT") for n in range(3)],
+    )
+    tenant.api.clock.now = started + dt.timedelta(minutes=5)
+    signals = [
+        {"kind": "MEETING_BOOKED", "conversationId": "r-0"},
+        {"kind": "MEETING_BOOKED"},  # no conversation: its own ValidationError
+        {"kind": "MEETING_BOOKED", "conversationId": "r-0"},
+        {"kind": "CUSTOMER_REPLIED", "conversationId": "r-2"},
+        {"kind": "MEETING_BOOKED", "conversationId": "r-2"},
+    ]
+    results = await _signals(tenant, signals)
+    kinds = [r["__typename"] for r in results]
+    assert kinds == ["SignalRecorded", "ValidationError", *["SignalRecorded"] * 3]
+    assert results[1]["field"] == "conversationId"
+    resolved = [o["conversationId"] for r in results for o in r.get("resolved", [])]
+    assert sorted(resolved) == ["r-0", "r-2"]  # each once, under one of its signals
+    outcomes, rollups = await _stored(tenant)
+    assert {row[0]: row[1] for row in outcomes} == {
+        "r-0": "POSITIVE",
+        "r-1": "PENDING",
+        "r-2": "POSITIVE",
+    }
+    assert sorted((r[2], r[3]) for r in rollups) == [("PENDING", 1), ("POSITIVE", 2)]
+    again = await _signals(tenant, [signals[0]])
+    assert again[0]["resolved"] == []
