@@ -60,31 +60,34 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(settings: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """Run ``hindsight.app:create_app`` under uvicorn in a subprocess configured by the given
-    ``HINDSIGHT_*`` variables (others of that prefix are dropped); yields base URL and pid."""
+def server(
+    settings: dict[str, str], app: str = "hindsight.app:create_app", health: str = "/healthz"
+) -> Iterator[tuple[str, int]]:
+    """Run ``app`` (by default ``hindsight.app:create_app``, as ``hindsight serve`` does: uvloop
+    and httptools) under uvicorn in a subprocess configured by the given ``HINDSIGHT_*``
+    variables (others of that prefix are dropped); yields base URL and pid."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HINDSIGHT_")}
     env.update(settings)
-    options = "--factory --host 127.0.0.1 --log-level warning --no-access-log"
-    command = [sys.executable, "-m", "uvicorn", "hindsight.app:create_app", *options.split()]
-    command += ["--port", str(port)]
+    options = "--host 127.0.0.1 --log-level warning --no-access-log --loop uvloop --http httptools"
+    command = [sys.executable, "-m", "uvicorn", app, *options.split(), "--port", str(port)]
+    command += ["--factory"] if app.endswith("create_app") else []
     process = subprocess.Popen(command, env=env)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process)
+        _wait_healthy(f"http://127.0.0.1:{port}", process, health)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+def _wait_healthy(base: str, process: subprocess.Popen[bytes], health: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("the server exited during start-up")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}{health}", timeout=1).status_code < 500:
                 return
         time.sleep(0.1)
     raise RuntimeError("the server did not become healthy")

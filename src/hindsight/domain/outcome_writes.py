@@ -10,12 +10,14 @@ commit together with the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -169,15 +171,23 @@ async def _insert_once(
 ) -> dict[uuid.UUID, OutcomeRecord]:
     """INSERT … ON CONFLICT DO NOTHING RETURNING; a conflicting (or repeated) idempotency key
     maps to the earlier winner. Keyed by each row's proposed id."""
-    stmt = dialects.insert(session, OutcomeRecord.__table__).values(rows)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    result = await session.execute(stmt.returning(*COLUMNS))
+    result = await session.execute(_insert_statement(dialects.dialect_of(session)), rows)
     inserted = {row.id: _record(row) for row in result}
     missing = {row["idempotency_key"] for row in rows if row["id"] not in inserted}
     by_key = {o.idempotency_key: o for o in inserted.values() if o.idempotency_key}
     if missing - by_key.keys():
         by_key.update(await _by_keys(session, tenant_id, missing - by_key.keys()))
     return {row["id"]: inserted.get(row["id"]) or by_key[row["idempotency_key"]] for row in rows}
+
+
+@functools.cache
+def _insert_statement(dialect: str) -> Any:
+    """Built once per dialect; executed with many rows it is one multi-row INSERT whose
+    compiled form SQLAlchemy caches ("insertmanyvalues")."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(OutcomeRecord.__table__)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+    return stmt.returning(*COLUMNS)
 
 
 async def _by_keys(

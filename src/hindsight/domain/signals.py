@@ -146,7 +146,7 @@ async def record_signals(
     if not batch:
         return results
     await tenants.register(session, tenant_id, now)
-    await session.execute(dialects.insert(session, Signal.__table__).values([b.row for b in batch]))
+    await session.execute(Signal.__table__.insert(), [b.row for b in batch])
     candidates = await _pending_in_windows(session, tenant_id, batch)
     resolved = await resolution.evaluate(session, tenant_id, candidates, rules=rules, now=now)
     owners = _owners(batch, resolved)

@@ -1,0 +1,208 @@
+"""The agent's hot paths over real HTTP (wrk) against one ``hindsight serve``-like process on
+PostgreSQL + Redis, A/B interleaved with their baselines in the same run (Step 11).
+
+Baselines: a bare Starlette + asyncpg insert endpoint (``bench/baseline_server.py``) and
+``{ __typename }`` on the same Hindsight server. Cases: ``recordOutcome``, ``recordSignal``
+resolving one outcome, ``outcomes(first: 20)``, ``calibratedConfidence``, and the batch
+mutations ``recordOutcomes`` / ``recordSignals`` (500 items). RLS, exactly-once,
+idempotency, validation and events after commit stay on; any error fails the case.
+The server's RSS is sampled after the load of every round (goal 6).
+
+    python bench/bench_hot_paths.py [--seconds 5] [--rounds 3] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import wrk_runner
+from bench.http_load import server
+from bench.wrk_runner import Case, Totals
+from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.services import REDIS_URL
+
+from hindsight.auth import issue_token
+from hindsight.domain.enums import Role
+
+SECRET = "bench-secret-" + "x" * 32
+OUTCOME = {
+    "actionType": "send_follow_up",
+    "outcomeType": "IMMEDIATE_RESPONSE",
+    "predictedConfidence": 0.7,
+    "conversationId": "c-{n}",
+}
+RECORD = "mutation($i: RecordOutcomeInput!) { recordOutcome(input: $i) { __typename } }"
+SIGNAL = """mutation($i: RecordSignalInput!) {
+  recordSignal(input: $i) { ... on SignalRecorded { resolved { id status } } } }"""
+RECORD_MANY = """mutation($i: [RecordOutcomeInput!]!) {
+  recordOutcomes(inputs: $i) { __typename } }"""
+SIGNAL_MANY = """mutation($i: [RecordSignalInput!]!) {
+  recordSignals(inputs: $i) { ... on SignalRecorded { resolved { id } } } }"""
+PAGE = "{ outcomes(first: 20) { edges { node { id status actionType repId createdAt } } } }"
+CALIBRATED = """{ calibratedConfidence(actionType: "send_follow_up", confidence: 0.7) {
+  confidence multiplier sampleCount } }"""
+BATCH = 500
+
+
+def body(query: str, variables: object = None) -> str:
+    return json.dumps({"query": query, "variables": {"i": variables} if variables else {}})
+
+
+def listed(query: str) -> str:
+    """A body whose ``$i`` is the list wrk builds from ``{items}``."""
+    return json.dumps({"query": query, "variables": {"i": "ITEMS"}}).replace('"ITEMS"', "[{items}]")
+
+
+def cases(agent: str, admin: str) -> list[Case]:
+    signal = {"kind": "CUSTOMER_REPLIED", "conversationId": "s-{n}"}
+    return [
+        Case("bare Starlette + asyncpg insert", "/insert", body(RECORD, OUTCOME)),
+        Case("{ __typename }", "/graphql", body("{ __typename }"), admin),
+        Case("recordOutcome", "/graphql", body(RECORD, OUTCOME), agent),
+        Case("recordSignal resolving one outcome", "/graphql", body(SIGNAL, signal), agent),
+        Case("outcomes(first: 20)", "/graphql", body(PAGE), admin),
+        Case("calibratedConfidence", "/graphql", body(CALIBRATED), admin),
+        Case("recordOutcomes x500", "/graphql", listed(RECORD_MANY), agent,
+             json.dumps({**OUTCOME, "conversationId": "b-{n}"}), BATCH),
+        Case("recordSignals x500 (each resolving one)", "/graphql", listed(SIGNAL_MANY), agent,
+             json.dumps({**signal, "conversationId": "t-{n}"}), BATCH),
+    ]  # fmt: skip
+
+
+async def prepare(base: str, agent: str, prefix: str, count: int) -> None:
+    """``count`` pending outcomes ``{prefix}-{n}`` (n from 1) for the signal cases."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        for start in range(1, count + 1, BATCH):
+            inputs = [
+                {**OUTCOME, "conversationId": f"{prefix}-{n}"}
+                for n in range(start, min(start + BATCH, count + 1))
+            ]
+            payload = {"query": RECORD_MANY, "variables": {"i": inputs}}
+            response = await client.post("/graphql", json=payload, headers=_auth(agent))
+            assert "errors" not in response.json(), response.text[:500]
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def prefix_of(case: Case) -> str:
+    return "t" if case.items else "s"
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(x for x in status if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], list[float]]:
+    tenant = uuid.uuid4()
+    agent = issue_token(SECRET, tenant=tenant, role=Role.AGENT, sub="agent")
+    admin = issue_token(SECRET, tenant=tenant, role=Role.ADMIN, sub="admin")
+    settings = {"HINDSIGHT_DATABASE_URL": url, "HINDSIGHT_JWT_SECRET": SECRET}
+    settings |= {"HINDSIGHT_REDIS_URL": REDIS_URL, "HINDSIGHT_RUN_SCHEDULER": "false"}
+    settings |= {"HINDSIGHT_LOG_LEVEL": "WARNING"}
+    bare = {"BASELINE_DATABASE_URL": url.replace("+asyncpg", "")}
+    all_cases = cases(agent, admin)
+    totals = {c.name: Totals() for c in all_cases}
+    rss: list[float] = []
+    with (
+        server(settings) as (base, pid),
+        server(bare, "bench.baseline_server:app", "/echo") as (
+            bare_base,
+            _,
+        ),
+    ):
+        per_round = {"s": args.signals, "t": args.batch_signals}
+        for prefix, count in per_round.items():
+            await prepare(base, agent, prefix, count * (args.rounds + 1))
+        for round_ in range(args.rounds + 1):  # round 0 warms up and is not counted
+            for case in all_cases:
+                if args.only and not any(w in case.name for w in args.only):
+                    continue
+                target = bare_base if case.path == "/insert" else base
+                sink = totals[case.name] if round_ else Totals()
+                offset = round_ * per_round[prefix_of(case)]
+                seconds = 1 if round_ == 0 else args.seconds
+                sent = wrk_runner.run(case, target, pid, sink, seconds=seconds,
+                                      connections=args.connections, offset=offset)  # fmt: skip
+                if (
+                    "Signal" in case.name
+                    and sent * case.rows_per_request > per_round[prefix_of(case)]
+                ):
+                    print(f"warning: {case.name} outran its {per_round[prefix_of(case)]} outcomes")
+            rss.append(rss_mb(pid))
+    return totals, rss
+
+
+def report(totals: dict[str, Totals], rss: list[float]) -> None:
+    header = f"{'case':<42} {'req/s':>8} {'rows/s':>8} {'p50 ms':>7} {'p99 ms':>8}"
+    print("\n" + header + f" {'CPU ms/req':>10} {'errors':>6}\n" + "-" * (len(header) + 18))
+    for name, t in totals.items():
+        rows = t.rps * (BATCH if "x500" in name else 1)
+        print(
+            f"{name:<42} {t.rps:>8.0f} {rows:>8.0f} {t.p50_ms:>7.1f} {t.p99_ms:>8.1f} "
+            f"{t.cpu_ms:>10.2f} {t.errors:>6}"
+        )
+    print(f"\nserver RSS after each round (MB): {', '.join(f'{x:.0f}' for x in rss)}")
+
+
+def goals(t: dict[str, Totals]) -> None:
+    bare, typename = t["bare Starlette + asyncpg insert"], t["{ __typename }"]
+    record, signal = t["recordOutcome"], t["recordSignal resolving one outcome"]
+    rows = {
+        "recordOutcomes": t["recordOutcomes x500"].rps * BATCH / record.rps,
+        "recordSignals": t["recordSignals x500 (each resolving one)"].rps * BATCH / signal.rps,
+    }
+    checks = [
+        ("1 recordOutcome CPU vs { __typename }", record.cpu_ms / typename.cpu_ms, "<=", 2.5),
+        ("1 recordOutcome req/s vs bare insert", record.rps / bare.rps, ">=", 0.25),
+        ("1 recordOutcome p99 vs bare p99", record.p99_ms / bare.p99_ms, "<=", 4.0),
+        ("2 recordSignal CPU vs recordOutcome", signal.cpu_ms / record.cpu_ms, "<=", 1.5),
+        ("3 outcomes(first: 20) req/s vs { __typename }", t["outcomes(first: 20)"].rps
+         / typename.rps, ">=", 0.5),
+        ("3 calibratedConfidence req/s vs { __typename }", t["calibratedConfidence"].rps
+         / typename.rps, ">=", 0.8),
+        ("4 recordOutcomes rows/s vs recordOutcome", rows["recordOutcomes"], ">=", 15.0),
+        ("4 recordSignals rows/s vs recordSignal", rows["recordSignals"], ">=", 15.0),
+    ]  # fmt: skip
+    print(f"\n{'goal':<50} {'ratio':>7}  target   met")
+    for name, ratio, op, bound in checks:
+        met = ratio <= bound if op == "<=" else ratio >= bound
+        print(f"{name:<50} {ratio:>7.3f}  {op} {bound:<5} {'yes' if met else 'NO'}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="per case and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--signals", type=int, default=6000, help="outcomes per round")
+    parser.add_argument("--batch-signals", type=int, default=20000, help="for recordSignals")
+    parser.add_argument("--only", nargs="*", default=[], help="run cases whose name has …")
+    args = parser.parse_args()
+    wrk_runner.require_wrk()
+    url = await create_postgres_database()
+    try:
+        totals, rss = await bench(url, args)
+    finally:
+        await drop_postgres_database(url)
+    totals = {name: t for name, t in totals.items() if t.requests}
+    print(f"wrk -t1 -c{args.connections}, {args.rounds} rounds x {args.seconds}s per case")
+    report(totals, rss)
+    if len(totals) == len(cases("", "")):
+        goals(totals)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
