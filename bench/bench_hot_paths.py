@@ -72,9 +72,9 @@ def cases(agent: str, admin: str) -> list[Case]:
         Case("outcomes(first: 20)", "/graphql", body(PAGE), admin),
         Case("calibratedConfidence", "/graphql", body(CALIBRATED), admin),
         Case("recordOutcomes x500", "/graphql", listed(RECORD_MANY), agent,
-             json.dumps({**OUTCOME, "conversationId": "b-{n}"}), BATCH),
+             json.dumps({**OUTCOME, "conversationId": "b-{n}"}), BATCH, 2),
         Case("recordSignals x500 (each resolving one)", "/graphql", listed(SIGNAL_MANY), agent,
-             json.dumps({**signal, "conversationId": "t-{n}"}), BATCH),
+             json.dumps({**signal, "conversationId": "t-{n}"}), BATCH, 2),
     ]  # fmt: skip
 
 
@@ -120,22 +120,24 @@ async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], 
         server(settings) as (base, pid),
         server(bare, "bench.baseline_server:app", "/echo") as (
             bare_base,
-            _,
+            bare_pid,
         ),
     ):
         per_round = {"s": args.signals, "t": args.batch_signals}
         for prefix, count in per_round.items():
             await prepare(base, agent, prefix, count * (args.rounds + 1))
+        print(f"  prepared {sum(per_round.values()) * (args.rounds + 1)} pending outcomes")
         for round_ in range(args.rounds + 1):  # round 0 warms up and is not counted
             for case in all_cases:
                 if args.only and not any(w in case.name for w in args.only):
                     continue
-                target = bare_base if case.path == "/insert" else base
+                target, target_pid = (bare_base, bare_pid) if case.path == "/insert" else (base, pid)
                 sink = totals[case.name] if round_ else Totals()
                 offset = round_ * per_round[prefix_of(case)]
-                seconds = 1 if round_ == 0 else args.seconds
-                sent = wrk_runner.run(case, target, pid, sink, seconds=seconds,
+                seconds = 2 if round_ == 0 else args.seconds
+                sent = wrk_runner.run(case, target, target_pid, sink, seconds=seconds,
                                       connections=args.connections, offset=offset)  # fmt: skip
+                print(f"  round {round_} {case.name}: {sent} requests", flush=True)
                 if (
                     "Signal" in case.name
                     and sent * case.rows_per_request > per_round[prefix_of(case)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Case:
     token: str = ""
     item: str = ""
     items: int = 0
+    connections: int = 0  # 0: the run's default
 
     @property
     def rows_per_request(self) -> int:
@@ -93,6 +95,18 @@ class Totals:
         return sorted(self.p50s)[len(self.p50s) // 2] if self.p50s else 0.0
 
 
+def settle(pid: int, idle: float = 0.02, every: float = 0.25) -> None:
+    """Wait until the server has (nearly) stopped spending CPU, so one case's backlog never
+    runs into the next case's measurement."""
+    last = cpu_seconds(pid)
+    while True:
+        time.sleep(every)
+        now = cpu_seconds(pid)
+        if now - last < idle:
+            return
+        last = now
+
+
 def require_wrk() -> str:
     found = shutil.which("wrk")
     if not found:
@@ -114,10 +128,12 @@ def run(
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "case.lua"
         path.write_text(script)
+        connections = case.connections or connections
         command = [require_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
         command += ["-s", str(path), base, "--", str(offset)]
         before = cpu_seconds(pid)
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        settle(pid)  # requests wrk gave up on still cost the server: count them here
         cpu = cpu_seconds(pid) - before
     line = next(x for x in output.splitlines() if x.startswith("HS_RESULT"))
     requests, micros, p50, p99, errors = (int(v) for v in line.split()[1:])

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hindsight.db.models import OutcomeRecord, OutcomeRollup
 from hindsight.domain.enums import Role
@@ -57,13 +57,13 @@ async def _stored(tenant: Tenant) -> tuple[list[tuple], list[tuple]]:  # type: i
         )
         r = OutcomeRollup
         rollups = await session.execute(
-            select(r.rep_id, r.action_type, r.status, r.count, r.sum_confidence)
-            .where(r.tenant_id == tenant.id, r.count != 0)
+            select(r.rep_id, r.action_type, r.status, func.sum(r.count), func.sum(r.sum_confidence))
+            .where(r.tenant_id == tenant.id)
+            .group_by(r.rep_id, r.action_type, r.status)
+            .having(func.sum(r.count) != 0)
             .order_by(r.rep_id, r.action_type, r.status)
         )
-        return [tuple(x) for x in outcomes], [
-            (*x[:4], round(x[4], 9)) for x in rollups
-        ]
+        return [tuple(x) for x in outcomes], [(*x[:4], round(x[4], 9)) for x in rollups]
 
     return await tenant.api.services.db.run(tenant.id, read, readonly=True)
 

@@ -13,8 +13,7 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.util import await_only
+from sqlalchemy import text
 
 from hindsight.app import create_app
 from hindsight.db.engine import Database, create_engine
@@ -86,15 +85,11 @@ async def test_a_backend_lost_while_committing_is_not_retried(api: Api) -> None:
     admin = await asyncpg.connect(url)
     runs: list[int] = []
 
-    def kill_before_commit(connection) -> None:  # type: ignore[no-untyped-def]
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        await_only(admin.fetchval("SELECT pg_terminate_backend($1)", pid))
-
     async def work(session) -> None:  # type: ignore[no-untyped-def]
         runs.append(1)
-        await session.execute(text("SELECT 1"))
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        await admin.fetchval("SELECT pg_terminate_backend($1)", pid)  # then COMMIT is sent
 
-    event.listen(db.engine.sync_engine, "commit", kill_before_commit)
     try:
         with pytest.raises(Unavailable):
             await db.run(None, work)

@@ -15,16 +15,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, SessionTransaction
 
-from hindsight.db import faults, roles
+from hindsight.db import faults, roles, transactions
+from hindsight.db.transactions import ROLE_KEY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 AfterCommit = Callable[[uuid.UUID | None, list[Any]], Awaitable[None]]
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 READONLY = "hindsight_readonly"  # execution option marking a read-only unit of work
-ROLE_KEY = "hindsight_role"  # the RLS role a pooled connection was checked for
 
 
 def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngine:
@@ -35,11 +34,13 @@ def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngi
         return engine
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        isolation_level="AUTOCOMMIT",  # transactions.py sends BEGIN/COMMIT itself
+        pool_size=2 * pool_size,  # as many as before with overflow, without reconnect churn
+        max_overflow=0,
         connect_args=roles.connect_args(role),
     )
     _check_role_on_connect(engine, role)
+    transactions.own_transactions(engine)
     return engine
 
 
@@ -69,21 +70,6 @@ def _check_role_on_connect(engine: AsyncEngine, role: str) -> None:
         row = dbapi_connection.run_async(lambda raw: raw.fetchrow(roles.ROLE_CHECK))
         roles.check_role(row, role)
         record.info[ROLE_KEY] = role
-
-
-@event.listens_for(Session, "after_begin")
-def _scope_transaction(session: Session, _tx: SessionTransaction, connection: Any) -> None:
-    """Every PostgreSQL transaction carries its tenant for the RLS policies (fail closed)."""
-    if connection.dialect.name != "postgresql":
-        return
-    tenant = session.info.get("tenant_id")
-    if session.info.get("readonly"):
-        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-    current_user = connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), current_user"),
-        {"tenant": str(tenant) if tenant else ""},
-    ).one()[1]
-    roles.expect_current_user(current_user, connection.info.get(ROLE_KEY, ""))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -139,6 +125,7 @@ class Database:
                     if committing[0] or lost:
                         raise faults.unavailable(error) from error
                     log.warning("database connection lost (%s); retrying once", error)
+                    await self.engine.dispose()  # its pooled siblings are likely gone too
                     lost = True
                     continue
                 if deadlocks < retries and faults.sqlstate(error) in RETRYABLE_SQLSTATES:

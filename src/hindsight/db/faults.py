@@ -29,6 +29,10 @@ def is_connection_loss(error: BaseException) -> bool:
         if error.connection_invalidated:
             return True
         return (sqlstate(error) or "").startswith(LOST_SQLSTATES)
+    if isinstance(error, asyncpg.InterfaceError) and "closed" in str(error):
+        return True  # "connection is closed": used after the server dropped it
+    if isinstance(error, asyncpg.InternalClientError):
+        return True  # the protocol got the server's goodbye mid-way (a killed backend)
     return isinstance(error, LOST_TYPES) or (sqlstate(error) or "").startswith(LOST_SQLSTATES)
 
 

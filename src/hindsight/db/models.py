@@ -6,7 +6,17 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Date, Float, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Date,
+    Float,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
 
@@ -183,5 +193,8 @@ class OutcomeRollup(Base):
     action_type: Mapped[str] = mapped_column(String(64), primary_key=True)
     outcome_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # One key spreads over a few rows (by outcome id) so concurrent writers do not queue on
+    # one row lock; readers SUM over their groups (migration 0005).
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     count: Mapped[int] = mapped_column(Integer)
     sum_confidence: Mapped[float] = mapped_column(Float)

@@ -3,8 +3,8 @@
 Row-level security binds only roles that are neither superusers, ``BYPASSRLS`` nor table
 owners. The role is a startup parameter of every connection (asyncpg ``server_settings``),
 so no rollback can undo it, unlike a ``SET ROLE`` inside the connection's first
-transaction. Each new connection is checked once; each transaction re-reads
-``current_user`` in the statement that sets its tenant (see ``engine``), at no extra cost.
+transaction. Each new connection is checked once; each transaction checks
+``current_user`` in the message that begins it and sets its tenant (``transactions``).
 """
 
 from __future__ import annotations
@@ -51,13 +51,4 @@ def check_role(row: Any, expected: str) -> None:
             f"database role {name!r} {' and '.join(reasons)}, so row-level security would "
             "not apply; set HINDSIGHT_DATABASE_ROLE to a plain role (default hindsight_app) "
             "or log in as one; refusing to serve"
-        )
-
-
-def expect_current_user(current_user: str, expected: str) -> None:
-    """The per-transaction check: the scope statement returned ``current_user``."""
-    if expected and current_user != expected:
-        raise UnsafeRole(
-            f"transaction runs as {current_user!r}, not the RLS role {expected!r}; "
-            "refusing to serve"
         )

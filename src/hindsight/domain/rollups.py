@@ -1,17 +1,28 @@
-"""Outcome rollups kept current on every write (DESIGN.md §3, read by dashboards)."""
+"""Outcome rollups kept current on every write (DESIGN.md §3, read by dashboards).
+
+A key's counts are spread over ``SLOTS`` rows, chosen by outcome id, so the record and the
+resolution of one outcome always touch the same slot (no slot goes negative) and
+concurrent writers of one day, rep, action and status rarely wait for each other's row
+lock. Readers sum over their groups, so slots are invisible to them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, OutcomeRollup
+
+SLOTS = 16
 
 
 @dataclass(frozen=True, order=True)
@@ -22,6 +33,7 @@ class RollupKey:
     action_type: str
     outcome_type: str
     status: str
+    slot: int = 0
 
 
 def key_of(outcome: OutcomeRecord, status: str) -> RollupKey:
@@ -32,6 +44,7 @@ def key_of(outcome: OutcomeRecord, status: str) -> RollupKey:
         outcome.action_type,
         outcome.outcome_type,
         status,
+        outcome.id.int % SLOTS,
     )
 
 
@@ -48,23 +61,31 @@ def moves(outcomes: Iterable[OutcomeRecord], old_status: str) -> list[tuple[Roll
 async def apply(
     session: AsyncSession, tenant_id: uuid.UUID, deltas: Iterable[tuple[RollupKey, int, float]]
 ) -> None:
-    """Add count/confidence deltas to their rollup rows (sorted, so lock order is stable)."""
+    """Add count/confidence deltas to their rollup rows: one statement for all keys, in
+    sorted key order, so the lock order is the same for every writer."""
     totals: dict[RollupKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for key, count, confidence in deltas:
         totals[key][0] += count
         totals[key][1] += confidence
+    rows = [
+        {"tenant_id": tenant_id, **asdict(key), "count": int(n), "sum_confidence": total}
+        for key, (n, total) in sorted(totals.items())
+        if n != 0 or total != 0
+    ]
+    if rows:
+        await session.execute(_upsert(dialects.dialect_of(session)), rows)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Built once per dialect; executed with many rows it is one multi-row upsert."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(OutcomeRollup.__table__)
     t = OutcomeRollup.__table__.c
-    for key, (n, total) in sorted(totals.items()):
-        if n == 0 and total == 0:
-            continue
-        stmt = dialects.insert(session, OutcomeRollup).values(
-            tenant_id=tenant_id, **key.__dict__, count=int(n), sum_confidence=total
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(OutcomeRollup.__table__.primary_key),
-            set_={
-                "count": t.count + stmt.excluded.count,
-                "sum_confidence": t.sum_confidence + stmt.excluded.sum_confidence,
-            },
-        )
-        await session.execute(stmt)
+    return stmt.on_conflict_do_update(
+        index_elements=list(OutcomeRollup.__table__.primary_key),
+        set_={
+            "count": t.count + stmt.excluded.count,
+            "sum_confidence": t.sum_confidence + stmt.excluded.sum_confidence,
+        },
+    )
