@@ -18,7 +18,9 @@ import asyncio
 import json
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -51,6 +53,7 @@ PAGE = "{ outcomes(first: 20) { edges { node { id status actionType repId create
 CALIBRATED = """{ calibratedConfidence(actionType: "send_follow_up", confidence: 0.7) {
   confidence multiplier sampleCount } }"""
 BATCH = 500
+BASELINE = "bench.baseline_server:app"
 
 
 def body(query: str, variables: object = None) -> str:
@@ -105,6 +108,34 @@ def rss_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
+@dataclass(frozen=True)
+class Servers:
+    """Where each case is sent: Hindsight, or the bare baseline for ``/insert``."""
+
+    hindsight: tuple[str, int]
+    bare: tuple[str, int]
+
+    def of(self, case: Case) -> tuple[str, int]:
+        return self.bare if case.path == "/insert" else self.hindsight
+
+
+def run_round(
+    servers: Servers, chosen: list[Case], totals: dict[str, Totals], round_: int, args: Any
+) -> None:
+    """Each case once, in order (round 0 warms up and is not counted)."""
+    ready = {"s": args.signals, "t": args.batch_signals}
+    for case in chosen:
+        sink = totals[case.name] if round_ else Totals()
+        base, pid = servers.of(case)
+        seconds = 2 if round_ == 0 else args.seconds
+        offset = round_ * ready[prefix_of(case)]
+        sent = wrk_runner.run(case, base, pid, sink, seconds=seconds,
+                              connections=args.connections, offset=offset)  # fmt: skip
+        print(f"  round {round_} {case.name}: {sent} requests", flush=True)
+        if "Signal" in case.name and sent * case.rows_per_request > ready[prefix_of(case)]:
+            print(f"warning: {case.name} outran its {ready[prefix_of(case)]} pending outcomes")
+
+
 async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], list[float]]:
     tenant = uuid.uuid4()
     agent = issue_token(SECRET, tenant=tenant, role=Role.AGENT, sub="agent")
@@ -113,37 +144,18 @@ async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], 
     settings |= {"HINDSIGHT_REDIS_URL": REDIS_URL, "HINDSIGHT_RUN_SCHEDULER": "false"}
     settings |= {"HINDSIGHT_LOG_LEVEL": "WARNING"}
     bare = {"BASELINE_DATABASE_URL": url.replace("+asyncpg", "")}
-    all_cases = cases(agent, admin)
-    totals = {c.name: Totals() for c in all_cases}
+    chosen = [
+        c for c in cases(agent, admin) if not args.only or any(w in c.name for w in args.only)
+    ]
+    totals = {c.name: Totals() for c in chosen}
     rss: list[float] = []
-    with (
-        server(settings) as (base, pid),
-        server(bare, "bench.baseline_server:app", "/echo") as (
-            bare_base,
-            bare_pid,
-        ),
-    ):
-        per_round = {"s": args.signals, "t": args.batch_signals}
-        for prefix, count in per_round.items():
-            await prepare(base, agent, prefix, count * (args.rounds + 1))
-        print(f"  prepared {sum(per_round.values()) * (args.rounds + 1)} pending outcomes")
-        for round_ in range(args.rounds + 1):  # round 0 warms up and is not counted
-            for case in all_cases:
-                if args.only and not any(w in case.name for w in args.only):
-                    continue
-                target, target_pid = (bare_base, bare_pid) if case.path == "/insert" else (base, pid)
-                sink = totals[case.name] if round_ else Totals()
-                offset = round_ * per_round[prefix_of(case)]
-                seconds = 2 if round_ == 0 else args.seconds
-                sent = wrk_runner.run(case, target, target_pid, sink, seconds=seconds,
-                                      connections=args.connections, offset=offset)  # fmt: skip
-                print(f"  round {round_} {case.name}: {sent} requests", flush=True)
-                if (
-                    "Signal" in case.name
-                    and sent * case.rows_per_request > per_round[prefix_of(case)]
-                ):
-                    print(f"warning: {case.name} outran its {per_round[prefix_of(case)]} outcomes")
-            rss.append(rss_mb(pid))
+    with server(settings) as hindsight, server(bare, BASELINE, "/echo") as baseline:
+        servers = Servers(hindsight, baseline)
+        for prefix, count in {"s": args.signals, "t": args.batch_signals}.items():
+            await prepare(hindsight[0], agent, prefix, count * (args.rounds + 1))
+        for round_ in range(args.rounds + 1):
+            run_round(servers, chosen, totals, round_, args)
+            rss.append(rss_mb(hindsight[1]))
     return totals, rss
 
 
