@@ -21,8 +21,17 @@ from hindsight.domain.outcome_writes import (  # noqa: F401 - the module's publi
     NewOutcome,
     record_outcome,
     record_outcomes,
+    validated,
 )
 from hindsight.domain.rules import Decision
+from hindsight.domain.tenants import register as register_tenant  # noqa: F401
+
+
+def _validated(new: NewOutcome, rules: Any, now: dt.datetime) -> dict[str, Any]:
+    """``validated`` keyed by ORM attribute names (``meta``), as history imports use them."""
+    values = validated(new, rules, now)
+    values["meta"] = values.pop("metadata")
+    return values
 
 
 async def read_outcome(
