@@ -156,7 +156,23 @@ async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], 
         for round_ in range(args.rounds + 1):
             run_round(servers, chosen, totals, round_, args)
             rss.append(rss_mb(hindsight[1]))
+        if args.soak:
+            rss.append(soak(hindsight, cases(agent, admin)[2], args))
     return totals, rss
+
+
+def soak(hindsight: tuple[str, int], record: Case, args: Any) -> float:
+    """``recordOutcome`` load for ``--soak`` seconds (goal 6); the highest RSS seen, sampled
+    every 5 s."""
+    highest, sink = 0.0, Totals()
+    for n in range(0, args.soak, 5):
+        offset = 10_000_000 + n * 10_000
+        wrk_runner.run(record, *hindsight, sink, seconds=5, connections=args.connections,
+                       offset=offset)  # fmt: skip
+        highest = max(highest, rss_mb(hindsight[1]))
+    print(f"  soak: {sink.requests} recordOutcome in {sink.seconds:.0f}s, highest RSS "
+          f"{highest:.0f} MB")  # fmt: skip
+    return highest
 
 
 def report(totals: dict[str, Totals], rss: list[float]) -> None:
@@ -168,7 +184,10 @@ def report(totals: dict[str, Totals], rss: list[float]) -> None:
             f"{name:<42} {t.rps:>8.0f} {rows:>8.0f} {t.p50_ms:>7.1f} {t.p99_ms:>8.1f} "
             f"{t.cpu_ms:>10.2f} {t.errors:>6}"
         )
-    print(f"\nserver RSS after each round (MB): {', '.join(f'{x:.0f}' for x in rss)}")
+    print(
+        "\nserver RSS after each round (MB; the last: --soak):",
+        ", ".join(f"{x:.0f}" for x in rss),
+    )
 
 
 def goals(t: dict[str, Totals]) -> None:
@@ -202,8 +221,9 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--signals", type=int, default=6000, help="outcomes per round")
-    parser.add_argument("--batch-signals", type=int, default=20000, help="for recordSignals")
+    parser.add_argument("--batch-signals", type=int, default=8000, help="for recordSignals")
     parser.add_argument("--only", nargs="*", default=[], help="run cases whose name has …")
+    parser.add_argument("--soak", type=int, default=0, help="seconds of recordOutcome (goal 6)")
     args = parser.parse_args()
     wrk_runner.require_wrk()
     url = await create_postgres_database()
