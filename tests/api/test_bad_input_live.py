@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from websockets.exceptions import ConnectionClosed
 
 from hindsight.domain.enums import Role
 from hindsight.resolvers.live import hub_for
@@ -60,3 +61,14 @@ async def test_calibration_updates_refuses_a_nul(url: str, tenant: Tenant) -> No
         await ws.subscribe("1", CURVES, {"a": "send\x00"})
         error = refusal(await ws.message("1"))
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "actionType"}, error
+
+
+async def test_a_message_python_cannot_decode_closes_with_4400(url: str, tenant: Tenant) -> None:
+    """JSON nested past Python's recursion limit is malformed JSON (4400), not a crash."""
+    async with GraphQLSocket.open(url, tenant.token(Role.ADMIN)) as ws:
+        await ws.ws.send(
+            '{"type": "subscribe", "id": "1", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        )
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.receive()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
