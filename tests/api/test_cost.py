@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import get_introspection_query
+import pytest
+from graphql import get_introspection_query, parse, validate
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from hindsight.domain.enums import Role
+from hindsight.schema.build import build_schema
+from hindsight.schema.limits import Limits, limits_rule
 from hindsight.settings import Settings
 from tests.api.factories import rate_outcome, record
 from tests.conftest import Api, Tenant
@@ -121,3 +124,27 @@ async def test_the_limits_keep_the_validation_cache_hitting(tenant: Tenant) -> N
     assert status == 200 and "errors" not in body, body
     after = cache.cache_info()
     assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("document", "cost"),
+    [
+        ("{ viewer { subject role } }", 3),  # every field counts 1
+        # a connection: its first sizes edges (500 × (edges + node + id)), pageInfo once
+        ("{ outcomes(first: 500) { edges { node { id } } pageInfo { hasNextPage } } }", 1503),
+        ("{ outcomes { edges { node { id } } } }", 1 + 50 * 3),  # first's default, 50
+        # a list without a size argument counts DEFAULT_LIST_SIZE (10); nested lists multiply
+        (
+            "{ outcomes(first: 2) { edges { node { feedback { id tags } } } } }",
+            1 + 2 * (2 + 10 * 3),  # edges and node, then 10 × (feedback + id + tags)
+        ),
+        ("{ topPerformingActions(limit: 7) { kind } }", 7 * 2),
+        ("{ __schema { types { name fields { name } } } }", 1),  # introspection counts 1
+    ],
+)
+def test_the_cost_model(document: str, cost: int) -> None:
+    settings = Settings(database_url="sqlite://", jwt_secret="x" * 40, max_query_cost=0)
+    schema = build_schema(settings)._schema
+    errors = validate(schema, parse(document), [limits_rule(Limits.from_settings(settings))])
+    (error,) = [e for e in errors if e.extensions and "cost" in e.extensions]
+    assert error.extensions == {"code": "BAD_USER_INPUT", "cost": cost, "maxCost": 0}
