@@ -119,12 +119,38 @@ async def test_a_signal_just_outside_the_window_does_not_count(
     assert (await close_window(tenant, outcome))["status"] == expected
 
 
-async def test_a_signal_before_the_action_does_not_count(tenant: Tenant) -> None:
-    clock = tenant.api.clock
-    await signal(tenant, "CUSTOMER_REPLIED", conversationId="conv-early")
-    clock.advance(seconds=1)
-    created = await record(tenant, conversationId="conv-early")
+async def test_a_stored_signal_before_the_action_does_not_count(tenant: Tenant) -> None:
+    """The window's lower bound on the late-upload path and in the detection job: a reply
+    one second before the action is ignored, the same reply one second after it counts."""
+    now = tenant.api.clock.now
+    await signal(tenant, "CUSTOMER_REPLIED", conversationId="conv-early", occurredAt=now - H)
+    after = await record(
+        tenant, conversationId="conv-early", occurredAt=(now - H + JUST_AFTER).isoformat()
+    )
+    before = await record(
+        tenant, conversationId="conv-early", occurredAt=(now - H - JUST_AFTER).isoformat()
+    )
+    assert (await read(tenant, after["id"]))["status"] == "PENDING"
+    assert (await read(tenant, before["id"]))["status"] == "POSITIVE"
+    await detect(tenant)
+    assert (await read(tenant, after["id"]))["status"] == "PENDING"
+
+
+async def test_an_arriving_signal_dated_before_the_action_does_not_count(tenant: Tenant) -> None:
+    """The window's lower bound on the signal path: ``occurredAt`` one second before the
+    action resolves nothing; one second after it resolves the outcome."""
+    now = tenant.api.clock.now
+    created = await record(tenant, conversationId="conv-early2")
+    early = await signal(
+        tenant, "CUSTOMER_REPLIED", conversationId="conv-early2", occurredAt=now - JUST_AFTER
+    )
+    assert early["resolved"] == []
     assert (await read(tenant, created["id"]))["status"] == "PENDING"
+    tenant.api.clock.advance(seconds=2)
+    late = await signal(
+        tenant, "CUSTOMER_REPLIED", conversationId="conv-early2", occurredAt=now + JUST_AFTER
+    )
+    assert [o["id"] for o in late["resolved"]] == [created["id"]]
 
 
 async def test_out_of_order_replies_count_by_occurred_at(tenant: Tenant) -> None:
