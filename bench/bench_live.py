@@ -1,19 +1,19 @@
-"""Publish → receive latency of live events, beside raw redis-py pub/sub in the same run.
+"""Live fan-out: 1,000 ``outcomeEvents`` subscribers on one ``hindsight serve`` process
+(PostgreSQL + Redis) beside a bare Strawberry subscription server, in the same run.
 
-    python bench/bench_live.py [--messages 200] [--redis redis://127.0.0.1:6379/15]
+    python bench/bench_live.py [--subscribers 1000] [--burst 20] [--seconds 10] [--redis URL]
 
-Paths, for 100 and 1,000 subscribers:
-- raw redis-py: one PubSub connection per subscriber (what a Redis connection per
-  WebSocket would cost) — the baseline;
-- RedisBroker: the app's production path, one Redis connection per process fanned out
-  in-process to every local subscriber;
-- MemoryBroker: the embedded path, no Redis;
-- WebSocket (100): ``outcomeEvents`` end to end — Redis, fan-out, the per-event re-read of
-  the outcome (SQLite), Strawberry, uvicorn, 100 graphql-transport-ws clients. Clients and
-  server share this process and its event loop, so their CPU time is in the numbers.
+Both servers are separate processes started the same way (uvicorn defaults: uvloop, its
+default WebSocket stack) and receive the same events from Redis pub/sub on one connection.
+The baseline is the least a Strawberry subscription server does per delivery: a queue per
+subscriber, Strawberry executing the selection set and serialising the frame for each one.
+Hindsight also authorises, filters and re-reads each event from PostgreSQL (once per
+process and visibility) and shares one serialised frame among the subscribers who see the
+same thing. The driver (this process) holds every client connection.
 
-Each message carries its send time (``perf_counter_ns``); the next one is published once
-every subscriber has the previous one, so these are latencies, not queueing under load.
+Per server: deliveries/s for a burst of events to every subscriber (and the server's CPU
+per delivery, from /proc), publish → receive latency at 5 events/s, and RSS before the
+subscribers came, with them, and after they left.
 """
 
 from __future__ import annotations
@@ -22,225 +22,385 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
+import strawberry
+import uvicorn
 from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.api import documents
 from tests.api.factories import outcome_input
-from tests.live.client import GraphQLSocket, serve
+from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
+from tests.live.client import PROTOCOL
+from tests.live.processes import free_port, hindsight, wait_healthy
 from tests.services import REDIS_URL
 
-from hindsight.app import create_app
 from hindsight.auth import issue_token
-from hindsight.db import migrate
 from hindsight.domain.enums import Role
-from hindsight.events.broker import Broker, MemoryBroker
-from hindsight.events.redis_broker import RedisBroker
 from hindsight.services import channel
-from hindsight.settings import Settings
 
-WARMUP = 10
-Publish = Callable[[int], Awaitable[None]]
+DOCUMENT = "subscription { outcomeEvents { id kind outcome { id status } } }"
+CONNECT_BATCH = 50  # connections opened at once
+WAIT = 120.0
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-class Latencies:
-    """Receive times of one run; ``wait`` returns once every subscriber has a message."""
+@dataclass
+class Server:
+    label: str
+    url: str
+    pid: int
+    publish: Callable[[str], dict[str, object]]  # event id -> the message to publish
+    channel: str
+    token: str | None = None
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+class Clients:
+    """N graphql-transport-ws subscribers; they count events and time the marked ones."""
 
     def __init__(self) -> None:
-        self.samples: list[int] = []
-        self._pending = 0
-        self._done = asyncio.Event()
+        self.sockets: list[ClientConnection] = []
+        self.tasks: list[asyncio.Task[None]] = []
+        self.received = 0
+        self.ready = 0  # clients that have had at least one event
+        self.latencies: list[int] = []
+        self.seen: dict[str, int] = {}  # event id -> how many clients have it
+        self.changed = asyncio.Event()
 
-    def expect(self, count: int) -> None:
-        self._pending = count
-        self._done.clear()
+    async def open(self, server: Server, count: int) -> None:
+        for start in range(0, count, CONNECT_BATCH):
+            batch = min(CONNECT_BATCH, count - start)
+            await asyncio.gather(*(self._one(server) for _ in range(batch)))
 
-    def record(self, sent_ns: int) -> None:
-        self.samples.append(time.perf_counter_ns() - sent_ns)
-        self._pending -= 1
-        if self._pending == 0:
-            self._done.set()
+    async def _one(self, server: Server) -> None:
+        ws = await connect(server.url, subprotocols=[PROTOCOL], open_timeout=WAIT, max_queue=None)
+        payload = {"authorization": f"Bearer {server.token}"} if server.token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": DOCUMENT}}
+        await ws.send(json.dumps(subscribe))
+        self.sockets.append(ws)
+        self.tasks.append(asyncio.create_task(self._read(ws)))
 
-    async def wait(self) -> None:
-        await asyncio.wait_for(self._done.wait(), 30)
+    async def _read(self, ws: ClientConnection) -> None:
+        first = True
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") == "ping":
+                    await ws.send('{"type":"pong"}')
+                    continue
+                assert message["type"] == "next" and "errors" not in message["payload"], raw
+                event_id = message["payload"]["data"]["outcomeEvents"]["id"]
+                self.received += 1
+                self.ready += first
+                first = False
+                self.seen[event_id] = self.seen.get(event_id, 0) + 1
+                if event_id.startswith("t"):
+                    self.latencies.append(time.time_ns() - int(event_id[1:].split("-")[0]))
+                self.changed.set()
+
+    async def until(self, done: Callable[[], bool], within: float = WAIT) -> None:
+        async with asyncio.timeout(within):
+            while not done():
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def close(self) -> None:
+        await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.sockets.clear()
 
 
-async def drive(publish: Publish, latencies: Latencies, subscribers: int, messages: int) -> None:
-    for number in range(WARMUP + messages):
-        if number == WARMUP:
-            latencies.samples.clear()
-        latencies.expect(subscribers)
-        await publish(time.perf_counter_ns())
-        await latencies.wait()
+async def all_subscribed(redis: Redis, server: Server, clients: Clients, count: int) -> None:
+    """Probe until every client has had an event (pub/sub is at-most-once), then a mark."""
+    for number in range(int(WAIT / 0.2)):
+        await redis.publish(server.channel, json.dumps(server.publish(f"probe-{number}")))
+        with contextlib.suppress(TimeoutError):
+            await clients.until(lambda: clients.ready == count, within=0.2)
+            break
+    await redis.publish(server.channel, json.dumps(server.publish("mark")))
+    await clients.until(lambda: clients.seen.get("mark", 0) == count)
 
 
-async def raw_redis(url: str, subscribers: int, messages: int) -> Latencies:
-    name, latencies = f"bench:{uuid.uuid4().hex}", Latencies()
-    clients = [Redis.from_url(url) for _ in range(subscribers)]
-    publisher = Redis.from_url(url)
+@dataclass
+class Result:
+    deliveries_per_s: float
+    cpu_ms_per_delivery: float
+    p50_ms: float
+    p99_ms: float
+    rss_before: float
+    rss_with: float
+    rss_after: float
 
-    async def listen(client: Redis) -> None:
-        async with client.pubsub() as pubsub:
+
+async def burst(redis: Redis, server: Server, clients: Clients, count: int, events: int):
+    start_received, start_cpu = clients.received, cpu_seconds(server.pid)
+    started = time.perf_counter()
+    for number in range(events):
+        await redis.publish(server.channel, json.dumps(server.publish(f"b{number}")))
+    await clients.until(lambda: clients.received - start_received >= count * events)
+    elapsed = time.perf_counter() - started
+    delivered = clients.received - start_received
+    return delivered / elapsed, (cpu_seconds(server.pid) - start_cpu) * 1000 / delivered
+
+
+async def paced(redis: Redis, server: Server, clients: Clients, count: int, seconds: float):
+    """5 events a second; each carries its publish time."""
+    clients.latencies.clear()
+    events = int(seconds * 5)
+    for number in range(events):
+        event_id = f"t{time.time_ns()}-{number}"
+        await redis.publish(server.channel, json.dumps(server.publish(event_id)))
+        await asyncio.sleep(0.2)  # the pace of the load, not a synchronisation
+    await clients.until(lambda: len(clients.latencies) >= count * events)
+    cuts = statistics.quantiles(clients.latencies, n=100, method="inclusive")
+    return cuts[49] / 1e6, cuts[98] / 1e6
+
+
+async def settled_rss(pid: int) -> float:
+    """RSS once the server has stopped working (its CPU time still for a second)."""
+    for _ in range(60):
+        before = cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pid) - before < 0.02:
+            break
+    return rss_mb(pid)
+
+
+async def measure(redis: Redis, server: Server, count: int, events: int, seconds: float):
+    warm = Clients()
+    await warm.open(server, 10)
+    await all_subscribed(redis, server, warm, 10)
+    await warm.close()
+    rss_before = await settled_rss(server.pid)
+    clients = Clients()
+    await clients.open(server, count)
+    await all_subscribed(redis, server, clients, count)
+    rate, cpu = await burst(redis, server, clients, count, events)
+    p50, p99 = await paced(redis, server, clients, count, seconds)
+    rss_with = rss_mb(server.pid)
+    await clients.close()
+    rss_after = await settled_rss(server.pid)
+    return Result(rate, cpu, p50, p99, rss_before, rss_with, rss_after)
+
+
+# --- the baseline: a bare Strawberry subscription server ------------------------------
+
+
+@strawberry.type(name="Outcome")
+class BareOutcome:
+    id: strawberry.ID
+    status: str
+
+
+@strawberry.type(name="OutcomeEvent")
+class BareOutcomeEvent:
+    id: strawberry.ID
+    kind: str
+    outcome: BareOutcome
+
+
+@strawberry.type(name="Query")
+class BareQuery:
+    @strawberry.field
+    def ok(self) -> bool:
+        return True
+
+
+BARE_LISTENERS: set[asyncio.Queue[dict[str, str]]] = set()
+
+
+@strawberry.type(name="Subscription")
+class BareSubscription:
+    @strawberry.subscription
+    async def outcome_events(self) -> AsyncIterator[BareOutcomeEvent]:
+        queue: asyncio.Queue[dict[str, str]] = asyncio.Queue(1000)
+        BARE_LISTENERS.add(queue)
+        try:
+            while True:
+                m = await queue.get()
+                outcome = BareOutcome(id=strawberry.ID(m["outcomeId"]), status=m["status"])
+                yield BareOutcomeEvent(id=strawberry.ID(m["id"]), kind=m["kind"], outcome=outcome)
+        finally:
+            BARE_LISTENERS.discard(queue)
+
+
+def bare_app(redis_url: str, name: str) -> Starlette:
+    """outcomeEvents with the same shape, fed by one Redis pub/sub connection."""
+
+    async def pump() -> None:
+        async with Redis.from_url(redis_url).pubsub() as pubsub:
             await pubsub.subscribe(name)
             async for message in pubsub.listen():
                 if message["type"] == "message":
-                    latencies.record(json.loads(message["data"])["sent"])
+                    data = json.loads(message["data"])
+                    for queue in BARE_LISTENERS:
+                        queue.put_nowait(data)
 
-    tasks = [asyncio.create_task(listen(c)) for c in clients]
-    for _ in range(3000):  # until Redis counts every subscriber (bounded: 30 s)
-        if (await publisher.pubsub_numsub(name))[0][1] >= subscribers:
-            break
-        await asyncio.sleep(0.01)
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(pump())
+        yield
+        task.cancel()
 
-    async def publish(sent: int) -> None:
-        await publisher.publish(name, json.dumps({"id": sent, "sent": sent}))
+    schema = strawberry.Schema(query=BareQuery, subscription=BareSubscription)
+    view = GraphQL(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+    routes = [Route("/graphql", view), WebSocketRoute("/graphql", view)]
+    return Starlette(routes=routes, lifespan=lifespan)
 
+
+def serve_bare(port: int, redis_url: str, name: str) -> None:
+    uvicorn.run(bare_app(redis_url, name), host="127.0.0.1", port=port, log_level="warning")
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+def notice(outcome_id: str) -> Callable[[str], dict[str, object]]:
+    def make(event_id: str) -> dict[str, object]:
+        return {
+            "id": event_id,
+            "kind": "RECORDED",
+            "outcomeId": outcome_id,
+            "status": "PENDING",
+            "repId": None,
+            "teamId": None,
+        }
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def hindsight_server(redis_url: str) -> AsyncIterator[Server]:
+    database, tenant = await create_postgres_database(), uuid.uuid4()
+    token = issue_token(SECRET, tenant=tenant, role=Role.ADMIN, sub="admin")
+    env = {
+        "HINDSIGHT_DATABASE_URL": database,
+        "HINDSIGHT_REDIS_URL": redis_url,
+        "HINDSIGHT_JWT_SECRET": SECRET,
+        "HINDSIGHT_LOG_LEVEL": "WARNING",
+        "HINDSIGHT_MAX_SUBSCRIPTIONS_PER_CONNECTION": "5",
+    }
+    port = free_port()
     try:
-        await drive(publish, latencies, subscribers, messages)
+        with hindsight("serve", "--port", str(port), env=env) as child:
+            base = f"http://127.0.0.1:{port}"
+            await wait_healthy(base, child)
+            outcome_id = await record_one(base, token)
+            url = f"ws://127.0.0.1:{port}/graphql"
+            name = channel(tenant, "outcomes")
+            yield Server("hindsight serve", url, child.process.pid, notice(outcome_id), name, token)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for client in [*clients, publisher]:
-            await client.aclose()
-    return latencies
+        await drop_postgres_database(database)
 
 
-async def through_broker(broker: Broker, subscribers: int, messages: int) -> Latencies:
-    name, latencies = f"bench:{uuid.uuid4().hex}", Latencies()
-
-    async def listen(stream: AsyncIterator[dict[str, Any]]) -> None:
-        async for message in stream:
-            latencies.record(message["sent"])
-
-    async def publish(sent: int) -> None:
-        await broker.publish(name, {"id": sent, "sent": sent})
-
-    await broker.start()
-    async with contextlib.AsyncExitStack() as stack:
-        streams = [
-            await stack.enter_async_context(broker.subscribe(name)) for _ in range(subscribers)
-        ]
-        tasks = [asyncio.create_task(listen(s)) for s in streams]
-        await drive(publish, latencies, subscribers, messages)
-        for task in tasks:
-            task.cancel()
-    await broker.close()
-    return latencies
-
-
-EVENTS = "subscription { outcomeEvents { id } }"
-
-
-async def through_websockets(redis_url: str, subscribers: int, messages: int) -> Latencies:
-    tenant, latencies = uuid.uuid4(), Latencies()
-    token = issue_token("bench-" + "x" * 32, tenant=tenant, role=Role.ADMIN, sub="admin")
-    with tempfile.TemporaryDirectory() as folder:
-        database = f"sqlite+aiosqlite:///{folder}/hindsight.db"
-        await asyncio.to_thread(migrate.upgrade, database)
-        settings = Settings(
-            database_url=database,
-            redis_url=redis_url,
-            jwt_secret="bench-" + "x" * 32,
-            run_scheduler=False,
-            max_subscriptions_per_connection=1,
-        )
-        app = create_app(settings)
-        async with serve(app, lifespan="on") as url:
-            outcome_id = await record_one(url, token)
-
-            async def publish(sent: int) -> None:
-                event = {
-                    "id": str(sent),
-                    "kind": "RECORDED",
-                    "outcomeId": outcome_id,
-                    "status": "PENDING",
-                    "repId": None,
-                    "teamId": None,
-                }
-                await app.state.services.broker.publish(channel(tenant, "outcomes"), event)
-
-            await run_clients(url, token, latencies, publish, subscribers, messages)
-    return latencies
-
-
-async def record_one(url: str, token: str) -> str:
-    base = url.replace("ws://", "http://").removesuffix("/graphql")
-    async with httpx.AsyncClient(base_url=base) as http:
+async def record_one(base: str, token: str) -> str:
+    agent = token  # an ADMIN may record too
+    async with httpx.AsyncClient(base_url=base, timeout=WAIT) as http:
         body = {"query": documents.RECORD, "variables": {"input": outcome_input()}}
         response = await http.post(
-            "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
+            "/graphql", json=body, headers={"authorization": f"Bearer {agent}"}
         )
     return str(response.json()["data"]["recordOutcome"]["id"])
 
 
-async def run_clients(
-    url: str, token: str, latencies: Latencies, publish: Publish, subscribers: int, messages: int
-) -> None:
-    async def listen(ws: GraphQLSocket) -> None:
-        while True:
-            latencies.record(int((await ws.next("1", within=60))["outcomeEvents"]["id"]))
-
-    async with contextlib.AsyncExitStack() as stack:
-        sockets = [
-            await stack.enter_async_context(GraphQLSocket.open(url, token))
-            for _ in range(subscribers)
-        ]
-        for ws in sockets:
-            await ws.subscribe("1", EVENTS)
-        await asyncio.sleep(0.5)  # every subscription has reached the broker
-        tasks = [asyncio.create_task(listen(ws)) for ws in sockets]
-        await drive(publish, latencies, subscribers, messages)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+@contextlib.asynccontextmanager
+async def bare_server(redis_url: str) -> AsyncIterator[Server]:
+    port, name = free_port(), f"bench:{uuid.uuid4().hex}"
+    command = [sys.executable, __file__, "--bare", str(port), "--redis", redis_url]
+    process = subprocess.Popen([*command, "--name", name])  # noqa: ASYNC220 - a child server
+    try:
+        await wait_healthy_bare(port)
+        url = f"ws://127.0.0.1:{port}/graphql"
+        yield Server("bare Strawberry server", url, process.pid, notice("outcome-1"), name)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
-def percentiles(samples: list[int]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    return cuts[49] / 1e6, cuts[98] / 1e6
+async def wait_healthy_bare(port: int) -> None:
+    async with httpx.AsyncClient(timeout=1) as http:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                response = await http.get(f"http://127.0.0.1:{port}/graphql?query={{ok}}")
+                if response.status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the bare server did not start")
 
 
-async def main(messages: int, redis_url: str) -> None:
-    print(f"publish → receive latency; {messages} messages after {WARMUP} warm-up; same run")
-    print(f"{'path':<40}{'subscribers':>12}{'p50 ms':>9}{'p99 ms':>9}{'p50 vs raw':>12}")
-    for subscribers in (100, 1000):
-        runs = [
-            ("raw redis-py, a connection each", raw_redis(redis_url, subscribers, messages)),
-            (
-                "RedisBroker, one connection, fan-out",
-                through_broker(RedisBroker(redis_url), subscribers, messages),
-            ),
-            ("MemoryBroker (embedded)", through_broker(MemoryBroker(), subscribers, messages)),
-        ]
-        if subscribers == 100:
-            runs.append(
-                (
-                    "WebSocket outcomeEvents, end to end",
-                    through_websockets(redis_url, subscribers, messages),
-                )
+async def main(args: argparse.Namespace) -> None:
+    redis = Redis.from_url(args.redis)
+    results = {}
+    async with hindsight_server(args.redis) as ours, bare_server(args.redis) as bare:
+        for server in (bare, ours):
+            results[server.label] = await measure(
+                redis, server, args.subscribers, args.burst, args.seconds
             )
-        baseline = None
-        for label, run in runs:
-            p50, p99 = percentiles((await run).samples)
-            baseline = baseline or p50
-            print(f"{label:<40}{subscribers:>12,}{p50:>9.3f}{p99:>9.3f}{p50 / baseline:>12.2f}")
+    await redis.aclose()
+    report(results, args)
+
+
+def report(results: dict[str, Result], args: argparse.Namespace) -> None:
+    print(
+        f"{args.subscribers:,} subscribers; burst of {args.burst} events; "
+        f"latency at 5 events/s for {args.seconds:.0f} s; same run"
+    )
+    header = f"{'server':<26}{'deliv/s':>9}{'CPU ms/deliv':>13}{'p50 ms':>9}{'p99 ms':>9}"
+    print(header + f"{'RSS before':>11}{'with':>8}{'after':>8}{'after/before':>13}")
+    for label, r in results.items():
+        print(
+            f"{label:<26}{r.deliveries_per_s:>9,.0f}{r.cpu_ms_per_delivery:>13.3f}"
+            f"{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.rss_before:>11.1f}{r.rss_with:>8.1f}"
+            f"{r.rss_after:>8.1f}{r.rss_after / r.rss_before:>13.2f}"
+        )
+    ours, bare = results["hindsight serve"], results["bare Strawberry server"]
+    rate = ours.deliveries_per_s / bare.deliveries_per_s
+    cpu = ours.cpu_ms_per_delivery / bare.cpu_ms_per_delivery
+    print(f"ratio hindsight / bare: deliveries/s {rate:.2f}x, CPU per delivery {cpu:.2f}x")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--burst", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--redis", default=REDIS_URL)
+    parser.add_argument("--bare", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--name", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.redis))
+    if args.bare is not None:
+        serve_bare(args.bare, args.redis, args.name)
+    else:
+        asyncio.run(main(args))

@@ -1,6 +1,6 @@
 """200 WebSocket subscribers on one process: each event reaches each exactly once, the
 process holds one Redis subscription for them all, and subscribers who see alike share one
-read of each event."""
+read, one execution and one serialised frame of each event (``ws_groups``)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import pytest
 from redis.asyncio import Redis
 
 from hindsight.domain import events
+from hindsight.domain.enums import Role
 from hindsight.resolvers.shared_reads import reads_for
 from hindsight.services import channel
+from hindsight.ws_groups import groups_for
 from tests.api.factories import record
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually
 from tests.services import REDIS_URL
 
 SUBSCRIBERS = 200
+ROLES = (Role.ADMIN, Role.AGENT)
 EVENTS = "subscription { outcomeEvents(kinds: [RECORDED]) { id outcome { id } } }"
 
 
@@ -31,13 +34,21 @@ async def redis_subscribers(name: str) -> int:
         await client.aclose()
 
 
-async def registered(tenant: Tenant, name: str, count: int) -> None:
-    """Wait until the app's broker has ``count`` local subscribers on the channel.
+async def registered(tenant: Tenant, count: int) -> None:
+    """Wait until ``count`` subscriptions of the tenant have joined their groups and Redis
+    has confirmed the process's subscription.
 
     graphql-transport-ws does not acknowledge a subscription, so the test looks inside.
     """
-    fanout = tenant.api.services.broker._fanout  # type: ignore[attr-defined]
-    await eventually(lambda: len(fanout._subscribers.get(name, ())) >= count)
+    groups = groups_for(tenant.api.services.broker)
+    name = channel(tenant.id, events.OUTCOMES)
+
+    async def joined() -> bool:
+        mine = [g for key, g in groups.groups.items() if key[0][0] == tenant.id]
+        members = sum(len(g.members) for g in mine)
+        return members >= count and await redis_subscribers(name) == 1
+
+    await eventually(joined)
 
 
 # The Redis case is the one that matters here (the in-process broker's fan-out is covered by
@@ -46,16 +57,20 @@ async def registered(tenant: Tenant, name: str, count: int) -> None:
 async def test_every_subscriber_gets_every_event_exactly_once(live: str, tenant: Tenant) -> None:
     async with contextlib.AsyncExitStack() as stack:
 
-        async def subscriber() -> GraphQLSocket:
-            ws = await stack.enter_async_context(GraphQLSocket.open(live, tenant.token()))
+        async def subscriber(number: int) -> GraphQLSocket:
+            # Two audiences: ADMINs (each their own subject) and AGENTs see alike among them.
+            token = tenant.token(ROLES[number % 2], sub=f"user-{number}")
+            ws = await stack.enter_async_context(GraphQLSocket.open(live, token))
             await ws.subscribe("1", EVENTS)
             return ws
 
-        sockets = await asyncio.gather(*(subscriber() for _ in range(SUBSCRIBERS)))
+        sockets = await asyncio.gather(*(subscriber(n) for n in range(SUBSCRIBERS)))
         name = channel(tenant.id, events.OUTCOMES)
-        await registered(tenant, name, SUBSCRIBERS)
+        await registered(tenant, SUBSCRIBERS)
         reads = reads_for(tenant.api.services)
         reads_before = reads.reads
+        groups = groups_for(tenant.api.services.broker)
+        frames = groups.frames_serialised
         sent = [(await record(tenant))["id"] for _ in range(3)]
 
         async def received(ws: GraphQLSocket) -> list[str]:
@@ -67,3 +82,5 @@ async def test_every_subscriber_gets_every_event_exactly_once(live: str, tenant:
         assert await asyncio.gather(*(received(ws) for ws in sockets)) == [sent] * SUBSCRIBERS
         assert await redis_subscribers(name) == 1  # one Redis subscriber serves them all
         assert reads.reads - reads_before == len(sent)  # one read per event, not per subscriber
+        # One execution and one serialised frame per event and audience, not per subscriber.
+        assert groups.frames_serialised - frames == len(ROLES) * len(sent)
