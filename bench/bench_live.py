@@ -91,6 +91,7 @@ class Clients:
         self.tasks: list[asyncio.Task[None]] = []
         self.received = 0
         self.ready = 0  # clients that have had at least one event
+        self.counting = False  # during a burst the client only counts (it must not limit)
         self.latencies: list[int] = []
         self.seen: dict[str, int] = {}  # event id -> how many clients have it
         self.changed = asyncio.Event()
@@ -114,6 +115,10 @@ class Clients:
         first = True
         with contextlib.suppress(Exception):
             async for raw in ws:
+                if self.counting and '"next"' in raw:  # a burst: count, parse nothing
+                    self.received += 1
+                    self.changed.set()
+                    continue
                 message = json.loads(raw)
                 if message.get("type") == "ping":
                     await ws.send('{"type":"pong"}')
@@ -166,11 +171,11 @@ class Result:
 
 async def burst(redis: Redis, server: Server, clients: Clients, count: int, events: int):
     start_received, start_cpu = clients.received, cpu_seconds(server.pid)
-    started = time.perf_counter()
+    clients.counting, started = True, time.perf_counter()
     for number in range(events):
         await redis.publish(server.channel, json.dumps(server.publish(f"b{number}")))
     await clients.until(lambda: clients.received - start_received >= count * events)
-    elapsed = time.perf_counter() - started
+    elapsed, clients.counting = time.perf_counter() - started, False
     delivered = clients.received - start_received
     return delivered / elapsed, (cpu_seconds(server.pid) - start_cpu) * 1000 / delivered
 
@@ -188,12 +193,14 @@ async def paced(redis: Redis, server: Server, clients: Clients, count: int, seco
     return cuts[49] / 1e6, cuts[98] / 1e6
 
 
-async def settled_rss(pid: int) -> float:
-    """RSS once the server has stopped working (its CPU time still for a second)."""
-    for _ in range(60):
+async def settled_rss(pid: int, quiet_seconds: int = 4) -> float:
+    """RSS once the server has stopped working: its CPU time still for a few seconds."""
+    quiet = 0
+    for _ in range(120):
         before = cpu_seconds(pid)
         await asyncio.sleep(1.0)
-        if cpu_seconds(pid) - before < 0.02:
+        quiet = quiet + 1 if cpu_seconds(pid) - before < 0.02 else 0
+        if quiet >= quiet_seconds:
             break
     return rss_mb(pid)
 

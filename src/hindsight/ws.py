@@ -27,6 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
+from hindsight.memory import TRIMMER
 from hindsight.schema.context import Context
 from hindsight.ws_groups import group_key, groupable, groups_for
 
@@ -43,6 +44,12 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
                 pinger.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pinger
+            # The token-expiry watch has nothing left to close: end it now, not at its next
+            # check, so a wave of closed connections leaves nothing behind to trim around.
+            expiry = getattr(self.context, "expiry_task", None)
+            if expiry is not None:
+                expiry.cancel()
+            TRIMMER.connection_closed()
 
     async def _ping_forever(self) -> None:
         interval = float(self.view.keep_alive_interval or 15)
