@@ -126,6 +126,10 @@ async def test_the_limits_keep_the_validation_cache_hitting(tenant: Tenant) -> N
     assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
 
 
+ITEM = """{outcome: {actionType: "a", outcomeType: ENGAGEMENT, predictedConfidence: 0.5,
+  conversationId: "c"}, status: POSITIVE, resolvedAt: "2026-01-01T00:00:00Z"}"""
+
+
 @pytest.mark.parametrize(
     ("document", "cost"),
     [
@@ -140,6 +144,12 @@ async def test_the_limits_keep_the_validation_cache_hitting(tenant: Tenant) -> N
         ),
         ("{ topPerformingActions(limit: 7) { kind } }", 7 * 2),
         ("{ __schema { types { name fields { name } } } }", 1),  # introspection counts 1
+        # a list given a list argument counts one item per element (a variable: the most)
+        (f"mutation {{ importOutcomes(inputs: [{ITEM}, {ITEM}, {ITEM}]) {{ __typename }} }}", 6),
+        (
+            "mutation($v: [ImportOutcomeInput!]!) { importOutcomes(inputs: $v) { __typename } }",
+            1000,
+        ),
     ],
 )
 def test_the_cost_model(document: str, cost: int) -> None:

@@ -8,8 +8,10 @@ of n fragments that each spread the next twice).
 Cost is the number of fields a document may produce: every field counts 1, and a list of
 objects multiplies what it holds by its size. The size is the field's ``first``/``last``/
 ``limit`` argument (a variable counts as the largest page, a left-out argument as its
-default); on a connection (a field that is not itself a list) the argument sizes the lists
-inside it (``edges``); any other list counts ``default_list`` items. Introspection fields
+default, or ``DEFAULT_PAGE`` when that is null); on a connection (a field that is not itself
+a list) the argument sizes the lists inside it (``edges``). A list with a list argument
+(``nodes(ids:)``, ``importOutcomes(inputs:)``) counts one item per element; any other list
+counts ``default_list`` items. Introspection fields
 count 1: their size is the schema's, not the data's. Depth counts nested fields with a
 selection, as Strawberry's ``QueryDepthLimiter`` does.
 """
@@ -30,10 +32,12 @@ from graphql import (
     GraphQLType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    ValueNode,
     VariableNode,
     get_named_type,
 )
@@ -41,6 +45,7 @@ from graphql import (
 from hindsight.settings import Settings
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
+DEFAULT_PAGE = 50  # what a connection serves when its size argument is left out or null
 
 
 @dataclass(frozen=True)
@@ -121,26 +126,42 @@ class Walk:
             inner = self.selections(node.selection_set, None, None)
             depth = 0 if node.name.value.startswith("__") else 1 + inner.depth
             return Measure(1, alias + inner.aliases, depth)
-        size, inner_type = self.size(node, definition), get_named_type(definition.type)
-        if isinstance(_nullable(definition.type), GraphQLList):
+        is_list = isinstance(_nullable(definition.type), GraphQLList)
+        size, inner_type = self.size(node, definition, is_list), get_named_type(definition.type)
+        if is_list:
             count = next(n for n in (size, page, self.limits.default_list) if n is not None)
             inner = self.selections(node.selection_set, inner_type, None)
         else:  # a connection's size argument sizes the lists inside it
             count, inner = 1, self.selections(node.selection_set, inner_type, size)
         return Measure(count * (1 + inner.cost), alias + inner.aliases, 1 + inner.depth)
 
-    def size(self, node: FieldNode, definition: GraphQLField) -> int | None:
+    def size(self, node: FieldNode, definition: GraphQLField, is_list: bool) -> int | None:
+        """``first``/``last``/``limit`` as given, or its default (``DEFAULT_PAGE`` on a paged
+        field whose default is null); a list with ids or items as an argument, their count."""
         given = {a.name.value: a.value for a in node.arguments or ()}
         for name in SIZE_ARGUMENTS:
-            value = given.get(name)
-            if isinstance(value, IntValueNode):
-                return max(int(value.value), 0)
-            if isinstance(value, VariableNode):
-                return self.limits.largest_page
-            default = definition.args[name].default_value if name in definition.args else None
-            if isinstance(default, int):
-                return default
+            if (value := _size(given.get(name), self.limits.largest_page)) is not None:
+                return value
+        sizes = [name for name in SIZE_ARGUMENTS if name in definition.args]
+        if sizes:
+            default = definition.args[sizes[0]].default_value
+            return default if isinstance(default, int) else DEFAULT_PAGE
+        if is_list:  # nodes(ids: […]), importOutcomes(inputs: […]): one item per element
+            counts = [_count(value, self.limits.largest_page) for value in given.values()]
+            return max((n for n in counts if n is not None), default=None)
         return None
+
+
+def _size(value: ValueNode | None, largest_page: int) -> int | None:
+    if isinstance(value, IntValueNode):
+        return max(int(value.value), 0)
+    return largest_page if isinstance(value, VariableNode) else None
+
+
+def _count(value: ValueNode, largest_page: int) -> int | None:
+    if isinstance(value, ListValueNode):
+        return len(value.values)
+    return largest_page if isinstance(value, VariableNode) else None
 
 
 def _definition(parent: GraphQLType | None, name: str) -> GraphQLField | None:
