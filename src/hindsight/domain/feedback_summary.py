@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import FromClause, Select, func
+from sqlalchemy import FromClause, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry as F
-from hindsight.db.models import OutcomeRecord
-from hindsight.domain.enums import FeedbackSource, FeedbackTarget
+from hindsight.domain.enums import FeedbackSource
 from hindsight.domain.feedback import DASHBOARD_RATINGS, INLINE_SCORES
+from hindsight.domain.feedback_list import FeedbackFilter, conditions
 from hindsight.domain.feedback_reads import Visibility, scoped
 
 RATINGS = [(FeedbackSource.INLINE.value, r) for r in INLINE_SCORES] + [
@@ -29,10 +29,7 @@ class SummaryFilter:
 
     start: dt.datetime
     end: dt.datetime
-    reviewer_id: str | None = None
-    rep_id: str | None = None  # through the linked outcome
-    action_type: str | None = None  # through the linked outcome
-    target_type: FeedbackTarget | None = None
+    where: FeedbackFilter = field(default_factory=FeedbackFilter)  # the entries' own filter
 
 
 @dataclass(frozen=True)
@@ -67,11 +64,13 @@ class Summary:
 async def summarise(
     session: AsyncSession, tenant_id: uuid.UUID, flt: SummaryFilter, vis: Visibility
 ) -> Summary:
-    """Aggregates over entries first given in [start, end] (both ends inclusive)."""
+    """Aggregates over entries first given in [start, end)."""
 
     async def grouped(*keys: Any, lateral: FromClause | None = None) -> list[Group]:
         stmt = scoped(tenant_id, vis, *keys, func.count(), func.sum(F.score), lateral=lateral)
-        rows = await session.execute(_filtered(stmt, flt).group_by(*keys).order_by(*keys))
+        stmt = stmt.where(F.created_at >= flt.start, F.created_at < flt.end)
+        stmt = stmt.where(*conditions(tenant_id, flt.where))
+        rows = await session.execute(stmt.group_by(*keys).order_by(*keys))
         return [Group(tuple(r[:-2]) if len(keys) > 1 else r[0], r[-2], float(r[-1])) for r in rows]
 
     distribution = {g.key: g for g in await grouped(F.source, F.rating)}
@@ -83,18 +82,6 @@ async def summarise(
         by_target_type=await grouped(F.target_type),
         by_tag=await grouped(tags.c.value, lateral=tags),
     )
-
-
-def _filtered(stmt: Select[Any], flt: SummaryFilter) -> Select[Any]:
-    conditions = [
-        F.created_at >= flt.start,
-        F.created_at < flt.end,
-        F.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,
-        OutcomeRecord.rep_id == flt.rep_id if flt.rep_id is not None else None,
-        OutcomeRecord.action_type == flt.action_type if flt.action_type is not None else None,
-        F.target_type == flt.target_type.value if flt.target_type is not None else None,
-    ]
-    return stmt.where(*(c for c in conditions if c is not None))
 
 
 def _every_day(groups: list[Group], start: dt.datetime, end: dt.datetime) -> list[Group]:

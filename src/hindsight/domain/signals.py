@@ -23,7 +23,7 @@ from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain import resolution, tenants, validation
 from hindsight.domain.enums import DEAL_KINDS, OutcomeStatus, OutcomeType, SignalKind
-from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.outcome_writes import check_batch_size
 from hindsight.domain.rules import AFFECTS, OutcomeRules
 
@@ -198,3 +198,15 @@ async def _pending_in_windows(
     )
     rows = await session.scalars(dialects.lock(session, stmt))
     return [outcome for outcome in rows if any(b.can_decide(outcome) for b in batch)]
+
+
+async def read_signal(session: AsyncSession, tenant_id: uuid.UUID, signal_id: str) -> Signal:
+    """One stored signal of the tenant, or ``NotFound``."""
+    try:
+        key = uuid.UUID(signal_id)
+    except ValueError:
+        raise NotFound(signal_id, "no signal with this id") from None
+    found: Signal | None = await session.get(Signal, (tenant_id, key))
+    if found is None or found.tenant_id != tenant_id:
+        raise NotFound(signal_id, "no signal with this id")
+    return found

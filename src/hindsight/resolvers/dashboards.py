@@ -6,18 +6,23 @@ import datetime as dt
 
 from hindsight.domain import dashboards, team
 from hindsight.domain.analytics import DashboardScope
-from hindsight.domain.enums import Role
+from hindsight.domain.directory import Member
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import authorize, authorize_rep, in_tenant, read_in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
+from hindsight.schema.picker_types import TeamMember
 
 
 def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, dt.datetime]:
     """The period's whole UTC days, from the first midnight to the one after the last day."""
     days = period_days(period, ctx.services.now())
     return days.start, days.stop
+
+
+def frame(ctx: Context) -> gql.Frame:
+    return gql.Frame(tenant_id=ctx.viewer.tenant_id, generated_at=ctx.services.now())
 
 
 async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
@@ -34,7 +39,7 @@ async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -
             ctx, lambda s: dashboards.overview(s, v.tenant_id, scope, start, end)
         ),
     )
-    return gql.RepDashboard.from_domain(rep_id, report)
+    return gql.RepDashboard.from_domain(frame(ctx), rep_id, report)
 
 
 async def manager_dashboard(
@@ -52,7 +57,7 @@ async def manager_dashboard(
             ctx, lambda s: dashboards.manager_report(s, v.tenant_id, team_id, start, end)
         ),
     )
-    return gql.ManagerDashboard.from_domain(team_id, report)
+    return gql.ManagerDashboard.from_domain(frame(ctx), team_id, report)
 
 
 async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
@@ -72,10 +77,10 @@ async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.Exe
             ),
         ),
     )
-    return gql.ExecutiveSummary.from_domain(report)
+    return gql.ExecutiveSummary.from_domain(frame(ctx), report)
 
 
-async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> gql.TeamMember:
+async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> TeamMember:
     v = (await authorize(ctx, "setTeamMember")).viewer
     row = await in_tenant(
         ctx,
@@ -88,6 +93,4 @@ async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> gql.TeamMe
             display_name=data.display_name,
         ),
     )
-    return gql.TeamMember(
-        user_id=row.user_id, team_id=row.team_id, role=Role(row.role), display_name=row.display_name
-    )
+    return TeamMember.of(Member(row.user_id, row.team_id, row.role, row.display_name))

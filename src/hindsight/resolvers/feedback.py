@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import uuid
+from collections.abc import Awaitable
 
-from hindsight.domain import feedback
+from hindsight.domain import feedback, paging
+from hindsight.domain import feedback_list as listing
 from hindsight.domain import feedback_reads as reads
 from hindsight.domain import feedback_summary as summaries
 from hindsight.domain.errors import ValidationFailed
@@ -19,6 +22,7 @@ from hindsight.resolvers.common import (
 )
 from hindsight.schema import feedback_types as gql
 from hindsight.schema import period, types
+from hindsight.schema.connections import Connection, OrderDirection
 from hindsight.schema.context import Context
 
 
@@ -69,20 +73,68 @@ async def feedback_for_conversation(ctx: Context, conversation_id: str) -> list[
 async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.FeedbackSummary:
     flt = flt or gql.FeedbackFilter()
     vis = reads.visibility(await authorize(ctx, "feedbackSummary"), rep_id=flt.rep_id)
-    days = period.period_days(flt.period, ctx.services.now())  # whole UTC days, as dashboards
+    days = period.period_days(flt.period, ctx.services.now())  # whole days, as dashboards
     start, end = days.start, days.stop
-    domain_filter = summaries.SummaryFilter(
-        start=start,
-        end=end,
-        reviewer_id=flt.reviewer_id,
-        rep_id=flt.rep_id,
-        action_type=flt.action_type,
-        target_type=flt.target_type,
-    )
+    where = entry_filter(dataclasses.replace(flt, period=None), ctx.services.now())
+    domain_filter = summaries.SummaryFilter(start=start, end=end, where=where)
     summary = await read_in_tenant(
         ctx, lambda s: summaries.summarise(s, ctx.viewer.tenant_id, domain_filter, vis)
     )
     return gql.FeedbackSummary.from_domain(summary, start, end)
+
+
+def entry_filter(flt: gql.FeedbackFilter, now: dt.datetime) -> listing.FeedbackFilter:
+    """The domain filter; ``period`` (whole days) is an alternative to createdAfter/Before."""
+    start = end = None
+    if flt.period is not None:
+        if flt.created_after is not None or flt.created_before is not None:
+            raise ValidationFailed("filter.period", "give period or createdAfter/createdBefore")
+        days = period.period_days(flt.period, now)  # whole days, as every report
+        start, end = days.start, days.stop
+    outcome_id = reads.parse_id(str(flt.outcome_id)) if flt.outcome_id is not None else None
+    if flt.outcome_id is not None and outcome_id is None:
+        raise ValidationFailed("filter.outcomeId", "is not an outcome id")
+    return listing.FeedbackFilter(
+        reviewer_id=flt.reviewer_id,
+        rep_id=flt.rep_id,
+        team_id=flt.team_id,
+        action_types=[*(flt.action_types or []), *([flt.action_type] if flt.action_type else [])],
+        target_types=[*(flt.target_types or []), *([flt.target_type] if flt.target_type else [])],
+        sources=list(flt.sources or []),
+        conversation_id=flt.conversation_id,
+        outcome_id=outcome_id,
+        created_after=_utc(flt.created_after, "filter.createdAfter") or start,
+        created_before=_utc(flt.created_before, "filter.createdBefore") or end,
+    )
+
+
+def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValidationFailed(field, "must carry a UTC offset")
+    return value
+
+
+async def feedback_entries(
+    ctx: Context,
+    flt: gql.FeedbackFilter | None,
+    window: paging.Window,
+    sort: gql.FeedbackOrder | None,
+) -> Connection[gql.FeedbackEntry]:
+    flt = flt or gql.FeedbackFilter()
+    vis = reads.visibility(await authorize(ctx, "feedbackEntries"), rep_id=flt.rep_id)
+    checked = window.checked(ctx.services.settings.max_page_size)
+    where, tenant_id = entry_filter(flt, ctx.services.now()), ctx.viewer.tenant_id
+    descending = sort is None or sort.direction == OrderDirection.DESC
+    order = listing.order(sort.field.value if sort else "CREATED_AT", descending=descending)
+    page = await read_in_tenant(
+        ctx,
+        lambda s: listing.read_entries(s, tenant_id, where, vis, window=checked, sort=order),
+    )
+
+    def count() -> Awaitable[int]:
+        return read_in_tenant(ctx, lambda s: listing.count_entries(s, tenant_id, where, vis))
+
+    return Connection.from_page(page, gql.FeedbackEntry.from_row, count)
 
 
 async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:

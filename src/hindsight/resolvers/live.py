@@ -12,6 +12,7 @@ can arrive before its writer has bumped the tenant's cache version.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -75,12 +76,18 @@ class Snapshot:
     executive: gql.ExecutiveSummary | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
 
+    @property
+    def dashboard(self) -> gql.DashboardUpdate:
+        found = self.rep or self.manager or self.executive
+        assert found is not None, "a snapshot holds one dashboard"
+        return found
+
     def same_numbers(self, other: Snapshot | None) -> bool:
-        return other is not None and (self.rep, self.manager, self.executive) == (
-            other.rep,
-            other.manager,
-            other.executive,
-        )
+        """Equal dashboards apart from when they were generated."""
+        if other is None:
+            return False
+        mine, theirs = self.dashboard, other.dashboard
+        return dataclasses.replace(mine, generated_at=theirs.generated_at) == theirs
 
 
 class Latest:
@@ -117,6 +124,7 @@ async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) ->
     viewer = Viewer(subject="dashboard-hub", tenant_id=tenant_id, role=Role.ADMIN)
     start, end = whole_days(Context(services=services, viewer_or_none=viewer), None)
     now = services.now()
+    frame = gql.Frame(tenant_id=tenant_id, generated_at=now)
 
     def read(work: Callable[[AsyncSession], Awaitable[T]]) -> Awaitable[T]:
         return services.db.run(tenant_id, work, readonly=True)
@@ -124,18 +132,18 @@ async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) ->
     if scope.rep_id is not None:
         where = DashboardScope(rep_id=scope.rep_id)
         view = await read(lambda s: dashboards.overview(s, tenant_id, where, start, end))
-        return Snapshot(now, rep=gql.RepDashboard.from_domain(scope.rep_id, view))
+        return Snapshot(now, rep=gql.RepDashboard.from_domain(frame, scope.rep_id, view))
     if scope.team_id is not None:
         team = scope.team_id
         report = await read(lambda s: dashboards.manager_report(s, tenant_id, team, start, end))
-        return Snapshot(now, manager=gql.ManagerDashboard.from_domain(team, report))
+        return Snapshot(now, manager=gql.ManagerDashboard.from_domain(frame, team, report))
     minutes = services.settings.minutes_saved_per_action
     summary = await read(
         lambda s: dashboards.executive_report(
             s, tenant_id, start, end, minutes_saved_per_action=minutes
         )
     )
-    return Snapshot(now, executive=gql.ExecutiveSummary.from_domain(summary))
+    return Snapshot(now, executive=gql.ExecutiveSummary.from_domain(frame, summary))
 
 
 class Feed:

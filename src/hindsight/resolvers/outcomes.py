@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 from hindsight.db.models import OutcomeRecord, Signal
-from hindsight.domain import outcome_writes, outcomes, signals
+from hindsight.domain import outcome_reads as reads
+from hindsight.domain import outcome_writes, outcomes, paging, signals
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.resolvers.common import (
     authorize,
     in_tenant,
     known_viewer,
     not_found,
-    page_size,
     read_in_tenant,
     validation_error,
 )
 from hindsight.schema import inputs, types
+from hindsight.schema.connections import Connection, OrderDirection, OutcomeOrder
 from hindsight.schema.context import Context
 from hindsight.workers import jobs
 
@@ -35,31 +37,40 @@ async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:
 
 
 async def outcome_page(
-    ctx: Context, flt: inputs.OutcomeFilter | None, first: int, after: str | None
-) -> types.OutcomeConnection:
+    ctx: Context,
+    flt: inputs.OutcomeFilter | None,
+    window: paging.Window,
+    sort: OutcomeOrder | None,
+) -> Connection[types.Outcome]:
     scope = (await authorize(ctx, "outcomes")).scope
-    size = page_size(ctx, first)
+    checked = window.checked(ctx.services.settings.max_page_size)
     domain_filter = _filter(flt)
+    order = (
+        reads.order(sort.field.value, descending=sort.direction == OrderDirection.DESC)
+        if sort
+        else reads.order()
+    )
+    tenant_id = ctx.viewer.tenant_id
     page = await read_in_tenant(
         ctx,
-        lambda s: outcomes.read_outcomes(
-            s, ctx.viewer.tenant_id, domain_filter, scope, first=size, after=after
+        lambda s: reads.read_outcomes(
+            s, tenant_id, domain_filter, scope, window=checked, sort=order
         ),
     )
-    edges = [
-        types.OutcomeEdge(cursor=c, node=types.Outcome.from_row(o))
-        for o, c in zip(page.items, page.cursors, strict=True)
-    ]
-    end = page.cursors[-1] if page.cursors else None
-    info = types.PageInfo(has_next_page=page.has_next, end_cursor=end)
-    return types.OutcomeConnection(edges=edges, page_info=info)
+
+    def count() -> Awaitable[int]:
+        return read_in_tenant(
+            ctx, lambda s: reads.count_outcomes(s, tenant_id, domain_filter, scope)
+        )
+
+    return Connection.from_page(page, types.Outcome.from_row, count)
 
 
-def _filter(flt: inputs.OutcomeFilter | None) -> outcomes.OutcomeFilter:
+def _filter(flt: inputs.OutcomeFilter | None) -> reads.OutcomeFilter:
     if flt is None:
-        return outcomes.OutcomeFilter()
+        return reads.OutcomeFilter()
     values = {k: v for k, v in dataclasses.asdict(flt).items() if v is not None}
-    return outcomes.OutcomeFilter(**values)
+    return reads.OutcomeFilter(**values)
 
 
 async def record_outcome(

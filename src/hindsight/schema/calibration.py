@@ -13,6 +13,7 @@ from hindsight.domain.statistics import BinStats
 from hindsight.resolvers import calibration as resolvers
 from hindsight.schema import enums, formulas
 from hindsight.schema.context import Info
+from hindsight.schema.node import Node, global_id
 
 
 @strawberry.type(description="One of ten uniform bins; the statistics are null when it is empty.")
@@ -81,7 +82,7 @@ recorded). On unchanged data repeated runs converge on m* and then stop."""
 
 
 @strawberry.type(description=CURVE_DESCRIPTION)
-class CalibrationCurve:
+class CalibrationCurve(Node):
     action_type: str
     bins: list[CalibrationBin] = strawberry.field(description="Always 10, empty ones included.")
     sample_count: int
@@ -109,6 +110,7 @@ class CalibrationCurve:
     def from_domain(cls, r: CurveReport) -> CalibrationCurve:
         c = r.curve
         return cls(
+            id=global_id("CalibrationCurve", r.action_type),
             action_type=r.action_type,
             bins=[CalibrationBin.from_domain(b) for b in c.bins],
             sample_count=c.sample_count,
@@ -145,11 +147,11 @@ class CalibratedConfidence:
 @strawberry.type
 class CalibrationQuery:
     @strawberry.field(description="The calibration curve of one action type (empty if unseen).")
-    async def calibration_curve(self, info: Info, action_type: str) -> CalibrationCurve:
+    async def calibration_curve(self, info: Info, action_type: str) -> CalibrationCurve | None:
         return CalibrationCurve.from_domain(await resolvers.curve(info.context, action_type))
 
     @strawberry.field(description="The curve of every action type with resolved outcomes.")
-    async def calibration_curves(self, info: Info) -> list[CalibrationCurve]:
+    async def calibration_curves(self, info: Info) -> list[CalibrationCurve] | None:
         return [CalibrationCurve.from_domain(r) for r in await resolvers.curves(info.context)]
 
     @strawberry.field(description="The agent's confidence, calibrated against what happened.")

@@ -34,7 +34,7 @@ class CoachingQuery:
     )
     async def coaching_patterns(
         self, info: Info, period: PeriodInput | None = None, min_samples: int | None = 20
-    ) -> list[CoachingPattern]:
+    ) -> list[CoachingPattern] | None:
         found = await resolvers.coaching_patterns(
             info.context, period, 20 if min_samples is None else min_samples
         )
@@ -53,7 +53,7 @@ class CoachingQuery:
     )
     async def escalation_patterns(
         self, info: Info, period: PeriodInput | None = None
-    ) -> list[CoachingPattern]:
+    ) -> list[CoachingPattern] | None:
         found = await resolvers.escalation_patterns(info.context, period)
         return [CoachingPattern.from_domain(p) for p in found]
 
@@ -66,7 +66,7 @@ class CoachingQuery:
     )
     async def top_performing_actions(
         self, info: Info, period: PeriodInput | None = None, limit: int | None = 10
-    ) -> list[CoachingPattern]:
+    ) -> list[CoachingPattern] | None:
         found = await resolvers.top_performing_actions(
             info.context, period, 10 if limit is None else limit
         )
@@ -80,6 +80,6 @@ class CoachingQuery:
     )
     async def improvement_areas(
         self, info: Info, period: PeriodInput | None = None
-    ) -> list[CoachingPattern]:
+    ) -> list[CoachingPattern] | None:
         found = await resolvers.improvement_areas(info.context, period)
         return [CoachingPattern.from_domain(p) for p in found]

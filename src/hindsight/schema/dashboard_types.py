@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 
@@ -10,6 +13,7 @@ from hindsight.domain import analytics, dashboards
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
 from hindsight.schema.feedback_types import RatingCount
+from hindsight.schema.node import Node, global_id
 from hindsight.schema.pattern import CoachingPattern
 
 
@@ -61,85 +65,161 @@ def _trend(points: list[analytics.TrendPoint]) -> list[TrendPoint]:
     return [TrendPoint(day=p.day, metrics=MetricBlock.from_domain(p.metrics)) for p in points]
 
 
-@strawberry.type(description=formulas.PERIOD)
-class RepDashboard:
-    rep_id: str
-    from_: dt.datetime = strawberry.field(name="from")
-    to: dt.datetime
-    metrics: MetricBlock
-    previous: MetricBlock
-    trend: list[TrendPoint]
+@strawberry.type(description="Who a dashboard is about: one rep, one team, or the tenant.")
+class DashboardScope:
+    rep_id: str | None = strawberry.field(description="The rep of a RepDashboard.")
+    team_id: str | None = strawberry.field(description="The team of a ManagerDashboard.")
+    executive: bool = strawberry.field(description="True for the ExecutiveSummary.")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What identifies a dashboard besides its scope: the tenant and the period."""
+
+    tenant_id: uuid.UUID
+    generated_at: dt.datetime
+
+
+def dashboard_id(
+    type_name: str, frame: Frame, subject: str, o: dashboards.Overview
+) -> strawberry.ID:
+    """Per tenant, scope and period (first and last day, time zone): the query and
+    ``dashboardUpdates`` name the same dashboard with the same id."""
+    last = o.end - dt.timedelta(microseconds=1)
+    days = (o.start.date().isoformat(), last.date().isoformat(), "UTC")
+    return global_id(type_name, str(frame.tenant_id), subject, *days)
+
+
+@strawberry.interface(
+    description="A dashboard: RepDashboard, ManagerDashboard or ExecutiveSummary. "
+    "`dashboardUpdates` yields the very object (same type and id) the matching query "
+    "returns, so a normalized cache updates the query's data in place."
+)
+class DashboardUpdate(Node):
+    from_: dt.datetime = strawberry.field(
+        name="from", description="Midnight (UTC) starting the first day of the period."
+    )
+    to: dt.datetime = strawberry.field(
+        description="Exclusive end: midnight (UTC) after the last day of the period."
+    )
+    metrics: MetricBlock = strawberry.field(description="The period's numbers.")
+    previous: MetricBlock = strawberry.field(
+        description="The same numbers for the period of equal length just before."
+    )
+    trend: list[TrendPoint] = strawberry.field(description="One point per day, oldest first.")
+    generated_at: dt.datetime = strawberry.field(
+        description="When the server produced this answer (a query may read numbers "
+        "cached up to `cache_ttl_seconds` earlier; writes invalidate the cache)."
+    )
+
+    @strawberry.field(description="Who the dashboard is about.")
+    def scope(self) -> DashboardScope:
+        return DashboardScope(
+            rep_id=getattr(self, "rep_id", None),
+            team_id=getattr(self, "team_id", None),
+            executive=isinstance(self, ExecutiveSummary),
+        )
+
+    @strawberry.field(
+        deprecation_reason="The update is the dashboard itself; use `... on RepDashboard`."
+    )
+    def rep(self) -> RepDashboard | None:
+        return self if isinstance(self, RepDashboard) else None
+
+    @strawberry.field(
+        deprecation_reason="The update is the dashboard itself; use `... on ManagerDashboard`."
+    )
+    def manager(self) -> ManagerDashboard | None:
+        return self if isinstance(self, ManagerDashboard) else None
+
+    @strawberry.field(
+        deprecation_reason="The update is the dashboard itself; use `... on ExecutiveSummary`."
+    )
+    def executive(self) -> ExecutiveSummary | None:
+        return self if isinstance(self, ExecutiveSummary) else None
+
+
+def _frame(type_name: str, frame: Frame, subject: str, o: dashboards.Overview) -> dict[str, Any]:
+    return {
+        "id": dashboard_id(type_name, frame, subject, o),
+        "from_": o.start,
+        "to": o.end,
+        "metrics": MetricBlock.from_domain(o.metrics),
+        "previous": MetricBlock.from_domain(o.previous),
+        "trend": _trend(o.trend),
+        "generated_at": frame.generated_at,
+    }
+
+
+@strawberry.type(
+    description="One rep's numbers. REP: their own; MANAGER: their team's reps.\n\n"
+    + formulas.PERIOD
+)
+class RepDashboard(DashboardUpdate):
+    rep_id: str = strawberry.field(description="The rep (the `repId` outcomes carry).")
 
     @classmethod
-    def from_domain(cls, rep_id: str, o: dashboards.Overview) -> RepDashboard:
-        return cls(
-            rep_id=rep_id,
-            from_=o.start,
-            to=o.end,
-            metrics=MetricBlock.from_domain(o.metrics),
-            previous=MetricBlock.from_domain(o.previous),
-            trend=_trend(o.trend),
-        )
+    def from_domain(cls, frame: Frame, rep_id: str, o: dashboards.Overview) -> RepDashboard:
+        return cls(rep_id=rep_id, **_frame("RepDashboard", frame, rep_id, o))
 
 
 @strawberry.type(description=formulas.REP_ROW)
 class RepRow:
-    rep_id: str
-    display_name: str | None
-    metrics: MetricBlock
+    rep_id: str = strawberry.field(description="The rep.")
+    display_name: str | None = strawberry.field(
+        description="From the team directory (setTeamMember); null when not set."
+    )
+    metrics: MetricBlock = strawberry.field(description="The rep's numbers for the period.")
 
 
-@strawberry.type(description=formulas.PERIOD)
-class ManagerDashboard:
-    team_id: str
-    from_: dt.datetime = strawberry.field(name="from")
-    to: dt.datetime
-    metrics: MetricBlock
-    previous: MetricBlock
-    trend: list[TrendPoint]
-    reps: list[RepRow]
+@strawberry.type(
+    description="A team's numbers, per rep, with coaching. MANAGER: own team.\n\n" + formulas.PERIOD
+)
+class ManagerDashboard(DashboardUpdate):
+    team_id: str = strawberry.field(description="The team.")
+    reps: list[RepRow] = strawberry.field(description="One row per rep of the team.")
     coaching_opportunities: list[CoachingPattern] = strawberry.field(
         description=formulas.COACHING_OPPORTUNITIES
     )
 
     @classmethod
-    def from_domain(cls, team_id: str, r: dashboards.ManagerReport) -> ManagerDashboard:
-        o = r.overview
+    def from_domain(
+        cls, frame: Frame, team_id: str, r: dashboards.ManagerReport
+    ) -> ManagerDashboard:
+        rows = [
+            RepRow(
+                rep_id=x.rep_id,
+                display_name=x.display_name,
+                metrics=MetricBlock.from_domain(x.metrics),
+            )
+            for x in r.reps
+        ]
         return cls(
             team_id=team_id,
-            from_=o.start,
-            to=o.end,
-            metrics=MetricBlock.from_domain(o.metrics),
-            previous=MetricBlock.from_domain(o.previous),
-            trend=_trend(o.trend),
-            reps=[
-                RepRow(
-                    rep_id=x.rep_id,
-                    display_name=x.display_name,
-                    metrics=MetricBlock.from_domain(x.metrics),
-                )
-                for x in r.reps
-            ],
+            reps=rows,
             coaching_opportunities=[CoachingPattern.from_domain(p) for p in r.coaching],
+            **_frame("ManagerDashboard", frame, team_id, r.overview),
         )
 
 
-@strawberry.type
+@strawberry.type(description="Calibration health of one action type.")
 class CalibrationHealth:
-    action_type: str
-    brier_score: float | None
-    ece: float | None
-    sample_count: int
-    multiplier: float
+    action_type: str = strawberry.field(description="The action type.")
+    brier_score: float | None = strawberry.field(
+        description="Mean squared error of the stated confidence (0 best); null without data."
+    )
+    ece: float | None = strawberry.field(
+        description="Expected calibration error over the ten bins; null without data."
+    )
+    sample_count: int = strawberry.field(description="Resolved (POSITIVE + NEGATIVE) outcomes.")
+    multiplier: float = strawberry.field(description="The current confidence multiplier.")
 
 
-@strawberry.type(description=formulas.PERIOD)
-class ExecutiveSummary:
-    from_: dt.datetime = strawberry.field(name="from")
-    to: dt.datetime
-    metrics: MetricBlock
-    previous: MetricBlock
-    trend: list[TrendPoint]
+@strawberry.type(
+    description="The tenant's numbers, automation and calibration. EXECUTIVE, ANALYST, "
+    "ADMIN.\n\n" + formulas.PERIOD
+)
+class ExecutiveSummary(DashboardUpdate):
     automation_rate: float | None = strawberry.field(description=formulas.AUTOMATION)
     hours_saved: float = strawberry.field(description=formulas.HOURS_SAVED)
     calibration: list[CalibrationHealth] = strawberry.field(
@@ -147,26 +227,13 @@ class ExecutiveSummary:
     )
 
     @classmethod
-    def from_domain(cls, r: dashboards.ExecutiveReport) -> ExecutiveSummary:
-        o = r.overview
+    def from_domain(cls, frame: Frame, r: dashboards.ExecutiveReport) -> ExecutiveSummary:
         return cls(
-            from_=o.start,
-            to=o.end,
-            metrics=MetricBlock.from_domain(o.metrics),
-            previous=MetricBlock.from_domain(o.previous),
-            trend=_trend(o.trend),
             automation_rate=r.automation_rate,
             hours_saved=r.hours_saved,
             calibration=[CalibrationHealth(**vars(c)) for c in r.calibration],
+            **_frame("ExecutiveSummary", frame, "", r.overview),
         )
-
-
-@strawberry.type
-class TeamMember:
-    user_id: str
-    team_id: str
-    role: enums.Role
-    display_name: str | None
 
 
 @strawberry.input

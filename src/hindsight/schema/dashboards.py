@@ -10,10 +10,10 @@ from hindsight.schema.dashboard_types import (
     ExecutiveSummary,
     ManagerDashboard,
     RepDashboard,
-    TeamMember,
     TeamMemberInput,
 )
 from hindsight.schema.period import PeriodInput
+from hindsight.schema.picker_types import TeamMember
 
 PERIOD = "Whole UTC days; the result's `to` is the exclusive end (midnight after the last day)."
 
@@ -23,19 +23,19 @@ class DashboardQuery:
     @strawberry.field(description=f"One rep's numbers. {PERIOD}")
     async def rep_dashboard(
         self, info: Info, rep_id: str, period: PeriodInput | None = None
-    ) -> RepDashboard:
+    ) -> RepDashboard | None:
         return await resolvers.rep_dashboard(info.context, rep_id, period)
 
     @strawberry.field(description=f"A team's numbers, per rep, with coaching. {PERIOD}")
     async def manager_dashboard(
         self, info: Info, team_id: str, period: PeriodInput | None = None
-    ) -> ManagerDashboard:
+    ) -> ManagerDashboard | None:
         return await resolvers.manager_dashboard(info.context, team_id, period)
 
     @strawberry.field(description=f"The tenant's numbers, automation and calibration. {PERIOD}")
     async def executive_summary(
         self, info: Info, period: PeriodInput | None = None
-    ) -> ExecutiveSummary:
+    ) -> ExecutiveSummary | None:
         return await resolvers.executive_summary(info.context, period)
 
 

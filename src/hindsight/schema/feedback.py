@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
+from hindsight.domain.paging import Window
 from hindsight.resolvers import feedback as resolvers
+from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection
 from hindsight.schema.context import Info
 from hindsight.schema.feedback_types import (
     FeedbackEntry,
     FeedbackFilter,
+    FeedbackOrder,
     FeedbackSummary,
     RecordFeedbackInput,
     RecordFeedbackResult,
 )
+
+FILTER = strawberry.argument(description="Only entries matching every given field.")
+ORDER = strawberry.argument(description="Sort key and direction; default CREATED_AT DESC.")
 
 
 @strawberry.type
@@ -27,10 +35,28 @@ class FeedbackQuery:
     ) -> list[FeedbackEntry]:
         return await resolvers.feedback_for_conversation(info.context, conversation_id)
 
+    @strawberry.field(
+        description="Feedback entries you may see, newest first unless `orderBy` says "
+        "otherwise, as a Relay cursor connection (REP: given by them or on their outcomes; "
+        "MANAGER: also their team's; EXECUTIVE, ANALYST, ADMIN: all; AGENT: none)."
+    )
+    async def feedback_entries(
+        self,
+        info: Info,
+        filter: Annotated[FeedbackFilter | None, FILTER] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
+        order_by: Annotated[FeedbackOrder | None, ORDER] = None,
+    ) -> Connection[FeedbackEntry] | None:
+        window = Window(first=first, after=after, last=last, before=before)
+        return await resolvers.feedback_entries(info.context, filter, window, order_by)
+
     @strawberry.field(description="Counts, mean score, distribution and daily trend of feedback.")
     async def feedback_summary(
         self, info: Info, filter: FeedbackFilter | None = None
-    ) -> FeedbackSummary:
+    ) -> FeedbackSummary | None:
         return await resolvers.feedback_summary(info.context, filter)
 
     @strawberry.field(description="False while the reviewer is fatigued (DESIGN.md §5).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Annotated
 
 import strawberry
@@ -11,13 +12,14 @@ from strawberry.scalars import JSON
 from hindsight.db import models
 from hindsight.domain import feedback_summary as summaries
 from hindsight.schema import enums, formulas
+from hindsight.schema.connections import OrderDirection
+from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.types import ValidationError
 
 
 @strawberry.type
-class FeedbackEntry:
-    id: strawberry.ID
+class FeedbackEntry(Node):
     target_type: enums.FeedbackTarget
     target_id: str
     conversation_id: str | None
@@ -121,13 +123,68 @@ class RecordFeedbackInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which feedback entries: every given field must match (the same shape as "
+    "OutcomeFilter; rep, team and action type through the rated outcome)."
+)
 class FeedbackFilter:
-    period: PeriodInput | None = None
-    reviewer_id: str | None = None
-    rep_id: str | None = None
-    action_type: str | None = None
-    target_type: enums.FeedbackTarget | None = None
+    period: PeriodInput | None = strawberry.field(
+        default=None,
+        description="Entries first given on the period's whole days (as dashboards count "
+        "them). feedbackSummary defaults to the 30 days ending today; feedbackEntries to "
+        "all time.",
+    )
+    reviewer_id: str | None = strawberry.field(default=None, description="Given by this reviewer.")
+    rep_id: str | None = strawberry.field(default=None, description="Rating this rep's outcomes.")
+    team_id: str | None = strawberry.field(
+        default=None, description="Rating outcomes of this team (its `teamId` or its members)."
+    )
+    action_types: list[str] | None = strawberry.field(
+        default=None, description="Rating outcomes of any of these action types."
+    )
+    target_types: list[enums.FeedbackTarget] | None = strawberry.field(
+        default=None, description="On any of these kinds of target."
+    )
+    sources: list[enums.FeedbackSource] | None = strawberry.field(
+        default=None, description="From any of these sources."
+    )
+    conversation_id: str | None = strawberry.field(
+        default=None, description="On this conversation."
+    )
+    outcome_id: strawberry.ID | None = strawberry.field(
+        default=None, description="On this outcome."
+    )
+    created_after: dt.datetime | None = strawberry.field(
+        default=None, description="First given at or after this instant (with an offset)."
+    )
+    created_before: dt.datetime | None = strawberry.field(
+        default=None, description="First given before this instant (with an offset)."
+    )
+    action_type: str | None = strawberry.field(
+        default=None,
+        description="Rating outcomes of this action type.",
+        deprecation_reason="Use actionTypes.",
+    )
+    target_type: enums.FeedbackTarget | None = strawberry.field(
+        default=None, description="On this kind of target.", deprecation_reason="Use targetTypes."
+    )
+
+
+@strawberry.enum(description="What a list of feedback entries can be sorted by (ties: by id).")
+class FeedbackOrderField(enum.Enum):
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When first given.")
+    UPDATED_AT = strawberry.enum_value("UPDATED_AT", description="When last (re-)rated.")
+    SCORE = strawberry.enum_value("SCORE", description="The normalised score (0..1).")
+
+
+@strawberry.input(description="How to sort feedback entries; default: newest first.")
+class FeedbackOrder:
+    field: FeedbackOrderField = strawberry.field(
+        default=FeedbackOrderField.CREATED_AT, description="The sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="The direction."
+    )
 
 
 RecordFeedbackResult = Annotated[

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
+from hindsight.domain.paging import Window
 from hindsight.resolvers import outcomes
 from hindsight.schema import inputs, types
+from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection, OutcomeOrder
 from hindsight.schema.context import Info
+
+FILTER = strawberry.argument(description="Only outcomes matching every given field.")
+ORDER = strawberry.argument(description="Sort key and direction; default CREATED_AT DESC.")
 
 
 @strawberry.type
@@ -19,15 +26,24 @@ class OutcomeQuery:
     async def outcome(self, info: Info, id: strawberry.ID) -> types.Outcome | None:
         return await outcomes.outcome(info.context, str(id))
 
-    @strawberry.field(description="Outcomes, newest first, as a Relay-style connection.")
+    @strawberry.field(
+        description="Outcomes you may see, newest first unless `orderBy` says otherwise, as a "
+        "Relay cursor connection: `first`/`after` page forward, `last`/`before` back "
+        "(at most `max_page_size`, default 500, per page). AGENT and read-all roles: the "
+        "tenant; MANAGER: their team; REP: their own."
+    )
     async def outcomes(
         self,
         info: Info,
-        filter: inputs.OutcomeFilter | None = None,
-        first: int = 50,
-        after: str | None = None,
-    ) -> types.OutcomeConnection:
-        return await outcomes.outcome_page(info.context, filter, first, after)
+        filter: Annotated[inputs.OutcomeFilter | None, FILTER] = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
+        order_by: Annotated[OutcomeOrder | None, ORDER] = None,
+    ) -> Connection[types.Outcome] | None:
+        window = Window(first=first, after=after, last=last, before=before)
+        return await outcomes.outcome_page(info.context, filter, window, order_by)
 
 
 @strawberry.type

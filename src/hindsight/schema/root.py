@@ -9,14 +9,18 @@ from hindsight.schema.coaching import CoachingQuery
 from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 from hindsight.schema.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.schema.history import HistoryMutation
+from hindsight.schema.nodes import NodeQuery
 from hindsight.schema.outcomes import OutcomeMutation, OutcomeQuery
+from hindsight.schema.pickers import PickerQuery
 
 QUERIES: tuple[type, ...] = (
     OutcomeQuery,
+    NodeQuery,
     CalibrationQuery,
     FeedbackQuery,
     DashboardQuery,
     CoachingQuery,
+    PickerQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     OutcomeMutation,

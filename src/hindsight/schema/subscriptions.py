@@ -6,17 +6,15 @@ Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncGenerator
 
 import strawberry
 
 from hindsight.resolvers import subscriptions as resolvers
-from hindsight.resolvers.live import Snapshot
 from hindsight.schema import enums, types
 from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
-from hindsight.schema.dashboard_types import ExecutiveSummary, ManagerDashboard, RepDashboard
+from hindsight.schema.dashboard_types import DashboardUpdate
 from hindsight.schema.feedback_types import FeedbackEntry
 
 
@@ -34,41 +32,17 @@ class OutcomeEvent:
         return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=c.outcome)
 
 
-@strawberry.input(description="Exactly one: a rep, a team, or `executive: true`.")
+@strawberry.input(one_of=True, description="Exactly one: a rep, a team, or `executive: true`.")
 class DashboardScopeInput:
-    rep_id: str | None = None
-    team_id: str | None = None
-    executive: bool | None = None
-
-
-@strawberry.type
-class DashboardScope:
-    rep_id: str | None
-    team_id: str | None
-    executive: bool
-
-
-@strawberry.type(description="One snapshot: the dashboard of the scope is set, the others null.")
-class DashboardUpdate:
-    id: strawberry.ID = strawberry.field(description="The snapshot's id, shared by subscribers.")
-    scope: DashboardScope
-    generated_at: dt.datetime
-    rep: RepDashboard | None
-    manager: ManagerDashboard | None
-    executive: ExecutiveSummary | None
-
-    @classmethod
-    def from_snapshot(cls, s: Snapshot, scope: DashboardScopeInput) -> DashboardUpdate:
-        return cls(
-            id=strawberry.ID(s.id),
-            scope=DashboardScope(
-                rep_id=scope.rep_id, team_id=scope.team_id, executive=bool(scope.executive)
-            ),
-            generated_at=s.generated_at,
-            rep=s.rep,
-            manager=s.manager,
-            executive=s.executive,
-        )
+    rep_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A rep's RepDashboard."
+    )
+    team_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A team's ManagerDashboard."
+    )
+    executive: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="`true`: the tenant's ExecutiveSummary."
+    )
 
 
 @strawberry.type
@@ -103,8 +77,10 @@ class Subscription:
     async def dashboard_updates(
         self, info: Info, scope: DashboardScopeInput
     ) -> AsyncGenerator[DashboardUpdate, None]:
-        snapshots = resolvers.dashboard_updates(
-            info.context, scope.rep_id, scope.team_id, scope.executive
+        rep_id, team_id, executive = (
+            None if v is strawberry.UNSET else v
+            for v in (scope.rep_id, scope.team_id, scope.executive)
         )
+        snapshots = resolvers.dashboard_updates(info.context, rep_id, team_id, executive)
         async for snapshot in snapshots:
-            yield DashboardUpdate.from_snapshot(snapshot, scope)
+            yield snapshot.dashboard

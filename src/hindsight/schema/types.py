@@ -12,6 +12,7 @@ from hindsight.db import models
 from hindsight.domain.access import Viewer as DomainViewer
 from hindsight.schema import enums
 from hindsight.schema.context import Info
+from hindsight.schema.node import Node
 
 if TYPE_CHECKING:
     from hindsight.schema.feedback_types import FeedbackEntry
@@ -47,8 +48,7 @@ class NotFoundError:
 
 
 @strawberry.type
-class Outcome:
-    id: strawberry.ID
+class Outcome(Node):
     action_type: str
     outcome_type: enums.OutcomeType
     status: enums.OutcomeStatus
@@ -94,26 +94,7 @@ class Outcome:
 
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
-class OutcomeEdge:
-    cursor: str
-    node: Outcome
-
-
-@strawberry.type
-class OutcomeConnection:
-    edges: list[OutcomeEdge]
-    page_info: PageInfo
-
-
-@strawberry.type
-class Signal:
-    id: strawberry.ID
+class Signal(Node):
     kind: enums.SignalKind
     conversation_id: str | None
     deal_id: str | None

@@ -1,0 +1,126 @@
+"""``node(id:)`` and ``nodes(ids:)``: any object with identity, by its id.
+
+Each type is read by the same resolver its own query uses, so rights are the same; an id
+the viewer may not see, or that names nothing, is NOT_FOUND (DESIGN.md §8), never FORBIDDEN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from hindsight.domain import access, outcomes, signals
+from hindsight.domain import feedback_reads as feedback
+from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
+from hindsight.resolvers import calibration, dashboards, pickers
+from hindsight.resolvers.common import authorize, read_in_tenant
+from hindsight.schema import calibration as curve_types
+from hindsight.schema import feedback_types, types
+from hindsight.schema.context import Context
+from hindsight.schema.node import Node, parse_id
+from hindsight.schema.period import PeriodInput
+
+MAX_IDS = 100
+Loader = Callable[[Context, tuple[str, ...]], Awaitable[Any]]
+
+
+async def node(ctx: Context, node_id: str) -> Node:
+    ctx.viewer  # noqa: B018 - no token is UNAUTHENTICATED, not NOT_FOUND
+    key = parse_id(node_id)
+    try:
+        if key is None:
+            raise NotFound(node_id)
+        if key.type_name is None:
+            found: Node = await _row(ctx, key.parts[0])
+            return found
+        loader = LOADERS.get(key.type_name)
+        if loader is None:
+            raise NotFound(node_id)
+        found = await loader(ctx, key.parts)
+        return found
+    except (Forbidden, NotFound, ValidationFailed, ValueError, TypeError):
+        raise NotFound(node_id, "no object with this id") from None
+
+
+def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Node]]:
+    """One entry per id, in order; each missing one is null with its own NOT_FOUND error."""
+    if len(node_ids) > MAX_IDS:
+        raise ValidationFailed("ids", f"at most {MAX_IDS} ids per call")
+    return [asyncio.ensure_future(node(ctx, i)) for i in node_ids]
+
+
+async def _row(ctx: Context, row_id: str) -> Node:
+    """Outcomes, feedback and signals keep their UUIDs: try each table the viewer may read,
+    each with the right of its own query (``outcome``, ``feedback``)."""
+    tenant_id = ctx.viewer.tenant_id
+    try:
+        scope = (await authorize(ctx, "outcome")).scope
+        row = await read_in_tenant(
+            ctx, lambda s: outcomes.read_outcome(s, tenant_id, row_id, scope)
+        )
+        return types.Outcome.from_row(row)
+    except (NotFound, Forbidden):
+        pass
+    try:
+        vis = feedback.visibility(await authorize(ctx, "feedback"))
+        entry = await read_in_tenant(
+            ctx, lambda s: feedback.read_feedback(s, tenant_id, row_id, vis)
+        )
+        return feedback_types.FeedbackEntry.from_row(entry)
+    except (NotFound, Forbidden):
+        pass
+    # A signal names no rep or team: whoever reads the whole tenant's outcomes may read it.
+    if (await authorize(ctx, "outcome")).reach != access.Reach.TENANT:
+        raise NotFound(row_id)
+    signal = await read_in_tenant(ctx, lambda s: signals.read_signal(s, tenant_id, row_id))
+    return types.Signal.from_row(signal)
+
+
+async def _curve(ctx: Context, parts: tuple[str, ...]) -> Node:
+    (action_type,) = parts
+    return curve_types.CalibrationCurve.from_domain(await calibration.curve(ctx, action_type))
+
+
+def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> PeriodInput:
+    if tenant != str(ctx.viewer.tenant_id) or zone != "UTC":
+        raise NotFound(tenant)
+    start = dt.datetime.combine(dt.date.fromisoformat(first), dt.time(), dt.UTC)
+    end = dt.datetime.combine(dt.date.fromisoformat(last), dt.time(), dt.UTC)
+    return PeriodInput(from_=start, to=end)
+
+
+async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
+    tenant, rep_id, *days = parts
+    return await dashboards.rep_dashboard(ctx, rep_id, _period(ctx, tenant, *days))
+
+
+async def _manager_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
+    tenant, team_id, *days = parts
+    return await dashboards.manager_dashboard(ctx, team_id, _period(ctx, tenant, *days))
+
+
+async def _executive_summary(ctx: Context, parts: tuple[str, ...]) -> Node:
+    tenant, _, *days = parts
+    return await dashboards.executive_summary(ctx, _period(ctx, tenant, *days))
+
+
+def _by_name(read: Callable[[Context, str], Awaitable[Node]]) -> Loader:
+    async def load(ctx: Context, parts: tuple[str, ...]) -> Node:
+        (name,) = parts
+        return await read(ctx, name)
+
+    return load
+
+
+LOADERS: dict[str, Loader] = {
+    "Team": _by_name(pickers.team),
+    "TeamMember": _by_name(pickers.member),
+    "Rep": _by_name(pickers.rep),
+    "ActionType": _by_name(pickers.action_type),
+    "CalibrationCurve": _curve,
+    "RepDashboard": _rep_dashboard,
+    "ManagerDashboard": _manager_dashboard,
+    "ExecutiveSummary": _executive_summary,
+}

@@ -1,0 +1,90 @@
+"""Picker resolvers: teams, a team, reps, action types, feedback tags, escalation triggers.
+
+Each lists only what the viewer's outcome scope covers (DESIGN.md §8): the tenant for
+AGENT, EXECUTIVE, ANALYST and ADMIN; a MANAGER's own team; a REP's own team and self.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from hindsight.domain import directory
+from hindsight.domain import feedback_reads as reads
+from hindsight.domain.errors import NotFound
+from hindsight.resolvers.common import authorize, read_in_tenant
+from hindsight.schema import picker_types as gql
+from hindsight.schema.context import Context
+
+
+async def teams(ctx: Context, field: str = "teams") -> list[gql.Team]:
+    scope, tenant_id = (await authorize(ctx, field)).scope, ctx.viewer.tenant_id
+    found = await read_in_tenant(ctx, lambda s: directory.read_team_ids(s, tenant_id, scope))
+    return [gql.Team.of(t) for t in found]
+
+
+async def team(ctx: Context, team_id: str) -> gql.Team:
+    """NOT_FOUND for a team outside the viewer's scope or one nothing names."""
+    if team_id not in {t.team_id for t in await teams(ctx, "team")}:
+        raise NotFound(team_id, "no team with this id")
+    return gql.Team.of(team_id)
+
+
+async def team_members(ctx: Context, team_id: str) -> list[gql.TeamMember]:
+    """``Team.members``: the teams of one request share one query."""
+    loader = ctx.loader("team_members", functools.partial(_members_of, ctx))
+    return await loader.load(team_id)
+
+
+async def _members_of(ctx: Context, team_ids: list[str]) -> list[list[gql.TeamMember]]:
+    tenant_id = ctx.viewer.tenant_id
+    rows = await read_in_tenant(ctx, lambda s: directory.read_members(s, tenant_id, team_ids))
+    return [[gql.TeamMember.of(m) for m in rows if m.team_id == t] for t in team_ids]
+
+
+async def reps(ctx: Context) -> list[gql.Rep]:
+    scope, tenant_id = (await authorize(ctx, "reps")).scope, ctx.viewer.tenant_id
+    found = await read_in_tenant(ctx, lambda s: directory.read_reps(s, tenant_id, scope))
+    return [gql.Rep.of(r) for r in found]
+
+
+async def rep(ctx: Context, rep_id: str) -> gql.Rep:
+    found = next((r for r in await reps(ctx) if r.rep_id == rep_id), None)
+    if found is None:
+        raise NotFound(rep_id, "no rep with this id")
+    return found
+
+
+async def action_types(ctx: Context) -> list[gql.ActionType]:
+    scope, tenant_id = (await authorize(ctx, "actionTypes")).scope, ctx.viewer.tenant_id
+    found = await read_in_tenant(ctx, lambda s: directory.read_action_types(s, tenant_id, scope))
+    return [gql.ActionType.of(t) for t in found]
+
+
+async def action_type(ctx: Context, name: str) -> gql.ActionType:
+    found = next((a for a in await action_types(ctx) if a.name == name), None)
+    if found is None:
+        raise NotFound(name, "no action type with this name")
+    return found
+
+
+async def feedback_tags(ctx: Context) -> list[gql.FeedbackTag]:
+    vis, tenant_id = reads.visibility(await authorize(ctx, "feedbackTags")), ctx.viewer.tenant_id
+    found = await read_in_tenant(ctx, lambda s: directory.read_tags(s, tenant_id, vis))
+    return [gql.FeedbackTag(tag=t.name, count=t.count) for t in found]
+
+
+async def escalation_triggers(ctx: Context) -> list[gql.EscalationTrigger]:
+    scope, tenant_id = (await authorize(ctx, "escalationTriggers")).scope, ctx.viewer.tenant_id
+    found = await read_in_tenant(ctx, lambda s: directory.read_triggers(s, tenant_id, scope))
+    return [gql.EscalationTrigger(trigger=t.name, count=t.count) for t in found]
+
+
+async def member(ctx: Context, user_id: str) -> gql.TeamMember:
+    """A directory entry, if it belongs to a team the viewer may see."""
+    visible = [t.team_id for t in await teams(ctx, "team")]
+    tenant_id = ctx.viewer.tenant_id
+    rows = await read_in_tenant(ctx, lambda s: directory.read_members(s, tenant_id, visible))
+    found = next((m for m in rows if m.user_id == user_id), None)
+    if found is None:
+        raise NotFound(user_id, "no team member with this id")
+    return gql.TeamMember.of(found)

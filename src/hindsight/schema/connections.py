@@ -1,0 +1,112 @@
+"""Relay cursor connections (``edges``, ``nodes``, ``pageInfo``, ``totalCount``) and sorting.
+
+Specialised per node type: ``Connection[Outcome]`` is ``OutcomeConnection`` in the schema.
+``totalCount`` is a resolver of its own, so the COUNT runs only when a client asks for it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+
+from hindsight.domain.paging import Page
+
+N = TypeVar("N")
+FIRST = strawberry.argument(
+    description="Page forward: this many items (1 to max_page_size; default 50)."
+)
+AFTER = strawberry.argument(description="Page forward from this cursor (an `endCursor`).")
+LAST = strawberry.argument(description="Page back: this many items before `before`.")
+BEFORE = strawberry.argument(description="Page back from this cursor (a `startCursor`).")
+R = TypeVar("R")
+
+
+@strawberry.type(description="Where a page sits in its list (Relay cursor connections spec).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(
+        description="More items follow the last edge (paging forward: exact)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="More items precede the first edge (paging backward: exact; forward: "
+        "true when `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor, for `before`; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor, for `after`; null on an empty page."
+    )
+
+
+@strawberry.type(description="One item of a list with the cursor that points at it.")
+class Edge(Generic[N]):
+    cursor: str = strawberry.field(description="Opaque; pass as `after` or `before`.")
+    node: N = strawberry.field(description="The item.")
+
+
+@strawberry.type(
+    description="One page of a list: `edges` with cursors (use with a Relay-style cache "
+    "policy such as Apollo's `relayStylePagination`), the same items as `nodes`, and "
+    "`totalCount`."
+)
+class Connection(Generic[N]):
+    edges: list[Edge[N]] = strawberry.field(description="The page's items, in list order.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The page's items without cursors (same order as `edges`).")
+    def nodes(self) -> list[N]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description="How many items the whole list holds under this filter (every page); "
+        "costs one COUNT query, run only when asked."
+    )
+    async def total_count(self) -> int:
+        return await self.counter()
+
+    @classmethod
+    def from_page(
+        cls, page: Page[R], node: Callable[[R], N], counter: Callable[[], Awaitable[int]]
+    ) -> Connection[N]:
+        edges = [
+            Edge(cursor=c, node=node(i)) for i, c in zip(page.items, page.cursors, strict=True)
+        ]
+        info = PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        )
+        return cls(edges=edges, page_info=info, counter=counter)
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest (or oldest) first.")
+    DESC = strawberry.enum_value("DESC", description="Largest (or newest) first.")
+
+
+@strawberry.enum(description="What a list of outcomes can be sorted by (ties: by id).")
+class OutcomeOrderField(enum.Enum):
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When the agent acted.")
+    RECORDED_AT = strawberry.enum_value("RECORDED_AT", description="When it was recorded.")
+    WINDOW_ENDS_AT = strawberry.enum_value(
+        "WINDOW_ENDS_AT", description="When its resolution window closes."
+    )
+    PREDICTED_CONFIDENCE = strawberry.enum_value(
+        "PREDICTED_CONFIDENCE", description="The agent's stated confidence."
+    )
+
+
+@strawberry.input(description="How to sort outcomes; default: newest first.")
+class OutcomeOrder:
+    field: OutcomeOrderField = strawberry.field(
+        default=OutcomeOrderField.CREATED_AT, description="The sort key."
+    )
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="The direction."
+    )
