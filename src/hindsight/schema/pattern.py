@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -38,9 +40,39 @@ FAMILY = (
 )
 
 
+@strawberry.enum(description="What a coaching pattern is about (the closed set the API emits).")
+class CoachingPatternKind(enum.Enum):
+    ACTION_EFFECTIVENESS = strawberry.enum_value(
+        "ACTION_EFFECTIVENESS",
+        description="An action type against the tenant's other actions (z-test, BH-adjusted).",
+    )
+    OUTCOME_TYPE = strawberry.enum_value(
+        "OUTCOME_TYPE", description="An outcome type the agent wins or loses more than others."
+    )
+    LOW_SUCCESS = strawberry.enum_value(
+        "LOW_SUCCESS", description="Succeeding under 40% with a Wilson upper bound below 0.5."
+    )
+    FEEDBACK_MISMATCH = strawberry.enum_value(
+        "FEEDBACK_MISMATCH", description="People's ratings disagree with the outcomes."
+    )
+    TOP_ACTION = strawberry.enum_value(
+        "TOP_ACTION", description="Ranked by the Wilson lower bound of its success rate."
+    )
+    ESCALATION_TRIGGER = strawberry.enum_value(
+        "ESCALATION_TRIGGER", description="One escalation trigger: how often it helps."
+    )
+    REP_BELOW_TEAM = strawberry.enum_value(
+        "REP_BELOW_TEAM", description="A rep clearly below their team (manager dashboard)."
+    )
+    ACTION_BELOW_TEAM = strawberry.enum_value(
+        "ACTION_BELOW_TEAM",
+        description="An action type clearly below the team (manager dashboard).",
+    )
+
+
 @strawberry.type(description=PATTERN_DESCRIPTION)
 class CoachingPattern:
-    kind: str
+    kind: CoachingPatternKind
     subject: str
     description: str
     success_rate: float | None
@@ -59,7 +91,7 @@ class CoachingPattern:
     @classmethod
     def from_domain(cls, p: Pattern) -> CoachingPattern:
         return cls(
-            kind=p.kind,
+            kind=CoachingPatternKind(p.kind),
             subject=p.subject,
             description=p.description,
             success_rate=p.success_rate,
