@@ -120,11 +120,16 @@ class Who:
 
     def token(self, tenant: Tenant) -> str:
         if self.kind == "outsider":
-            return tenant.api.token(OUTSIDE, self.role, self.sub, self.team)
+            return tenant.api.token(outside(tenant), self.role, self.sub, self.team)
         return tenant.token(self.role, self.sub, self.team)
 
 
-OUTSIDE = uuid.uuid4()  # a tenant with nothing in it
+def outside(tenant: Tenant) -> uuid.UUID:
+    """Another tenant, one per test's tenant, so it holds nothing but what that test's
+    outsiders wrote (a shared one fills up with other tests' writes, e.g. team names)."""
+    return uuid.uuid5(tenant.id, "outside")
+
+
 WITHIN = [
     Who("AGENT", Role.AGENT, "agent-1"),
     Who("REP rep-1", Role.REP, "rep-1"),
