@@ -26,8 +26,8 @@ MAX_IDS = 100
 Loader = Callable[[Context, tuple[str, ...]], Awaitable[Any]]
 
 
-async def node(ctx: Context, node_id: str) -> Node:
-    ctx.viewer  # noqa: B018 - no token is UNAUTHENTICATED, not NOT_FOUND
+async def node(ctx: Context, node_id: str, field: str = "node") -> Node:
+    await authorize(ctx, field)  # every role; then the rule of the node's own query
     key = parse_id(node_id)
     try:
         if key is None:
@@ -44,11 +44,12 @@ async def node(ctx: Context, node_id: str) -> Node:
         raise NotFound(node_id, "no object with this id") from None
 
 
-def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Node]]:
+async def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Node]]:
     """One entry per id, in order; each missing one is null with its own NOT_FOUND error."""
+    await authorize(ctx, "nodes")
     if len(node_ids) > MAX_IDS:
         raise ValidationFailed("ids", f"at most {MAX_IDS} ids per call")
-    return [asyncio.ensure_future(node(ctx, i)) for i in node_ids]
+    return [asyncio.ensure_future(node(ctx, i, "nodes")) for i in node_ids]
 
 
 async def _row(ctx: Context, row_id: str) -> Node:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
@@ -30,10 +29,10 @@ class NodeQuery:
         description="The objects with these ids, in order (at most 100); each one missing or "
         "not yours to see is null with its own NOT_FOUND error."
     )
-    def nodes(
+    async def nodes(
         self,
         info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Node ids.")],
     ) -> list[Node | None]:
-        found: list[Awaitable[Node]] = resolvers.nodes(info.context, [str(i) for i in ids])
+        found = await resolvers.nodes(info.context, [str(i) for i in ids])
         return found  # type: ignore[return-value]  # graphql-core awaits each item itself
