@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight import demo_calibration
+from hindsight import demo_calibration, demo_replay
 from hindsight.db import maintenance
 from hindsight.db.models import OutcomeRecord
 from hindsight.demo_progress import Progress
@@ -187,7 +187,6 @@ async def load_demo(
     tenant: uuid.UUID = DEMO_TENANT,
     n: int = 2000,
     seed: int = 7,
-    chunk: int = 100,
 ) -> list[str]:
     """Fill ``tenant`` with ``n`` outcomes, their signals, feedback and calibration runs;
     returns a printable summary."""
@@ -196,10 +195,7 @@ async def load_demo(
     steps = plan(n, seed, now)
     phase = max(len(steps) // 20, 1)  # detection, feedback and calibration: ~5% each
     progress = Progress(len(steps) + 3 * phase, "demo")
-    for i in range(0, len(steps), chunk):
-        batch = steps[i : i + chunk]
-        await services.db.run(tenant, lambda s, b=batch: _replay(s, services, tenant, b))
-        progress.advance(len(batch))
+    await demo_replay.replay(services, tenant, steps, progress)
     await run_all_detection(
         services.db, rules=services.rules, clock=services.clock, tenants=[tenant]
     )
@@ -220,20 +216,6 @@ async def load_demo(
             curves, settings.calibration_threshold, settings.calibration_min_samples
         ),
     ]
-
-
-async def _replay(
-    session: AsyncSession, services: Services, tenant: uuid.UUID, batch: list[Step]
-) -> None:
-    for step in batch:
-        if isinstance(step.work, outcomes.NewOutcome):
-            await outcomes.record_outcome(
-                session, tenant, step.work, rules=services.rules, now=step.at
-            )
-        else:
-            new = step.work
-            assert isinstance(new, signals.NewSignal)
-            await signals.record_signal(session, tenant, new, rules=services.rules, now=step.at)
 
 
 async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:

@@ -146,8 +146,14 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     documents: list[str] = []
     page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
     await page.goto(f"{server.base}/")
-    await page.locator("#token").fill(server.token(Role.MANAGER, "mgr-east", "team-east"))
-    await page.get_by_role("button", name="Sign in").click()
+    for _ in range(2):  # keyboard only: past the GraphiQL link to the token field
+        await page.keyboard.press("Tab")
+    await expect(page.locator("#token")).to_be_focused()
+    await page.keyboard.press("Control+A")  # replace the prefilled demo ADMIN token
+    await page.keyboard.insert_text(server.token(Role.MANAGER, "mgr-east", "team-east"))
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+    await page.keyboard.press("Enter")
     await page.locator(".connection[data-state=live]").wait_for(timeout=LOAD_MS)
     await page.locator("#reps tbody tr").first.wait_for(timeout=LOAD_MS)
     diagram = page.locator('article[data-action-type="send_follow_up"] svg.reliability')
@@ -180,5 +186,6 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     assert documents == [f"{server.base}/"]  # never reloaded
 
     await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no side-scroll
     await _shot(page, "panel-phone")
     assert server.outside == []
