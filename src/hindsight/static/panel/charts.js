@@ -56,7 +56,7 @@ export function reliabilityDiagram(curve) {
   const y = (v) => T + P * (1 - v);
   const used = curve.bins.filter((b) => b.count > 0);
   const label = `Reliability diagram for ${curve.actionType}: ${used.length} of 10 bins used, ${curve.sampleCount} outcomes`;
-  const root = svg(S, S + B - 10, label);
+  const root = svg(S, T + P + B + 6, label);
   root.classList.add("chart", "reliability");
   root.append(el("rect", { x: L, y: T, width: P, height: P, class: "frame" }));
   for (const v of [0, 0.5, 1]) {
