@@ -9,11 +9,13 @@ feed the calibration sums and rollups, in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord, Signal
@@ -65,17 +67,14 @@ async def signals_for(
         return {}
     conversations = {o.conversation_id for o in outcomes}
     deals = {o.deal_id for o in outcomes if o.deal_id}
-    matches = and_(Signal.conversation_id.in_(conversations), Signal.kind.in_(CONVERSATION_KINDS))
-    if deals:
-        matches = or_(matches, and_(Signal.deal_id.in_(deals), Signal.kind.in_(DEAL_KINDS)))
-    rows = await session.scalars(
-        select(Signal).where(
-            Signal.tenant_id == tenant_id,
-            matches,
-            Signal.occurred_at >= min(o.created_at for o in outcomes),
-            Signal.occurred_at <= max(o.window_ends_at for o in outcomes),
-        )
-    )
+    params = {
+        "tenant": tenant_id,
+        "conversations": sorted(conversations),
+        "deals": sorted(deals),
+        "start": min(o.created_at for o in outcomes),
+        "end": max(o.window_ends_at for o in outcomes),
+    }
+    rows = await session.scalars(_signals_statement(bool(deals)), params)
     by_conversation: dict[str, list[Signal]] = defaultdict(list)
     by_deal: dict[str, list[Signal]] = defaultdict(list)
     for signal in rows:
@@ -84,6 +83,25 @@ async def signals_for(
         else:
             by_conversation[signal.conversation_id or ""].append(signal)
     return {o.id: _in_window(o, by_conversation, by_deal) for o in outcomes}
+
+
+@functools.cache
+def _signals_statement(with_deals: bool) -> Any:
+    """Built once (with expanding parameters), so SQLAlchemy compiles it once."""
+    s = Signal
+    matches = and_(
+        s.conversation_id.in_(bindparam("conversations", expanding=True)),
+        s.kind.in_(CONVERSATION_KINDS),
+    )
+    if with_deals:
+        deals = and_(s.deal_id.in_(bindparam("deals", expanding=True)), s.kind.in_(DEAL_KINDS))
+        matches = or_(matches, deals)
+    return select(s).where(
+        s.tenant_id == bindparam("tenant"),
+        matches,
+        s.occurred_at >= bindparam("start"),
+        s.occurred_at <= bindparam("end"),
+    )
 
 
 def _in_window(
@@ -108,13 +126,9 @@ async def apply_decisions(
     *,
     now: dt.datetime,
 ) -> list[OutcomeRecord]:
-    """Resolve still-pending outcomes; returns only those this call resolved."""
-    groups: dict[Decision, list[uuid.UUID]] = defaultdict(list)
-    for outcome_id, decision in decisions.items():
-        groups[decision].append(outcome_id)
-    resolved: list[OutcomeRecord] = []
-    for decision, ids in groups.items():
-        resolved.extend(await _resolve_group(session, tenant_id, decision, ids, now))
+    """Resolve still-pending outcomes; returns only those this call resolved (one UPDATE
+    for all of them, however many distinct decisions)."""
+    resolved = await _resolve(session, tenant_id, decisions, now) if decisions else []
     if not resolved:
         return resolved
     await calibration_bins.add_to_bins(
@@ -129,27 +143,32 @@ async def apply_decisions(
     return resolved
 
 
-async def _resolve_group(
+async def _resolve(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    decision: Decision,
-    ids: list[uuid.UUID],
+    decisions: dict[uuid.UUID, Decision],
     now: dt.datetime,
 ) -> list[OutcomeRecord]:
+    """``UPDATE … SET status = CASE id WHEN … END … WHERE status = 'PENDING' RETURNING``:
+    whoever updates a row first resolves it; everyone else's update skips it."""
+    o = OutcomeRecord
+    ids = sorted(decisions)
+
+    def per_row(value: Callable[[Decision], object], type_: Any) -> Any:
+        if len({value(d) for d in decisions.values()}) == 1:
+            return literal(value(decisions[ids[0]]), type_)
+        return case({i: literal(value(decisions[i]), type_) for i in ids}, value=o.id)
+
     stmt = (
-        update(OutcomeRecord)
-        .where(
-            OutcomeRecord.tenant_id == tenant_id,
-            OutcomeRecord.id.in_(sorted(ids)),
-            OutcomeRecord.status == PENDING,
-        )
+        update(o)
+        .where(o.tenant_id == tenant_id, o.id.in_(ids), o.status == PENDING)
         .values(
-            status=decision.status.value,
+            status=per_row(lambda d: d.status.value, String()),
             resolved_at=now,
-            resolution_reason=decision.reason,
-            resolved_by_signal_id=decision.signal_id,
+            resolution_reason=per_row(lambda d: d.reason, Text()),
+            resolved_by_signal_id=per_row(lambda d: d.signal_id, Uuid()),
         )
-        .returning(OutcomeRecord)
+        .returning(o)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
     return list(await session.scalars(stmt))

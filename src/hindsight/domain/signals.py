@@ -10,13 +10,14 @@ action the agent takes later.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -162,11 +163,13 @@ def _owners(
     """Which signal of the batch each resolved outcome is reported under: the one its
     resolution cites, else the first (in input order) that could decide it."""
     ids = {b.row["id"] for b in batch}
+    index = _by_match(batch)
     owners: dict[uuid.UUID, list[OutcomeRecord]] = defaultdict(list)
     for outcome in resolved:
         owner = outcome.resolved_by_signal_id
         if owner not in ids:
-            owner = next((b.row["id"] for b in batch if b.can_decide(outcome)), None)
+            deciding = (b for b in _matching(index, outcome) if b.can_decide(outcome))
+            owner = next((b.row["id"] for b in sorted(deciding, key=batch.index)), None)
         if owner is not None:
             owners[owner].append(outcome)
     return owners
@@ -177,27 +180,62 @@ async def _pending_in_windows(
 ) -> list[OutcomeRecord]:
     """Pending outcomes some signal of the batch can decide, locked in id order (one lock
     order for all writers); the query reads a superset, the signals' own rules narrow it."""
-    o = OutcomeRecord
-    by = {"conversation_id": set(), "deal_id": set()}  # type: dict[str, set[str]]
+    by: dict[str, set[str]] = {"conversation_id": set(), "deal_id": set()}
     for b in batch:
         by[b.column].add(b.key)
-    matches = [getattr(o, col).in_(sorted(keys)) for col, keys in by.items() if keys]
     occurred = [b.row["occurred_at"] for b in batch]
-    affected = sorted({t.value for b in batch for t in AFFECTS[b.kind]})
+    params = {
+        "tenant": tenant_id,
+        "conversations": sorted(by["conversation_id"]),
+        "deals": sorted(by["deal_id"]),
+        "affected": sorted({t.value for b in batch for t in AFFECTS[b.kind]}),
+        "latest": max(occurred),
+        "earliest": min(occurred),
+    }
+    shape = (dialects.dialect_of(session), bool(by["conversation_id"]), bool(by["deal_id"]))
+    rows = await session.scalars(_pending_statement(*shape), params)
+    index = _by_match(batch)
+    return [o for o in rows if any(b.can_decide(o) for b in _matching(index, o))]
+
+
+@functools.cache
+def _pending_statement(dialect: str, conversations: bool, deals: bool) -> Any:
+    """Built once per shape (expanding parameters), so SQLAlchemy compiles it once."""
+    o = OutcomeRecord
+    matches = [
+        column.in_(bindparam(name, expanding=True))
+        for column, name, wanted in (
+            (o.conversation_id, "conversations", conversations),
+            (o.deal_id, "deals", deals),
+        )
+        if wanted
+    ]
     stmt = (
         select(o)
         .where(
-            o.tenant_id == tenant_id,
+            o.tenant_id == bindparam("tenant"),
             or_(*matches),
             o.status == OutcomeStatus.PENDING.value,
-            o.outcome_type.in_(affected),
-            o.created_at <= max(occurred),
-            o.window_ends_at >= min(occurred),
+            o.outcome_type.in_(bindparam("affected", expanding=True)),
+            o.created_at <= bindparam("latest"),
+            o.window_ends_at >= bindparam("earliest"),
         )
         .order_by(o.id)
     )
-    rows = await session.scalars(dialects.lock(session, stmt))
-    return [outcome for outcome in rows if any(b.can_decide(outcome) for b in batch)]
+    return stmt.with_for_update() if dialect == "postgresql" else stmt
+
+
+def _by_match(batch: list[Stored]) -> dict[tuple[str, str], list[Stored]]:
+    """The batch's signals by what they match, so each outcome meets only its own."""
+    index: dict[tuple[str, str], list[Stored]] = defaultdict(list)
+    for b in batch:
+        index[b.column, b.key].append(b)
+    return index
+
+
+def _matching(index: dict[tuple[str, str], list[Stored]], o: OutcomeRecord) -> list[Stored]:
+    found = index.get(("conversation_id", o.conversation_id), [])
+    return found + index.get(("deal_id", o.deal_id or ""), []) if o.deal_id else found
 
 
 async def read_signal(session: AsyncSession, tenant_id: uuid.UUID, signal_id: str) -> Signal:
