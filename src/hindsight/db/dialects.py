@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Select, Table, cast, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,6 +45,29 @@ def utc_day(session: AsyncSession, column: Any) -> ColumnElement[dt.date]:
     if dialect_of(session) == "postgresql":
         return cast(func.timezone(literal_column("'UTC'"), column), Date)
     return func.date(column, type_=Date)
+
+
+def local_day(session: AsyncSession, column: Any, zone: str) -> ColumnElement[dt.date]:
+    """The calendar day of a timestamp column in the IANA time zone ``zone``."""
+    if zone == "UTC":
+        return utc_day(session, column)
+    if dialect_of(session) == "postgresql":
+        return cast(func.timezone(zone, column), Date)
+    return func.hindsight_local_day(column, zone, type_=Date)
+
+
+def add_sqlite_functions(dbapi_connection: Any) -> None:
+    """SQLite has no time zones: ``hindsight_local_day(ts, zone)`` is computed in Python."""
+    dbapi_connection.create_function(
+        "hindsight_local_day", 2, _sqlite_local_day, deterministic=True
+    )
+
+
+def _sqlite_local_day(stored: str | None, zone: str) -> str | None:
+    if stored is None:
+        return None
+    at = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
+    return at.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def json_array_elements(session: AsyncSession, column: Any) -> TableValuedAlias:

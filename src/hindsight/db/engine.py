@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from hindsight.db import faults, roles, transactions
+from hindsight.db import dialects, faults, roles, transactions
 from hindsight.db.transactions import ROLE_KEY
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dialects.add_sqlite_functions(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:

@@ -1,7 +1,9 @@
 """Dashboard metrics (DESIGN.md §7), read from rollups: O(days × groups) rows, never outcomes.
 
-A dashboard period covers whole UTC days, ``[from.date(), to.date()]``; an outcome counts on
-the day the agent acted, whatever day it resolved. Rates with a zero denominator are None.
+A dashboard period covers whole days, ``[from.date(), to.date()]``, in its time zone (UTC by
+default: the rollups' days; another zone is read from the outcome rows by ``local_days``); an
+outcome counts on the day the agent acted, whatever day it resolved. Rates with a zero
+denominator are None.
 Response quality is aggregated from ``feedback_entries`` (an indexed range scan: feedback is
 human-paced, orders of magnitude rarer than outcomes) joined to the outcomes it rates.
 """
@@ -13,13 +15,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
-from hindsight.domain import team
+from hindsight.domain import local_days, team
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 
 S, T = OutcomeStatus, OutcomeType
@@ -38,37 +41,43 @@ class DashboardScope:
 class Days:
     first: dt.date
     last: dt.date
+    zone: str = "UTC"  # an IANA name: the days are calendar days there
 
     @classmethod
-    def covering(cls, start: dt.datetime, end: dt.datetime) -> Days:
-        return cls(start.astimezone(dt.UTC).date(), end.astimezone(dt.UTC).date())
+    def covering(cls, start: dt.datetime, end: dt.datetime, zone: str = "UTC") -> Days:
+        tz = ZoneInfo(zone)
+        return cls(start.astimezone(tz).date(), end.astimezone(tz).date(), zone)
 
     @classmethod
-    def until(cls, start: dt.datetime, end: dt.datetime) -> Days:
+    def until(cls, start: dt.datetime, end: dt.datetime, zone: str = "UTC") -> Days:
         """The days of ``[start, end)``, for an exclusive end such as the next midnight."""
-        return cls.covering(start, end - dt.timedelta(microseconds=1))
+        return cls.covering(start, end - dt.timedelta(microseconds=1), zone)
 
     @property
     def start(self) -> dt.datetime:
-        """Midnight UTC of the first day."""
-        return dt.datetime.combine(self.first, dt.time(), dt.UTC)
+        """Midnight (in the zone) starting the first day, as a UTC instant."""
+        return midnight(self.first, self.zone)
 
     @property
     def stop(self) -> dt.datetime:
-        """The first instant after the last day."""
-        return dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), dt.UTC)
+        """The first instant after the last day (the next midnight in the zone), in UTC."""
+        return midnight(self.last + dt.timedelta(days=1), self.zone)
 
     @property
     def count(self) -> int:
         return (self.last - self.first).days + 1
 
     def previous(self) -> Days:
-        """The period of equal length just before this one."""
+        """The period of equal length (in days) just before this one."""
         span = dt.timedelta(days=self.count)
-        return Days(self.first - span, self.last - span)
+        return Days(self.first - span, self.last - span, self.zone)
 
     def each(self) -> list[dt.date]:
         return [self.first + dt.timedelta(days=i) for i in range(self.count)]
+
+
+def midnight(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(zone)).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -163,8 +172,22 @@ def quality(c: Counts) -> Quality:
 async def daily_counts(
     session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
 ) -> dict[dt.date, Counts]:
-    """Counts per UTC day of ``days`` for ``scope`` (days without activity included)."""
+    """Counts per day of ``days`` for ``scope`` (days without activity included)."""
     by_day = {day: Counts() for day in days.each()}
+    for day, outcome_type, status, count in await _outcome_rows(session, tenant_id, scope, days):
+        by_day[_as_date(day)].outcomes[(outcome_type, status)] += count
+    for day, source, rating, count, total in await _feedback_rows(session, tenant_id, scope, days):
+        by_day[day].add_rating((source, rating), int(count), float(total))
+    return by_day
+
+
+async def _outcome_rows(
+    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
+) -> list[local_days.Row]:
+    if days.zone != "UTC":
+        where = local_days.in_scope(tenant_id, scope.rep_id, scope.team_id)
+        key = local_days.day_key(session, days.zone)
+        return await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
     r = OutcomeRollup
     rows = await session.execute(
         select(r.day, r.outcome_type, r.status, func.sum(r.count))
@@ -176,11 +199,7 @@ async def daily_counts(
         )
         .group_by(r.day, r.outcome_type, r.status)
     )
-    for day, outcome_type, status, count in rows.all():
-        by_day[day].outcomes[(outcome_type, status)] += int(count)
-    for day, source, rating, count, total in await _feedback_rows(session, tenant_id, scope, days):
-        by_day[day].add_rating((source, rating), int(count), float(total))
-    return by_day
+    return [(day, t, s, int(n)) for day, t, s, n in rows.all()]
 
 
 def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[bool]:
@@ -195,7 +214,7 @@ def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[b
 async def _feedback_rows(
     session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days
 ) -> list[tuple[dt.date, str, int, int, float]]:
-    day = dialects.utc_day(session, FeedbackEntry.created_at)
+    day = dialects.local_day(session, FeedbackEntry.created_at, days.zone)
     stmt = feedback_in_scope(select(day), tenant_id, scope, days)
     rows = await session.execute(stmt.group_by(day, FeedbackEntry.source, FeedbackEntry.rating))
     return [(_as_date(d), s, r, n, t) for d, s, r, n, t in rows.all()]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
-from hindsight.domain import statistics
+from hindsight.domain import local_days, statistics
 from hindsight.domain.analytics import (
     Counts,
     DashboardScope,
@@ -75,9 +76,11 @@ async def overview(
     scope: DashboardScope,
     start: dt.datetime,
     end: dt.datetime,
+    *,
+    zone: str = "UTC",
 ) -> Overview:
     """The scope's block for the days of ``[start, end)``, its daily trend, the period before."""
-    days = Days.until(start, end)
+    days = Days.until(start, end, zone)
     current = await daily_counts(session, tenant_id, scope, days)
     previous = await daily_counts(session, tenant_id, scope, days.previous())
     trend = [TrendPoint(day, metrics(c)) for day, c in sorted(current.items())]
@@ -98,11 +101,12 @@ async def manager_report(
     end: dt.datetime,
     *,
     min_samples: int = 10,
+    zone: str = "UTC",
 ) -> ManagerReport:
     """The team's block, one row per rep, and reps or action types clearly below the team."""
     scope = DashboardScope(team_id=team_id)
-    view = await overview(session, tenant_id, scope, start, end)
-    days = Days.until(start, end)
+    view = await overview(session, tenant_id, scope, start, end, zone=zone)
+    days = Days.until(start, end, zone)
     names = await _team_directory(session, tenant_id, team_id)
     per_rep = await _grouped(session, tenant_id, scope, days, OutcomeRollup.rep_id)
     await _add_rep_feedback(session, tenant_id, team_id, days, per_rep)
@@ -180,22 +184,32 @@ async def _team_directory(
 
 
 async def _grouped(
-    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days, column: object
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    scope: DashboardScope,
+    days: Days,
+    column: Any,
 ) -> dict[str, Counts]:
-    r = OutcomeRollup
-    rows = await session.execute(
-        select(column, r.outcome_type, r.status, func.sum(r.count))  # type: ignore[call-overload]
-        .where(
-            r.tenant_id == tenant_id,
-            r.day >= days.first,
-            r.day <= days.last,
-            rollup_scope(tenant_id, scope),
+    if days.zone != "UTC":
+        where = local_days.in_scope(tenant_id, scope.rep_id, scope.team_id)
+        key = local_days.group_key(column.key)
+        found = await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
+    else:
+        r = OutcomeRollup
+        rows = await session.execute(
+            select(column, r.outcome_type, r.status, func.sum(r.count))
+            .where(
+                r.tenant_id == tenant_id,
+                r.day >= days.first,
+                r.day <= days.last,
+                rollup_scope(tenant_id, scope),
+            )
+            .group_by(column, r.outcome_type, r.status)
         )
-        .group_by(column, r.outcome_type, r.status)
-    )
+        found = [(k, t, st, int(n)) for k, t, st, n in rows.all()]
     groups: dict[str, Counts] = {}
-    for key, outcome_type, status, count in rows.all():
-        groups.setdefault(key, Counts()).outcomes[(outcome_type, status)] += int(count)
+    for key, outcome_type, status, count in found:
+        groups.setdefault(key, Counts()).outcomes[(outcome_type, status)] += count
     return groups
 
 
@@ -224,8 +238,9 @@ async def executive_report(
     end: dt.datetime,
     *,
     minutes_saved_per_action: float,
+    zone: str = "UTC",
 ) -> ExecutiveReport:
-    view = await overview(session, tenant_id, DashboardScope(), start, end)
+    view = await overview(session, tenant_id, DashboardScope(), start, end, zone=zone)
     escalation = view.metrics.escalation_rate
     curves = await read_curves(session, tenant_id)
     health = [

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import FromClause, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ class SummaryFilter:
     start: dt.datetime
     end: dt.datetime
     where: FeedbackFilter = field(default_factory=FeedbackFilter)  # the entries' own filter
+    zone: str = "UTC"  # the trend's days are calendar days in this IANA zone
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,23 @@ async def summarise(
 
     distribution = {g.key: g for g in await grouped(F.source, F.rating)}
     tags = dialects.json_array_elements(session, F.tags)
-    day = dialects.utc_day(session, F.created_at)
+    day = dialects.local_day(session, F.created_at, flt.zone)
     return Summary(
         distribution=[distribution.get(k, Group(k, 0, 0.0)) for k in RATINGS],
-        trend=_every_day(await grouped(day), flt.start, flt.end),
+        trend=_every_day(await grouped(day), flt),
         by_target_type=await grouped(F.target_type),
         by_tag=await grouped(tags.c.value, lateral=tags),
     )
 
 
-def _every_day(groups: list[Group], start: dt.datetime, end: dt.datetime) -> list[Group]:
-    found = {g.key: g for g in groups}
-    first = start.astimezone(dt.UTC).date()
-    last = (end - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
+def _every_day(groups: list[Group], flt: SummaryFilter) -> list[Group]:
+    found = {_as_date(g.key): g for g in groups}
+    zone = ZoneInfo(flt.zone)
+    first = flt.start.astimezone(zone).date()
+    last = (flt.end - dt.timedelta(microseconds=1)).astimezone(zone).date()
     days = (first + dt.timedelta(days=i) for i in range((last - first).days + 1))
     return [found.get(day, Group(day, 0, 0.0)) for day in days]
+
+
+def _as_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value

@@ -34,7 +34,7 @@ async def _patterns(
     """The rollups' grain is the UTC day, so the days (not the instants) key the cache and
     the default period hits it all day long."""
     await authorize(ctx, name)
-    days = period_days(period, ctx.services.now())
+    days = period_days(period, ctx.services.now(), utc_only=True)
     key = {"first": days.first, "last": days.last, **params}
     return await cached(
         ctx, name, key, list[Pattern], lambda: read_in_tenant(ctx, lambda s: work(s, days))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from hindsight.domain import dashboards, team
-from hindsight.domain.analytics import DashboardScope
+from hindsight.domain.analytics import DashboardScope, Days
 from hindsight.domain.directory import Member
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import authorize, authorize_rep, in_tenant, read_in_tenant
@@ -15,31 +13,38 @@ from hindsight.schema.period import PeriodInput, period_days
 from hindsight.schema.picker_types import TeamMember
 
 
-def whole_days(ctx: Context, period: PeriodInput | None) -> tuple[dt.datetime, dt.datetime]:
-    """The period's whole UTC days, from the first midnight to the one after the last day."""
-    days = period_days(period, ctx.services.now())
-    return days.start, days.stop
+def whole_days(ctx: Context, period: PeriodInput | None) -> Days:
+    """The period's whole days in its time zone (from the first midnight to the one after
+    the last day)."""
+    return period_days(period, ctx.services.now())
 
 
-def frame(ctx: Context) -> gql.Frame:
-    return gql.Frame(tenant_id=ctx.viewer.tenant_id, generated_at=ctx.services.now())
+def frame(ctx: Context, days: Days) -> gql.Frame:
+    return gql.Frame(ctx.viewer.tenant_id, ctx.services.now(), days.zone)
+
+
+def key(days: Days, **params: str) -> dict[str, object]:
+    return {"from": days.start, "to": days.stop, "zone": days.zone, **params}
 
 
 async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
     v = ctx.viewer
     await authorize_rep(ctx, "repDashboard", rep_id)
-    start, end = whole_days(ctx, period)
+    days = whole_days(ctx, period)
     scope = DashboardScope(rep_id=rep_id)
     report = await cached(
         ctx,
         "rep",
-        {"rep": rep_id, "from": start, "to": end},
+        key(days, rep=rep_id),
         dashboards.Overview,
         lambda: read_in_tenant(
-            ctx, lambda s: dashboards.overview(s, v.tenant_id, scope, start, end)
+            ctx,
+            lambda s: dashboards.overview(
+                s, v.tenant_id, scope, days.start, days.stop, zone=days.zone
+            ),
         ),
     )
-    return gql.RepDashboard.from_domain(frame(ctx), rep_id, report)
+    return gql.RepDashboard.from_domain(frame(ctx, days), rep_id, report)
 
 
 async def manager_dashboard(
@@ -47,37 +52,45 @@ async def manager_dashboard(
 ) -> gql.ManagerDashboard:
     v = ctx.viewer
     (await authorize(ctx, "managerDashboard")).require_team(team_id)
-    start, end = whole_days(ctx, period)
+    days = whole_days(ctx, period)
     report = await cached(
         ctx,
         "manager",
-        {"team": team_id, "from": start, "to": end},
+        key(days, team=team_id),
         dashboards.ManagerReport,
         lambda: read_in_tenant(
-            ctx, lambda s: dashboards.manager_report(s, v.tenant_id, team_id, start, end)
+            ctx,
+            lambda s: dashboards.manager_report(
+                s, v.tenant_id, team_id, days.start, days.stop, zone=days.zone
+            ),
         ),
     )
-    return gql.ManagerDashboard.from_domain(frame(ctx), team_id, report)
+    return gql.ManagerDashboard.from_domain(frame(ctx, days), team_id, report)
 
 
 async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
     v = ctx.viewer
     await authorize(ctx, "executiveSummary")
-    start, end = whole_days(ctx, period)
+    days = whole_days(ctx, period)
     minutes = ctx.services.settings.minutes_saved_per_action
     report = await cached(
         ctx,
         "executive",
-        {"from": start, "to": end},
+        key(days),
         dashboards.ExecutiveReport,
         lambda: read_in_tenant(
             ctx,
             lambda s: dashboards.executive_report(
-                s, v.tenant_id, start, end, minutes_saved_per_action=minutes
+                s,
+                v.tenant_id,
+                days.start,
+                days.stop,
+                minutes_saved_per_action=minutes,
+                zone=days.zone,
             ),
         ),
     )
-    return gql.ExecutiveSummary.from_domain(frame(ctx), report)
+    return gql.ExecutiveSummary.from_domain(frame(ctx, days), report)
 
 
 async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> TeamMember:

@@ -76,7 +76,8 @@ async def feedback_summary(ctx: Context, flt: gql.FeedbackFilter | None) -> gql.
     days = period.period_days(flt.period, ctx.services.now())  # whole days, as dashboards
     start, end = days.start, days.stop
     where = entry_filter(dataclasses.replace(flt, period=None), ctx.services.now())
-    domain_filter = summaries.SummaryFilter(start=start, end=end, where=where)
+    zone = period.time_zone(flt.period)
+    domain_filter = summaries.SummaryFilter(start=start, end=end, where=where, zone=zone)
     summary = await read_in_tenant(
         ctx, lambda s: summaries.summarise(s, ctx.viewer.tenant_id, domain_filter, vis)
     )

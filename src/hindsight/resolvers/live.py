@@ -122,9 +122,10 @@ class Latest:
 async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) -> Snapshot:
     """The scope's dashboard for the default period (the last 30 days), read-only."""
     viewer = Viewer(subject="dashboard-hub", tenant_id=tenant_id, role=Role.ADMIN)
-    start, end = whole_days(Context(services=services, viewer_or_none=viewer), None)
+    days = whole_days(Context(services=services, viewer_or_none=viewer), None)
+    start, end = days.start, days.stop
     now = services.now()
-    frame = gql.Frame(tenant_id=tenant_id, generated_at=now)
+    frame = gql.Frame(tenant_id, now, days.zone)
 
     def read(work: Callable[[AsyncSession], Awaitable[T]]) -> Awaitable[T]:
         return services.db.run(tenant_id, work, readonly=True)

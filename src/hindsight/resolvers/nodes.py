@@ -13,6 +13,7 @@ from typing import Any
 
 from hindsight.domain import access, outcomes, signals
 from hindsight.domain import feedback_reads as feedback
+from hindsight.domain.analytics import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
@@ -40,7 +41,7 @@ async def node(ctx: Context, node_id: str, field: str = "node") -> Node:
             raise NotFound(node_id)
         found = await loader(ctx, key.parts)
         return found
-    except (Forbidden, NotFound, ValidationFailed, ValueError, TypeError):
+    except (Forbidden, NotFound, ValidationFailed, ValueError, TypeError, KeyError):
         raise NotFound(node_id, "no object with this id") from None
 
 
@@ -85,11 +86,10 @@ async def _curve(ctx: Context, parts: tuple[str, ...]) -> Node:
 
 
 def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> PeriodInput:
-    if tenant != str(ctx.viewer.tenant_id) or zone != "UTC":
+    if tenant != str(ctx.viewer.tenant_id):
         raise NotFound(tenant)
-    start = dt.datetime.combine(dt.date.fromisoformat(first), dt.time(), dt.UTC)
-    end = dt.datetime.combine(dt.date.fromisoformat(last), dt.time(), dt.UTC)
-    return PeriodInput(from_=start, to=end)
+    days = Days(dt.date.fromisoformat(first), dt.date.fromisoformat(last), zone)
+    return PeriodInput(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
 
 
 async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:

@@ -4,6 +4,7 @@ and ``runCalibration``."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
@@ -11,22 +12,32 @@ from hindsight.domain import calibration as domain
 from hindsight.domain.calibration_curves import Adjustment, CurveReport, Drift
 from hindsight.domain.statistics import BinStats
 from hindsight.resolvers import calibration as resolvers
-from hindsight.schema import enums, formulas
+from hindsight.schema import args, enums, formulas
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node, global_id
 
 
 @strawberry.type(description="One of ten uniform bins; the statistics are null when it is empty.")
 class CalibrationBin:
-    index: int
-    lower: float
-    upper: float
-    count: int
-    mean_predicted: float | None
-    observed_rate: float | None
+    index: int = strawberry.field(
+        description="0..9; bin i holds confidences in (i/10, (i+1)/10], bin 0 also 0."
+    )
+    lower: float = strawberry.field(description="The bin's lower edge.")
+    upper: float = strawberry.field(description="The bin's upper edge.")
+    count: int = strawberry.field(description="Resolved (POSITIVE + NEGATIVE) outcomes in the bin.")
+    mean_predicted: float | None = strawberry.field(
+        description="Their mean stated confidence; null when empty."
+    )
+    observed_rate: float | None = strawberry.field(
+        description="Their POSITIVE share; null when empty."
+    )
     gap: float | None = strawberry.field(description="meanPredicted - observedRate.")
-    wilson_low: float | None
-    wilson_high: float | None
+    wilson_low: float | None = strawberry.field(
+        description="Lower end of the observed rate's Wilson 95% interval; null when empty."
+    )
+    wilson_high: float | None = strawberry.field(
+        description="Upper end of the observed rate's Wilson 95% interval; null when empty."
+    )
 
     @classmethod
     def from_domain(cls, b: BinStats) -> CalibrationBin:
@@ -37,13 +48,13 @@ class CalibrationBin:
     description="One multiplier change by the converging controller (see CalibrationCurve)."
 )
 class CalibrationAdjustment:
-    at: dt.datetime
-    old_multiplier: float
-    new_multiplier: float
+    at: dt.datetime = strawberry.field(description="When (UTC).")
+    old_multiplier: float = strawberry.field(description="The multiplier before.")
+    new_multiplier: float = strawberry.field(description="The multiplier after.")
     gap: float = strawberry.field(
         description="The stated gap (Σp − Σy)/N over the resolved outcomes the run saw."
     )
-    brier_score: float
+    brier_score: float = strawberry.field(description="The Brier score at the time.")
     sample_count: int = strawberry.field(description="N: resolved (POSITIVE + NEGATIVE) outcomes.")
     calibrated_gap: float | None = strawberry.field(
         description="(newMultiplier·Σp − Σy)/N: the gap left after this change "
@@ -57,10 +68,12 @@ class CalibrationAdjustment:
 
 @strawberry.type(description="A stored bin sum that disagreed with a rebuild from outcome rows.")
 class CalibrationDrift:
-    bin: int
-    field: str
-    stored: float
-    recomputed: float
+    bin: int = strawberry.field(description="The bin (0..9).")
+    field: str = strawberry.field(
+        description="The stored sum (count, sum_p, sum_p2, sum_y, sum_py)."
+    )
+    stored: float = strawberry.field(description="What was stored.")
+    recomputed: float = strawberry.field(description="What the outcome rows give (now stored).")
 
     @classmethod
     def from_domain(cls, d: Drift) -> CalibrationDrift:
@@ -83,12 +96,16 @@ recorded). On unchanged data repeated runs converge on m* and then stop."""
 
 @strawberry.type(description=CURVE_DESCRIPTION)
 class CalibrationCurve(Node):
-    action_type: str
+    action_type: str = strawberry.field(description="The action type.")
     bins: list[CalibrationBin] = strawberry.field(description="Always 10, empty ones included.")
-    sample_count: int
-    brier_score: float | None
-    ece: float | None
-    mce: float | None
+    sample_count: int = strawberry.field(description="N: resolved (POSITIVE + NEGATIVE) outcomes.")
+    brier_score: float | None = strawberry.field(description="Σ(p − y)²/N; null without data.")
+    ece: float | None = strawberry.field(
+        description="Σ (count/N)·|gap| over the bins; null without data."
+    )
+    mce: float | None = strawberry.field(
+        description="max |gap| over non-empty bins; null without data."
+    )
     weighted_gap: float | None = strawberry.field(
         description="The stated gap (Σp − Σy)/N = Σ n_b(meanPredicted − observedRate)/N; "
         "positive = over-confident; null when N = 0."
@@ -97,11 +114,15 @@ class CalibrationCurve(Node):
         description="(multiplier·Σp − Σy)/N: the gap left once the multiplier is applied; "
         "null when N = 0."
     )
-    multiplier: float
+    multiplier: float = strawberry.field(
+        description="The current confidence multiplier (1 until adjusted)."
+    )
     adjustments: list[CalibrationAdjustment] = strawberry.field(
         description="Multiplier changes, newest first (the latest 100)."
     )
-    updated_at: dt.datetime | None
+    updated_at: dt.datetime | None = strawberry.field(
+        description="When the sums last changed (UTC); null without data."
+    )
     drift: list[CalibrationDrift] | None = strawberry.field(
         description="runCalibration only: sums its audit found and repaired (null elsewhere)."
     )
@@ -128,16 +149,22 @@ class CalibrationCurve(Node):
 
 @strawberry.type(description=formulas.HISTOGRAM)
 class CalibratedConfidence:
-    action_type: str
-    raw_confidence: float
-    confidence: float
-    method: enums.CalibrationMethod
-    multiplier: float
+    action_type: str = strawberry.field(description="The action type asked about.")
+    raw_confidence: float = strawberry.field(description="The confidence given.")
+    confidence: float = strawberry.field(description="The calibrated confidence, 0..1.")
+    method: enums.CalibrationMethod = strawberry.field(description="The method used.")
+    multiplier: float = strawberry.field(description="The action type's current multiplier.")
     observed_rate: float | None = strawberry.field(description="Of the bin confidence falls in.")
-    wilson_low: float | None
-    wilson_high: float | None
+    wilson_low: float | None = strawberry.field(
+        description="Lower end of that bin's Wilson 95% interval; null when empty."
+    )
+    wilson_high: float | None = strawberry.field(
+        description="Upper end of that bin's Wilson 95% interval; null when empty."
+    )
     sample_count: int = strawberry.field(description="Resolved (POSITIVE + NEGATIVE) outcomes.")
-    sufficient_data: bool
+    sufficient_data: bool = strawberry.field(
+        description="sampleCount ≥ calibration_min_samples (default 30)."
+    )
 
     @classmethod
     def from_domain(cls, c: domain.Calibrated) -> CalibratedConfidence:
@@ -147,7 +174,9 @@ class CalibratedConfidence:
 @strawberry.type
 class CalibrationQuery:
     @strawberry.field(description="The calibration curve of one action type (empty if unseen).")
-    async def calibration_curve(self, info: Info, action_type: str) -> CalibrationCurve | None:
+    async def calibration_curve(
+        self, info: Info, action_type: Annotated[str, args.ACTION_TYPE]
+    ) -> CalibrationCurve | None:
         return CalibrationCurve.from_domain(await resolvers.curve(info.context, action_type))
 
     @strawberry.field(description="The curve of every action type with resolved outcomes.")
@@ -158,9 +187,13 @@ class CalibrationQuery:
     async def calibrated_confidence(
         self,
         info: Info,
-        action_type: str,
-        confidence: float,
-        method: enums.CalibrationMethod | None = enums.CalibrationMethod.MULTIPLIER,
+        action_type: Annotated[str, args.ACTION_TYPE],
+        confidence: Annotated[
+            float, strawberry.argument(description="The agent's stated confidence, 0..1.")
+        ],
+        method: Annotated[
+            enums.CalibrationMethod | None, strawberry.argument(description="How to calibrate.")
+        ] = enums.CalibrationMethod.MULTIPLIER,
     ) -> CalibratedConfidence:
         result = await resolvers.calibrated_confidence(
             info.context, action_type, confidence, method or enums.CalibrationMethod.MULTIPLIER
@@ -174,7 +207,7 @@ class CalibrationMutation:
         description="ADMIN: audit the sums against the outcomes, adjust multipliers, return curves."
     )
     async def run_calibration(
-        self, info: Info, action_type: str | None = None
+        self, info: Info, action_type: Annotated[str | None, args.ACTION_TYPE] = None
     ) -> list[CalibrationCurve]:
         reports = await resolvers.run_calibration(info.context, action_type)
         return [CalibrationCurve.from_domain(r) for r in reports]

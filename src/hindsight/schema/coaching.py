@@ -8,9 +8,12 @@ comparisons, 1 − the Wilson upper bound (the failure rate's lower bound) for f
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from hindsight.resolvers import coaching as resolvers
+from hindsight.schema import args
 from hindsight.schema.context import Info
 from hindsight.schema.pattern import CoachingPattern
 from hindsight.schema.period import PeriodInput
@@ -33,7 +36,13 @@ class CoachingQuery:
         )
     )
     async def coaching_patterns(
-        self, info: Info, period: PeriodInput | None = None, min_samples: int | None = 20
+        self,
+        info: Info,
+        period: Annotated[PeriodInput | None, args.PERIOD] = None,
+        min_samples: Annotated[
+            int | None,
+            strawberry.argument(description="Decided outcomes a subject needs to be judged."),
+        ] = 20,
     ) -> list[CoachingPattern] | None:
         found = await resolvers.coaching_patterns(
             info.context, period, 20 if min_samples is None else min_samples
@@ -52,7 +61,7 @@ class CoachingQuery:
         )
     )
     async def escalation_patterns(
-        self, info: Info, period: PeriodInput | None = None
+        self, info: Info, period: Annotated[PeriodInput | None, args.PERIOD] = None
     ) -> list[CoachingPattern] | None:
         found = await resolvers.escalation_patterns(info.context, period)
         return [CoachingPattern.from_domain(p) for p in found]
@@ -65,7 +74,10 @@ class CoachingQuery:
         )
     )
     async def top_performing_actions(
-        self, info: Info, period: PeriodInput | None = None, limit: int | None = 10
+        self,
+        info: Info,
+        period: Annotated[PeriodInput | None, args.PERIOD] = None,
+        limit: Annotated[int | None, strawberry.argument(description="How many, 1 to 100.")] = 10,
     ) -> list[CoachingPattern] | None:
         found = await resolvers.top_performing_actions(
             info.context, period, 10 if limit is None else limit
@@ -79,7 +91,7 @@ class CoachingQuery:
         )
     )
     async def improvement_areas(
-        self, info: Info, period: PeriodInput | None = None
+        self, info: Info, period: Annotated[PeriodInput | None, args.PERIOD] = None
     ) -> list[CoachingPattern] | None:
         found = await resolvers.improvement_areas(info.context, period)
         return [CoachingPattern.from_domain(p) for p in found]

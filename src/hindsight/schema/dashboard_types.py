@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from hindsight.domain import analytics, dashboards
+from hindsight.domain.analytics import Days
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
 from hindsight.schema.feedback_types import RatingCount
@@ -17,27 +18,43 @@ from hindsight.schema.node import Node, global_id
 from hindsight.schema.pattern import CoachingPattern
 
 
-@strawberry.type
+@strawberry.type(description="Feedback in aggregate.")
 class QualitySummary:
-    count: int
-    mean_score: float | None
-    distribution: list[RatingCount]
+    count: int = strawberry.field(description="Entries.")
+    mean_score: float | None = strawberry.field(
+        description="Their mean score (0..1); null without entries."
+    )
+    distribution: list[RatingCount] = strawberry.field(
+        description="Count per (source, rating), every possible rating listed."
+    )
 
 
 @strawberry.type(description=formulas.METRIC_BLOCK)
 class MetricBlock:
-    actions: int
-    pending: int
-    positive: int
-    negative: int
-    ambiguous: int
-    expired: int
-    success_rate: float | None
-    engagement_score: float | None
-    qualification_completion_rate: float | None
-    deal_progression_rate: float | None
-    escalation_rate: float | None
-    response_quality: QualitySummary
+    actions: int = strawberry.field(description="Outcomes acted on in the period (every status).")
+    pending: int = strawberry.field(description="Of those, PENDING.")
+    positive: int = strawberry.field(description="Of those, POSITIVE.")
+    negative: int = strawberry.field(description="Of those, NEGATIVE.")
+    ambiguous: int = strawberry.field(description="Of those, AMBIGUOUS.")
+    expired: int = strawberry.field(description="Of those, EXPIRED.")
+    success_rate: float | None = strawberry.field(
+        description="positive / (positive + negative); null when both are 0."
+    )
+    engagement_score: float | None = strawberry.field(
+        description="The success rate of IMMEDIATE_RESPONSE and ENGAGEMENT outcomes."
+    )
+    qualification_completion_rate: float | None = strawberry.field(
+        description="The success rate of QUALIFICATION outcomes."
+    )
+    deal_progression_rate: float | None = strawberry.field(
+        description="The success rate of DEAL_PROGRESSION outcomes."
+    )
+    escalation_rate: float | None = strawberry.field(
+        description="ESCALATION outcomes / actions; null without actions."
+    )
+    response_quality: QualitySummary = strawberry.field(
+        description="Feedback given in the period on the scope's outcomes."
+    )
 
     @classmethod
     def from_domain(cls, m: analytics.Metrics) -> MetricBlock:
@@ -55,10 +72,10 @@ class MetricBlock:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One day of a dashboard.")
 class TrendPoint:
-    day: dt.date
-    metrics: MetricBlock
+    day: dt.date = strawberry.field(description="The calendar day (in the period's time zone).")
+    metrics: MetricBlock = strawberry.field(description="That day's numbers.")
 
 
 def _trend(points: list[analytics.TrendPoint]) -> list[TrendPoint]:
@@ -78,6 +95,10 @@ class Frame:
 
     tenant_id: uuid.UUID
     generated_at: dt.datetime
+    zone: str = "UTC"
+
+    def days(self, o: dashboards.Overview) -> Days:
+        return Days.until(o.start, o.end, self.zone)
 
 
 def dashboard_id(
@@ -85,9 +106,9 @@ def dashboard_id(
 ) -> strawberry.ID:
     """Per tenant, scope and period (first and last day, time zone): the query and
     ``dashboardUpdates`` name the same dashboard with the same id."""
-    last = o.end - dt.timedelta(microseconds=1)
-    days = (o.start.date().isoformat(), last.date().isoformat(), "UTC")
-    return global_id(type_name, str(frame.tenant_id), subject, *days)
+    days = frame.days(o)
+    dates = (days.first.isoformat(), days.last.isoformat(), days.zone)
+    return global_id(type_name, str(frame.tenant_id), subject, *dates)
 
 
 @strawberry.interface(
@@ -97,14 +118,23 @@ def dashboard_id(
 )
 class DashboardUpdate(Node):
     from_: dt.datetime = strawberry.field(
-        name="from", description="Midnight (UTC) starting the first day of the period."
+        name="from",
+        description="The midnight (in timeZone, given in UTC) starting the period.",
     )
     to: dt.datetime = strawberry.field(
-        description="Exclusive end: midnight (UTC) after the last day of the period."
+        description="Exclusive end: the midnight (in timeZone, given in UTC) after its last day."
     )
+    time_zone: str = strawberry.field(description="The IANA time zone of the period's days.")
     metrics: MetricBlock = strawberry.field(description="The period's numbers.")
     previous: MetricBlock = strawberry.field(
-        description="The same numbers for the period of equal length just before."
+        description="The same numbers for the period of equal length just before "
+        "(previousFrom to previousTo)."
+    )
+    previous_from: dt.datetime = strawberry.field(
+        description="Where the previous period starts (a midnight in timeZone, in UTC)."
+    )
+    previous_to: dt.datetime = strawberry.field(
+        description="Where the previous period ends, exclusive: this period's `from`."
     )
     trend: list[TrendPoint] = strawberry.field(description="One point per day, oldest first.")
     generated_at: dt.datetime = strawberry.field(
@@ -121,29 +151,36 @@ class DashboardUpdate(Node):
         )
 
     @strawberry.field(
-        deprecation_reason="The update is the dashboard itself; use `... on RepDashboard`."
+        description="This dashboard if it is a RepDashboard, else null.",
+        deprecation_reason="The update is the dashboard itself; use `... on RepDashboard`.",
     )
     def rep(self) -> RepDashboard | None:
         return self if isinstance(self, RepDashboard) else None
 
     @strawberry.field(
-        deprecation_reason="The update is the dashboard itself; use `... on ManagerDashboard`."
+        description="This dashboard if it is a ManagerDashboard, else null.",
+        deprecation_reason="The update is the dashboard itself; use `... on ManagerDashboard`.",
     )
     def manager(self) -> ManagerDashboard | None:
         return self if isinstance(self, ManagerDashboard) else None
 
     @strawberry.field(
-        deprecation_reason="The update is the dashboard itself; use `... on ExecutiveSummary`."
+        description="This dashboard if it is an ExecutiveSummary, else null.",
+        deprecation_reason="The update is the dashboard itself; use `... on ExecutiveSummary`.",
     )
     def executive(self) -> ExecutiveSummary | None:
         return self if isinstance(self, ExecutiveSummary) else None
 
 
 def _frame(type_name: str, frame: Frame, subject: str, o: dashboards.Overview) -> dict[str, Any]:
+    before = frame.days(o).previous()
     return {
         "id": dashboard_id(type_name, frame, subject, o),
         "from_": o.start,
         "to": o.end,
+        "time_zone": frame.zone,
+        "previous_from": before.start,
+        "previous_to": before.stop,
         "metrics": MetricBlock.from_domain(o.metrics),
         "previous": MetricBlock.from_domain(o.previous),
         "trend": _trend(o.trend),
@@ -236,9 +273,9 @@ class ExecutiveSummary(DashboardUpdate):
         )
 
 
-@strawberry.input
+@strawberry.input(description="A directory entry to create or replace (ADMIN).")
 class TeamMemberInput:
-    user_id: str
-    team_id: str
-    role: enums.Role
-    display_name: str | None = None
+    user_id: str = strawberry.field(description="The user (for a rep: their repId).")
+    team_id: str = strawberry.field(description="Their team.")
+    role: enums.Role = strawberry.field(description="Their role.")
+    display_name: str | None = strawberry.field(default=None, description="A name to show.")

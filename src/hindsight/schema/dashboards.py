@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from hindsight.resolvers import dashboards as resolvers
+from hindsight.schema import args
 from hindsight.schema.context import Info
 from hindsight.schema.dashboard_types import (
     ExecutiveSummary,
@@ -22,19 +25,25 @@ PERIOD = "Whole UTC days; the result's `to` is the exclusive end (midnight after
 class DashboardQuery:
     @strawberry.field(description=f"One rep's numbers. {PERIOD}")
     async def rep_dashboard(
-        self, info: Info, rep_id: str, period: PeriodInput | None = None
+        self,
+        info: Info,
+        rep_id: Annotated[str, args.REP_ID],
+        period: Annotated[PeriodInput | None, args.PERIOD] = None,
     ) -> RepDashboard | None:
         return await resolvers.rep_dashboard(info.context, rep_id, period)
 
     @strawberry.field(description=f"A team's numbers, per rep, with coaching. {PERIOD}")
     async def manager_dashboard(
-        self, info: Info, team_id: str, period: PeriodInput | None = None
+        self,
+        info: Info,
+        team_id: Annotated[str, args.TEAM_ID],
+        period: Annotated[PeriodInput | None, args.PERIOD] = None,
     ) -> ManagerDashboard | None:
         return await resolvers.manager_dashboard(info.context, team_id, period)
 
     @strawberry.field(description=f"The tenant's numbers, automation and calibration. {PERIOD}")
     async def executive_summary(
-        self, info: Info, period: PeriodInput | None = None
+        self, info: Info, period: Annotated[PeriodInput | None, args.PERIOD] = None
     ) -> ExecutiveSummary | None:
         return await resolvers.executive_summary(info.context, period)
 
@@ -42,5 +51,7 @@ class DashboardQuery:
 @strawberry.type
 class DashboardMutation:
     @strawberry.mutation(description="ADMIN: put a user in a team (the manager view's directory).")
-    async def set_team_member(self, info: Info, input: TeamMemberInput) -> TeamMember:
+    async def set_team_member(
+        self, info: Info, input: Annotated[TeamMemberInput, args.INPUT]
+    ) -> TeamMember:
         return await resolvers.set_team_member(info.context, input)

@@ -8,6 +8,7 @@ import strawberry
 
 from hindsight.domain.paging import Window
 from hindsight.resolvers import feedback as resolvers
+from hindsight.schema import args
 from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection
 from hindsight.schema.context import Info
 from hindsight.schema.feedback_types import (
@@ -26,12 +27,16 @@ ORDER = strawberry.argument(description="Sort key and direction; default CREATED
 @strawberry.type
 class FeedbackQuery:
     @strawberry.field(description="One feedback entry; NOT_FOUND when it is not yours to see.")
-    async def feedback(self, info: Info, id: strawberry.ID) -> FeedbackEntry | None:
+    async def feedback(
+        self, info: Info, id: Annotated[strawberry.ID, args.ID]
+    ) -> FeedbackEntry | None:
         return await resolvers.feedback_entry(info.context, str(id))
 
     @strawberry.field(description="Feedback on one conversation that you may see, oldest first.")
     async def feedback_for_conversation(
-        self, info: Info, conversation_id: str
+        self,
+        info: Info,
+        conversation_id: Annotated[str, strawberry.argument(description="The conversation.")],
     ) -> list[FeedbackEntry]:
         return await resolvers.feedback_for_conversation(info.context, conversation_id)
 
@@ -55,17 +60,23 @@ class FeedbackQuery:
 
     @strawberry.field(description="Counts, mean score, distribution and daily trend of feedback.")
     async def feedback_summary(
-        self, info: Info, filter: FeedbackFilter | None = None
+        self, info: Info, filter: Annotated[FeedbackFilter | None, FILTER] = None
     ) -> FeedbackSummary | None:
         return await resolvers.feedback_summary(info.context, filter)
 
     @strawberry.field(description="False while the reviewer is fatigued (DESIGN.md §5).")
-    async def should_request_feedback(self, info: Info, reviewer_id: str) -> bool:
+    async def should_request_feedback(
+        self,
+        info: Info,
+        reviewer_id: Annotated[str, strawberry.argument(description="The person to ask.")],
+    ) -> bool:
         return await resolvers.should_request_feedback(info.context, reviewer_id)
 
 
 @strawberry.type
 class FeedbackMutation:
     @strawberry.mutation(description="Rate a message, decision, conversation or outcome.")
-    async def record_feedback(self, info: Info, input: RecordFeedbackInput) -> RecordFeedbackResult:
+    async def record_feedback(
+        self, info: Info, input: Annotated[RecordFeedbackInput, args.INPUT]
+    ) -> RecordFeedbackResult:
         return await resolvers.record_feedback(info.context, input)

@@ -18,19 +18,35 @@ from hindsight.schema.period import PeriodInput
 from hindsight.schema.types import ValidationError
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "A person's rating of something the agent did (DESIGN.md §5). REP: given by "
+        "them or on their outcomes; MANAGER: also their team's; read-all roles: "
+        "every one."
+    )
+)
 class FeedbackEntry(Node):
-    target_type: enums.FeedbackTarget
-    target_id: str
-    conversation_id: str | None
-    outcome_id: strawberry.ID | None
-    source: enums.FeedbackSource
-    rating: int
-    score: float
-    comment: str | None
-    tags: list[str]
-    reviewer_id: str
-    reviewer_role: enums.Role
+    target_type: enums.FeedbackTarget = strawberry.field(description="What is rated.")
+    target_id: str = strawberry.field(
+        description="The rated message, decision, conversation or outcome."
+    )
+    conversation_id: str | None = strawberry.field(
+        description="The conversation it belongs to, if given."
+    )
+    outcome_id: strawberry.ID | None = strawberry.field(
+        description="The outcome it rates or belongs to, if any."
+    )
+    source: enums.FeedbackSource = strawberry.field(
+        description="Where it was given; fixes the rating scale."
+    )
+    rating: int = strawberry.field(description="INLINE: −1, 0 or 1; DASHBOARD: 1..5.")
+    score: float = strawberry.field(
+        description="The rating on 0..1: INLINE (rating + 1)/2, DASHBOARD (rating − 1)/4."
+    )
+    comment: str | None = strawberry.field(description="Free text, ≤ 2,000 characters.")
+    tags: list[str] = strawberry.field(description="Up to 10 tags.")
+    reviewer_id: str = strawberry.field(description="Who gave it (their token's subject).")
+    reviewer_role: enums.Role = strawberry.field(description="Their role when they gave it.")
     created_at: dt.datetime = strawberry.field(description="When the entry was first given.")
     updated_at: dt.datetime = strawberry.field(description="When it was last (re-)rated.")
 
@@ -54,28 +70,36 @@ class FeedbackEntry(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="How many entries gave one rating from one source.")
 class RatingCount:
-    source: enums.FeedbackSource
-    rating: int
-    count: int
+    source: enums.FeedbackSource = strawberry.field(description="The source.")
+    rating: int = strawberry.field(description="The rating.")
+    count: int = strawberry.field(description="How many entries.")
 
 
-@strawberry.type
+@strawberry.type(description="Feedback of one day.")
 class FeedbackTrendPoint:
-    day: dt.date
-    count: int
-    mean_score: float | None
+    day: dt.date = strawberry.field(description="The calendar day (in the period's time zone).")
+    count: int = strawberry.field(description="Entries first given that day.")
+    mean_score: float | None = strawberry.field(
+        description="Their mean score; null without entries."
+    )
 
 
 @strawberry.type(description=formulas.FEEDBACK_SUMMARY)
 class FeedbackSummary:
-    from_: dt.datetime = strawberry.field(name="from")
-    to: dt.datetime
-    count: int
-    mean_score: float | None
-    distribution: list[RatingCount]
-    trend: list[FeedbackTrendPoint]
+    from_: dt.datetime = strawberry.field(name="from", description="The period's start (UTC).")
+    to: dt.datetime = strawberry.field(description="The period's end, inclusive (UTC).")
+    count: int = strawberry.field(description="Entries first given in the period.")
+    mean_score: float | None = strawberry.field(
+        description="Their mean score (0..1); null without entries."
+    )
+    distribution: list[RatingCount] = strawberry.field(
+        description="Count per (source, rating), every possible rating listed."
+    )
+    trend: list[FeedbackTrendPoint] = strawberry.field(
+        description="One point per day of the period, empty days included."
+    )
     by_target_type: JSON = strawberry.field(description='{"MESSAGE": {count, meanScore}, …}')
     by_tag: JSON = strawberry.field(description='{"tag": {count, meanScore}, …}')
 
@@ -105,16 +129,26 @@ def _by_key(groups: list[summaries.Group]) -> JSON:
     return JSON({str(g.key): {"count": g.count, "meanScore": g.mean} for g in groups})
 
 
-@strawberry.input
+@strawberry.input(
+    description="A rating to record; the reviewer is your token's subject (DESIGN.md §5)."
+)
 class RecordFeedbackInput:
-    target_type: enums.FeedbackTarget
-    target_id: str
-    conversation_id: str | None = None
-    outcome_id: strawberry.ID | None = None
-    source: enums.FeedbackSource
-    rating: int
-    comment: str | None = None
-    tags: list[str] | None = None
+    target_type: enums.FeedbackTarget = strawberry.field(description="What you rate.")
+    target_id: str = strawberry.field(description="Its id.")
+    conversation_id: str | None = strawberry.field(
+        default=None, description="The conversation it belongs to."
+    )
+    outcome_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The outcome it rates or belongs to (required for OUTCOME)."
+    )
+    source: enums.FeedbackSource = strawberry.field(
+        description="Where the rating is given; fixes the scale."
+    )
+    rating: int = strawberry.field(description="INLINE: −1, 0 or 1; DASHBOARD: 1..5.")
+    comment: str | None = strawberry.field(
+        default=None, description="Free text, ≤ 2,000 characters."
+    )
+    tags: list[str] | None = strawberry.field(default=None, description="Up to 10 tags.")
     occurred_at: dt.datetime | None = strawberry.field(
         default=None,
         description="When the feedback was given (default now): the day every report counts "
@@ -188,5 +222,9 @@ class FeedbackOrder:
 
 
 RecordFeedbackResult = Annotated[
-    FeedbackEntry | ValidationError, strawberry.union("RecordFeedbackResult")
+    FeedbackEntry | ValidationError,
+    strawberry.union(
+        "RecordFeedbackResult",
+        description="The entry as stored, or why nothing was (ValidationError).",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 
@@ -43,6 +44,11 @@ class ImportOutcomeInput:
 class HistoryMutation:
     @strawberry.mutation(description=IMPORT_DESCRIPTION)
     async def import_outcomes(
-        self, info: Info, inputs: list[ImportOutcomeInput]
+        self,
+        info: Info,
+        inputs: Annotated[
+            list[ImportOutcomeInput],
+            strawberry.argument(description="The resolved outcomes to import, in order."),
+        ],
     ) -> list[types.RecordOutcomeResult]:
         return await resolvers.import_outcomes(info.context, inputs)

@@ -10,47 +10,96 @@ from strawberry.scalars import JSON
 from hindsight.schema import enums
 
 
-@strawberry.input
+@strawberry.input(description="One agent action to record (DESIGN.md §4).")
 class RecordOutcomeInput:
-    action_type: str
-    outcome_type: enums.OutcomeType
-    predicted_confidence: float
-    conversation_id: str
-    deal_id: str | None = None
-    rep_id: str | None = None
-    team_id: str | None = None
-    metadata: JSON | None = None
-    idempotency_key: str | None = None
-    occurred_at: dt.datetime | None = None
+    action_type: str = strawberry.field(
+        description="What the agent did: lower snake case, 1–64 characters."
+    )
+    outcome_type: enums.OutcomeType = strawberry.field(description="What result it aims for.")
+    predicted_confidence: float = strawberry.field(
+        description="The agent's probability of success, 0..1."
+    )
+    conversation_id: str = strawberry.field(description="The conversation (1–128 characters).")
+    deal_id: str | None = strawberry.field(
+        default=None, description="The CRM deal; required for DEAL_PROGRESSION."
+    )
+    rep_id: str | None = strawberry.field(
+        default=None, description="The human rep it was done for."
+    )
+    team_id: str | None = strawberry.field(default=None, description="The rep's team.")
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description='A JSON object (≤ 16 KiB), e.g. `{"trigger": "pricing"}` for an escalation.',
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Recording the same key again returns the first outcome instead of a copy.",
+    )
+    occurred_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When the agent acted, with an offset (default now); never in the future, at "
+            "most the longest window ago."
+        ),
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An explicit decision on a pending outcome.")
 class ResolveOutcomeInput:
-    outcome_id: strawberry.ID
-    status: enums.OutcomeStatus
-    reason: str | None = None
+    outcome_id: strawberry.ID = strawberry.field(description="The outcome.")
+    status: enums.OutcomeStatus = strawberry.field(description="POSITIVE, NEGATIVE or AMBIGUOUS.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (≤ 2,000 characters); default `resolved explicitly`."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A CRM or conversation event to record (DESIGN.md §4).")
 class RecordSignalInput:
-    kind: enums.SignalKind
-    conversation_id: str | None = None
-    deal_id: str | None = None
-    occurred_at: dt.datetime | None = None
-    from_stage: str | None = None
-    to_stage: str | None = None
-    helpful: bool | None = None
-    payload: JSON | None = None
+    kind: enums.SignalKind = strawberry.field(description="What happened.")
+    conversation_id: str | None = strawberry.field(
+        default=None, description="Required for conversation kinds."
+    )
+    deal_id: str | None = strawberry.field(default=None, description="Required for deal kinds.")
+    occurred_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description="When it happened, with an offset (default now); never in the future.",
+    )
+    from_stage: str | None = strawberry.field(
+        default=None, description="DEAL_STAGE_CHANGED: the stage before."
+    )
+    to_stage: str | None = strawberry.field(
+        default=None, description="DEAL_STAGE_CHANGED: the stage after."
+    )
+    helpful: bool | None = strawberry.field(
+        default=None, description="ESCALATION_RESOLVED: whether the escalation was worth it."
+    )
+    payload: JSON | None = strawberry.field(
+        default=None, description="Any other details, a JSON object."
+    )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which outcomes: every given field must match (the same shape as FeedbackFilter)."
+)
 class OutcomeFilter:
-    statuses: list[enums.OutcomeStatus] | None = None
-    outcome_types: list[enums.OutcomeType] | None = None
-    action_types: list[str] | None = None
-    rep_id: str | None = None
-    team_id: str | None = None
-    conversation_id: str | None = None
-    deal_id: str | None = None
-    created_after: dt.datetime | None = None
-    created_before: dt.datetime | None = None
+    statuses: list[enums.OutcomeStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    outcome_types: list[enums.OutcomeType] | None = strawberry.field(
+        default=None, description="Any of these outcome types."
+    )
+    action_types: list[str] | None = strawberry.field(
+        default=None, description="Any of these action types."
+    )
+    rep_id: str | None = strawberry.field(default=None, description="This rep's.")
+    team_id: str | None = strawberry.field(default=None, description="Carrying this teamId.")
+    conversation_id: str | None = strawberry.field(
+        default=None, description="In this conversation."
+    )
+    deal_id: str | None = strawberry.field(default=None, description="On this deal.")
+    created_after: dt.datetime | None = strawberry.field(
+        default=None, description="Acted at or after this instant (with an offset)."
+    )
+    created_before: dt.datetime | None = strawberry.field(
+        default=None, description="Acted before this instant (with an offset)."
+    )

@@ -8,8 +8,15 @@ import strawberry
 
 from hindsight.domain.paging import Window
 from hindsight.resolvers import outcomes
-from hindsight.schema import inputs, types
-from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection, OutcomeOrder
+from hindsight.schema import args, inputs, types
+from hindsight.schema.connections import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    Connection,
+    OutcomeOrder,
+)
 from hindsight.schema.context import Info
 
 FILTER = strawberry.argument(description="Only outcomes matching every given field.")
@@ -23,7 +30,9 @@ class OutcomeQuery:
         return await outcomes.viewer(info.context)
 
     @strawberry.field(description="One outcome; NOT_FOUND when it is not yours to see.")
-    async def outcome(self, info: Info, id: strawberry.ID) -> types.Outcome | None:
+    async def outcome(
+        self, info: Info, id: Annotated[strawberry.ID, args.ID]
+    ) -> types.Outcome | None:
         return await outcomes.outcome(info.context, str(id))
 
     @strawberry.field(
@@ -50,13 +59,13 @@ class OutcomeQuery:
 class OutcomeMutation:
     @strawberry.mutation(description="Record an agent action and its confidence.")
     async def record_outcome(
-        self, info: Info, input: inputs.RecordOutcomeInput
+        self, info: Info, input: Annotated[inputs.RecordOutcomeInput, args.INPUT]
     ) -> types.RecordOutcomeResult:
         return await outcomes.record_outcome(info.context, input)
 
     @strawberry.mutation(description="Resolve a pending outcome explicitly.")
     async def resolve_outcome(
-        self, info: Info, input: inputs.ResolveOutcomeInput
+        self, info: Info, input: Annotated[inputs.ResolveOutcomeInput, args.INPUT]
     ) -> types.ResolveOutcomeResult:
         return await outcomes.resolve_outcome(info.context, input)
 
@@ -64,7 +73,7 @@ class OutcomeMutation:
         description="Record a CRM or conversation signal; returns what it resolved."
     )
     async def record_signal(
-        self, info: Info, input: inputs.RecordSignalInput
+        self, info: Info, input: Annotated[inputs.RecordSignalInput, args.INPUT]
     ) -> types.RecordSignalResult:
         return await outcomes.record_signal(info.context, input)
 
@@ -73,13 +82,13 @@ class OutcomeMutation:
         "together."
     )
     async def record_outcomes(
-        self, info: Info, inputs: list[inputs.RecordOutcomeInput]
+        self, info: Info, inputs: Annotated[list[inputs.RecordOutcomeInput], args.INPUTS]
     ) -> list[types.RecordOutcomeResult]:
         return await outcomes.record_outcomes(info.context, inputs)
 
     @strawberry.mutation(description="Up to 500 signals; one result per input, in order.")
     async def record_signals(
-        self, info: Info, inputs: list[inputs.RecordSignalInput]
+        self, info: Info, inputs: Annotated[list[inputs.RecordSignalInput], args.INPUTS]
     ) -> list[types.RecordSignalResult]:
         return await outcomes.record_signals(info.context, inputs)
 

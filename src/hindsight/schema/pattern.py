@@ -72,13 +72,19 @@ class CoachingPatternKind(enum.Enum):
 
 @strawberry.type(description=PATTERN_DESCRIPTION)
 class CoachingPattern:
-    kind: CoachingPatternKind
-    subject: str
-    description: str
-    success_rate: float | None
-    sample_size: int
+    kind: CoachingPatternKind = strawberry.field(description="What the pattern is about.")
+    subject: str = strawberry.field(
+        description="Its subject: an action type, an outcome type, a rep or a trigger."
+    )
+    description: str = strawberry.field(
+        description="The finding in one sentence, with its numbers."
+    )
+    success_rate: float | None = strawberry.field(
+        description="The subject's success rate; null without decided outcomes."
+    )
+    sample_size: int = strawberry.field(description="Its decided (POSITIVE + NEGATIVE) outcomes.")
     confidence: float = strawberry.field(description=CONFIDENCE)
-    recommendation: str
+    recommendation: str = strawberry.field(description="What to do about it.")
     evidence: JSON = strawberry.field(
         description="Every number behind the pattern (counts by status, wilsonLow/High, "
         "meanPredictedConfidence, feedbackCount/Mean, confidenceMeasure, …)."

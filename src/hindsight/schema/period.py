@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import strawberry
 
@@ -13,10 +14,26 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
 
-@strawberry.input(description="A time range, both ends inclusive; default: the last 30 days.")
+@strawberry.input(
+    description="A period, both ends inclusive; default: the 30 days ending today. Dashboards "
+    "and coaching count the whole calendar days (in `timeZone`) from `from`'s day through "
+    "`to`'s day, and answer with the exclusive end (the midnight after the last day); "
+    "feedbackSummary counts the instants from `from` to `to` and splits its trend by day."
+)
 class PeriodInput:
-    from_: dt.datetime | None = strawberry.field(default=None, name="from")
-    to: dt.datetime | None = None
+    from_: dt.datetime | None = strawberry.field(
+        default=None,
+        name="from",
+        description="Start (with a UTC offset); default 30 days before `to`'s day.",
+    )
+    to: dt.datetime | None = strawberry.field(
+        default=None, description="End, included (with a UTC offset); default now."
+    )
+    time_zone: str | None = strawberry.field(
+        default="UTC",
+        description="The IANA time zone (e.g. America/Los_Angeles) whose calendar days the "
+        "period covers and trends are split by; default UTC.",
+    )
 
 
 def bounds(
@@ -33,13 +50,30 @@ def bounds(
     return start, end
 
 
-def period_days(period: PeriodInput | None, now: dt.datetime) -> Days:
-    """The whole UTC days a report covers: ``[from.date(), to.date()]``; without ``from``,
-    the ``DEFAULT_DAYS`` days ending on ``to``'s day (today by default)."""
-    days = Days.covering(*bounds(period, now))
+def period_days(period: PeriodInput | None, now: dt.datetime, *, utc_only: bool = False) -> Days:
+    """The whole days (in the period's time zone) a report covers: ``[from's day, to's
+    day]``; without ``from``, the ``DEFAULT_DAYS`` days ending on ``to``'s day (today)."""
+    zone = time_zone(period)
+    if utc_only and zone != "UTC":
+        raise ValidationFailed("period.timeZone", "this report counts whole UTC days: give UTC")
+    days = Days.covering(*bounds(period, now), zone)
     if period is None or period.from_ is None:
-        days = Days(days.last - dt.timedelta(days=DEFAULT_DAYS - 1), days.last)
+        days = Days(days.last - dt.timedelta(days=DEFAULT_DAYS - 1), days.last, zone)
     return days
+
+
+def time_zone(period: PeriodInput | None) -> str:
+    """The period's IANA zone name, checked; UTC when none is given."""
+    name = period.time_zone if period is not None else None
+    if name is None or name == "UTC":
+        return "UTC"
+    try:
+        if len(name) <= 64 and name.strip() == name:
+            ZoneInfo(name)
+            return name
+    except (ValueError, ZoneInfoNotFoundError):
+        pass
+    raise ValidationFailed("period.timeZone", "is not an IANA time zone name")
 
 
 def _utc(value: dt.datetime | None, field: str) -> dt.datetime | None:

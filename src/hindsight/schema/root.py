@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strawberry.tools import merge_types
+import strawberry
 
 from hindsight.schema.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.schema.coaching import CoachingQuery
@@ -30,5 +30,14 @@ MUTATIONS: tuple[type, ...] = (
     HistoryMutation,
 )
 
-Query = merge_types("Query", QUERIES)
-Mutation = merge_types("Mutation", MUTATIONS)
+Query = strawberry.type(
+    type("Query", QUERIES, {}),
+    description="Reads. Every field needs a bearer token; what it shows depends on the role "
+    "(DESIGN.md §8). Report fields are nullable: one you may not see is null with its own "
+    "FORBIDDEN error while the rest of the document answers.",
+)
+Mutation = strawberry.type(
+    type("Mutation", MUTATIONS, {}),
+    description="Writes. Input mistakes come back as data (a `…Result` union with "
+    "ValidationError), never as a partial write.",
+)

@@ -7,6 +7,7 @@ Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -18,14 +19,16 @@ from hindsight.schema.dashboard_types import DashboardUpdate
 from hindsight.schema.feedback_types import FeedbackEntry
 
 
-@strawberry.type
+@strawberry.type(description="An outcome was recorded or resolved.")
 class OutcomeEvent:
     id: strawberry.ID = strawberry.field(description="The event's id (deduplicate on it).")
-    kind: enums.OutcomeEventKind
+    kind: enums.OutcomeEventKind = strawberry.field(description="What happened.")
     status: enums.OutcomeStatus = strawberry.field(
         description="The status the event left; `outcome` shows the current state."
     )
-    outcome: types.Outcome
+    outcome: types.Outcome = strawberry.field(
+        description="The outcome itself, as `outcome(id:)` shows it now (a cache merges it)."
+    )
 
     @classmethod
     def from_change(cls, c: resolvers.OutcomeChange) -> OutcomeEvent:
@@ -45,11 +48,20 @@ class DashboardScopeInput:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live updates over graphql-transport-ws on /graphql (token in connection_init). "
+    "Delivery is at most once: events carry ids, and dashboardUpdates starts with the "
+    "current dashboard, so a client that reconnects is whole again."
+)
 class Subscription:
     @strawberry.subscription(description="Outcomes recorded or resolved that you may read.")
     async def outcome_events(
-        self, info: Info, kinds: list[enums.OutcomeEventKind] | None = None
+        self,
+        info: Info,
+        kinds: Annotated[
+            list[enums.OutcomeEventKind] | None,
+            strawberry.argument(description="Only these kinds; default both."),
+        ] = None,
     ) -> AsyncGenerator[OutcomeEvent, None]:
         async for change in resolvers.outcome_events(info.context, kinds):
             yield OutcomeEvent.from_change(change)
@@ -62,20 +74,32 @@ class Subscription:
     @strawberry.subscription(
         description="A calibration curve whenever it changes: a POSITIVE/NEGATIVE resolution "
         "(live or imported), a multiplier adjustment or a repaired drift; at most one per "
-        "second per action type (a burst is folded into its newest curve, never dropped)."
+        "second per action type (a burst is folded into its newest curve, never dropped). "
+        "The same object as calibrationCurve (MANAGER, EXECUTIVE, ANALYST, ADMIN)."
     )
     async def calibration_updates(
-        self, info: Info, action_type: str | None = None
+        self,
+        info: Info,
+        action_type: Annotated[
+            str | None,
+            strawberry.argument(description="Only this action type; default all."),
+        ] = None,
     ) -> AsyncGenerator[CalibrationCurve, None]:
         async for report in resolvers.calibration_updates(info.context, action_type):
             yield CalibrationCurve.from_domain(report)
 
     @strawberry.subscription(
-        description="The scope's dashboard (last 30 days) now, then whenever its numbers change "
-        "(at most once a second)."
+        description="The scope's dashboard (the default period: the 30 UTC days ending today) "
+        "now, then whenever its numbers change (at most once a second): the same object, "
+        "with the same id, as repDashboard/managerDashboard/executiveSummary return."
     )
     async def dashboard_updates(
-        self, info: Info, scope: DashboardScopeInput
+        self,
+        info: Info,
+        scope: Annotated[
+            DashboardScopeInput,
+            strawberry.argument(description="Whose dashboard; the dashboard queries' rights."),
+        ],
     ) -> AsyncGenerator[DashboardUpdate, None]:
         rep_id, team_id, executive = (
             None if v is strawberry.UNSET else v

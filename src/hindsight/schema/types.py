@@ -18,12 +18,20 @@ if TYPE_CHECKING:
     from hindsight.schema.feedback_types import FeedbackEntry
 
 
-@strawberry.type
+@strawberry.type(description="Who the bearer token says you are.")
 class Viewer:
-    subject: str
-    tenant: strawberry.ID
-    role: enums.Role
-    team: str | None
+    subject: str = strawberry.field(
+        description="The token's `sub`: for a REP the `repId` their outcomes carry."
+    )
+    tenant: strawberry.ID = strawberry.field(
+        description="The tenant (a UUID) every read and write is confined to."
+    )
+    role: enums.Role = strawberry.field(
+        description="The token's role; decides what you may read and write."
+    )
+    team: str | None = strawberry.field(
+        description="The team the token names (a MANAGER manages it); null if none."
+    )
 
     @classmethod
     def from_domain(cls, viewer: DomainViewer) -> Viewer:
@@ -35,34 +43,72 @@ class Viewer:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Bad input: nothing was written.")
 class ValidationError:
-    field: str | None
-    message: str
+    field: str | None = strawberry.field(
+        description=(
+            "The input field at fault (camelCase path, e.g. `predictedConfidence`); null "
+            "when the input as a whole is."
+        )
+    )
+    message: str = strawberry.field(description="What is wrong, for a person.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
+)
 class NotFoundError:
-    id: strawberry.ID
-    message: str
+    id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    message: str = strawberry.field(description="What was not found, for a person.")
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "One agent action and what came of it (DESIGN.md §4). AGENT and read-all "
+        "roles: the tenant's; MANAGER: their team's; REP: their own."
+    )
+)
 class Outcome(Node):
-    action_type: str
-    outcome_type: enums.OutcomeType
-    status: enums.OutcomeStatus
-    predicted_confidence: float
-    conversation_id: str
-    deal_id: str | None
-    rep_id: str | None
-    team_id: str | None
-    metadata: JSON | None
-    created_at: dt.datetime
-    recorded_at: dt.datetime
-    window_ends_at: dt.datetime
-    resolved_at: dt.datetime | None
-    resolution_reason: str | None
+    action_type: str = strawberry.field(
+        description="What the agent did (lower snake case, ≤ 64 characters), e.g. `send_follow_up`."
+    )
+    outcome_type: enums.OutcomeType = strawberry.field(
+        description="What result the action aims for; fixes its window and rules."
+    )
+    status: enums.OutcomeStatus = strawberry.field(
+        description="Where it stands; PENDING until a signal, a person or its window's end decides."
+    )
+    predicted_confidence: float = strawberry.field(
+        description="The agent's stated probability of success, 0..1."
+    )
+    conversation_id: str = strawberry.field(
+        description="The conversation it belongs to (signals match on it)."
+    )
+    deal_id: str | None = strawberry.field(
+        description="The CRM deal (deal signals match on it); required for DEAL_PROGRESSION."
+    )
+    rep_id: str | None = strawberry.field(description="The human rep it was done for, if any.")
+    team_id: str | None = strawberry.field(
+        description="The rep's team as the agent recorded it, if any."
+    )
+    metadata: JSON | None = strawberry.field(
+        description="Free JSON the agent attached (≤ 16 KiB), e.g. `trigger` for escalations."
+    )
+    created_at: dt.datetime = strawberry.field(
+        description="When the agent acted (UTC); the window starts here."
+    )
+    recorded_at: dt.datetime = strawberry.field(
+        description="When the API stored it (UTC); later than createdAt for a late upload."
+    )
+    window_ends_at: dt.datetime = strawberry.field(
+        description="createdAt + the outcome type's window (UTC)."
+    )
+    resolved_at: dt.datetime | None = strawberry.field(
+        description="When it left PENDING (UTC); null while pending."
+    )
+    resolution_reason: str | None = strawberry.field(
+        description="Why it resolved as it did (the signal, rule or person); null while pending."
+    )
 
     @classmethod
     def from_row(cls, row: models.OutcomeRecord) -> Outcome:
@@ -93,13 +139,21 @@ class Outcome(Node):
         return await outcome_feedback(info.context, str(self.id))
 
 
-@strawberry.type
+@strawberry.type(description="Something that happened in the CRM or the conversation.")
 class Signal(Node):
-    kind: enums.SignalKind
-    conversation_id: str | None
-    deal_id: str | None
-    occurred_at: dt.datetime
-    payload: JSON
+    kind: enums.SignalKind = strawberry.field(description="What happened.")
+    conversation_id: str | None = strawberry.field(
+        description="The conversation (conversation kinds match outcomes on it)."
+    )
+    deal_id: str | None = strawberry.field(
+        description="The deal (deal kinds match outcomes on it)."
+    )
+    occurred_at: dt.datetime = strawberry.field(
+        description="When it happened (UTC); outcomes whose window holds it are resolved."
+    )
+    payload: JSON = strawberry.field(
+        description="Details: fromStage/toStage, helpful, and whatever else was sent."
+    )
 
     @classmethod
     def from_row(cls, row: models.Signal) -> Signal:
@@ -113,33 +167,41 @@ class Signal(Node):
         )
 
 
-@strawberry.type
+@strawberry.type(description="A stored signal and the outcomes it resolved at once.")
 class SignalRecorded:
-    signal: Signal
-    resolved: list[Outcome]
+    signal: Signal = strawberry.field(description="The signal as stored.")
+    resolved: list[Outcome] = strawberry.field(
+        description="Pending outcomes it decided in the same transaction."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What one detection job did in runDetection.")
 class JobReport:
-    name: str
-    examined: int
-    resolved: int
-    positive: int
-    negative: int
-    ambiguous: int
-    expired: int
+    name: str = strawberry.field(description="The job (e.g. `window_end`).")
+    examined: int = strawberry.field(description="Outcomes it looked at.")
+    resolved: int = strawberry.field(description="Outcomes it resolved.")
+    positive: int = strawberry.field(description="Of those, POSITIVE.")
+    negative: int = strawberry.field(description="Of those, NEGATIVE.")
+    ambiguous: int = strawberry.field(description="Of those, AMBIGUOUS.")
+    expired: int = strawberry.field(description="Of those, EXPIRED.")
 
 
-@strawberry.type
+@strawberry.type(description="What runDetection did, per job.")
 class DetectionReport:
-    jobs: list[JobReport]
-    resolved: int
+    jobs: list[JobReport] = strawberry.field(
+        description="One report per job, in the order they ran."
+    )
+    resolved: int = strawberry.field(description="Outcomes resolved by all jobs together.")
 
 
-RecordOutcomeResult = Annotated[Outcome | ValidationError, strawberry.union("RecordOutcomeResult")]
+RESULT = "What was written, or why nothing was (ValidationError, NotFoundError)."
+RecordOutcomeResult = Annotated[
+    Outcome | ValidationError, strawberry.union("RecordOutcomeResult", description=RESULT)
+]
 ResolveOutcomeResult = Annotated[
-    Outcome | ValidationError | NotFoundError, strawberry.union("ResolveOutcomeResult")
+    Outcome | ValidationError | NotFoundError,
+    strawberry.union("ResolveOutcomeResult", description=RESULT),
 ]
 RecordSignalResult = Annotated[
-    SignalRecorded | ValidationError, strawberry.union("RecordSignalResult")
+    SignalRecorded | ValidationError, strawberry.union("RecordSignalResult", description=RESULT)
 ]
