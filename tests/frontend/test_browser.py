@@ -185,6 +185,18 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     await _shot(page, "panel-after-writes")
     assert documents == [f"{server.base}/"]  # never reloaded
 
+    await expect(page.locator("#teams option")).to_have_count(1)  # the picker: their team
+
+    await page.get_by_role("button", name="Sign out").click()  # then the executive view
+    await page.locator("#token").fill(server.token(Role.EXECUTIVE, "exec"))
+    await page.get_by_role("button", name="Sign in").click()
+    automation = page.locator('[data-metric="automationRate"] .value')
+    await automation.wait_for(timeout=LOAD_MS)
+    assert (await automation.inner_text()).endswith("%")
+    assert await page.locator("#coaching li").count() > 0
+    await page.locator(".connection[data-state=live]").wait_for(timeout=LOAD_MS)
+    await _shot(page, "panel-executive")
+
     await page.set_viewport_size({"width": 390, "height": 844})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no side-scroll
     await _shot(page, "panel-phone")

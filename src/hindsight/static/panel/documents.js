@@ -29,6 +29,8 @@ const CURVE = `
 
 export const VIEWER = `query Viewer { viewer { subject role team } }`;
 
+export const TEAMS = `query Teams { teams { teamId } }`;
+
 export const MANAGER_SNAPSHOT = `query Manager($teamId: String!) {
   managerDashboard(teamId: $teamId) { ${MANAGER} }
   calibrationCurves { ${CURVE} }
@@ -40,10 +42,12 @@ export const EXECUTIVE_SNAPSHOT = `query Executive {
   calibrationCurves { ${CURVE} }
 }`;
 
+// The update is the dashboard itself (the same type and id the query returns).
 export const DASHBOARD_UPDATES = `subscription Dashboard($scope: DashboardScopeInput!) {
   dashboardUpdates(scope: $scope) {
-    manager { ${MANAGER} }
-    executive { ${EXECUTIVE} }
+    __typename
+    ... on ManagerDashboard { ${MANAGER} }
+    ... on ExecutiveSummary { ${EXECUTIVE} }
   }
 }`;
 

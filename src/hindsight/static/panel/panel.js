@@ -89,22 +89,20 @@ function renderCurves() {
   $("calibration").replaceChildren(...curves.map(renderCurve));
 }
 
-function renderBoard(data) {
-  if (data.managerDashboard || data.manager) {
-    const board = data.managerDashboard || data.manager;
+function renderBoard(board, kind, patterns) {
+  if (kind === "ManagerDashboard") {
     $("metrics-title").textContent = `Team ${board.teamId}: last 30 days`;
     renderMetrics(board, []);
     renderReps(board.reps);
     renderPatterns(board.coachingOpportunities);
   } else {
-    const board = data.executiveSummary || data.executive;
     $("metrics-title").textContent = "Whole tenant: last 30 days";
     renderMetrics(board, [
       h("div", { "data-metric": "automationRate" }, h("dt", {}, "Automation rate"), h("dd", {}, h("span", { class: "value" }, pct(board.automationRate)))),
       h("div", { "data-metric": "hoursSaved" }, h("dt", {}, "Hours saved"), h("dd", {}, h("span", { class: "value" }, num(board.hoursSaved, 1)))),
     ]);
     renderReps(null);
-    if (data.coachingPatterns) renderPatterns(data.coachingPatterns);
+    if (patterns) renderPatterns(patterns);
   }
 }
 
@@ -119,8 +117,9 @@ async function snapshot() {
   const data = state.view === "manager"
     ? await query(state.token, docs.MANAGER_SNAPSHOT, { teamId: state.team })
     : await query(state.token, docs.EXECUTIVE_SNAPSHOT);
-  state.curves = new Map(data.calibrationCurves.map((c) => [c.actionType, c]));
-  renderBoard(data);
+  state.curves = new Map((data.calibrationCurves || []).map((c) => [c.actionType, c]));
+  if (state.view === "manager") renderBoard(data.managerDashboard, "ManagerDashboard");
+  else renderBoard(data.executiveSummary, "ExecutiveSummary", data.coachingPatterns || []);
   renderCurves();
 }
 
@@ -149,7 +148,7 @@ function subscribe() {
   if (state.live) state.live.close();
   const scope = state.view === "manager" ? { teamId: state.team } : { executive: true };
   state.live = new LiveConnection(state.token, {
-    board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates) },
+    board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates, d.dashboardUpdates.__typename) },
     curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
     resolutions: { query: docs.RESOLUTIONS, variables: {}, next: (d) => refreshCurve(d.outcomeEvents.outcome.actionType) },
   }, (name, detail) => {
@@ -175,15 +174,17 @@ async function signIn(token) {
   state.token = token;
   const { viewer } = await query(token, docs.VIEWER);
   state.viewer = viewer;
+  query(token, docs.TEAMS).then(({ teams }) => {  // the team picker; a role without it types one
+    $("teams").replaceChildren(...(teams || []).map((t) => h("option", { value: t.teamId })));
+  }).catch(() => {});
   sessionStorage.setItem(STORE, token);
   $("sign-in").hidden = true;
   $("board").hidden = false;
   $("sign-out").hidden = false;
   $("who").textContent = `Signed in as ${viewer.subject} (${viewer.role}${viewer.team ? `, team ${viewer.team}` : ""}).`;
-  if (viewer.role === "MANAGER") {
-    $("view").querySelector('input[value="manager"]').checked = true;
-    $("team").value = viewer.team || "";
-  }
+  const manager = viewer.role === "MANAGER";  // lands on their team; others on the tenant
+  $("view").querySelector(`input[value="${manager ? "manager" : "executive"}"]`).checked = true;
+  $("team").value = manager ? viewer.team || "" : "";
   await show();
 }
 
