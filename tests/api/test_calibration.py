@@ -34,7 +34,7 @@ CURVE_FIELDS = """
 CURVE = f"query C($a: String!) {{ calibrationCurve(actionType: $a) {{ {CURVE_FIELDS} }} }}"
 CURVES = f"{{ calibrationCurves {{ {CURVE_FIELDS} }} }}"
 RUN = f"""mutation R($a: String) {{ runCalibration(actionType: $a) {{
-  {CURVE_FIELDS} drift {{ bin field stored recomputed }} }} }}"""
+  {CURVE_FIELDS} drift {{ bin index field stored recomputed }} }} }}"""
 CALIBRATED = """
 query Q($a: String!, $c: Float!, $m: CalibrationMethod) {
   calibratedConfidence(actionType: $a, confidence: $c, method: $m) {
@@ -214,7 +214,8 @@ async def test_drift_is_reported_and_repaired(tenant: Tenant, api: Api) -> None:
     # Two audits at once find the same drift; the compare-and-set repair applies it once.
     reports = [r for [r] in await asyncio.gather(run(tenant, "draft"), run(tenant, "draft"))]
     report = next(r for r in reports if r["drift"])
-    drift = {(d["bin"], d["field"]): (d["stored"], d["recomputed"]) for d in report["drift"]}
+    assert all(d["index"] == d["bin"] for d in report["drift"])  # index: bin's new name
+    drift = {(d["index"], d["field"]): (d["stored"], d["recomputed"]) for d in report["drift"]}
     assert drift[(1, "count")] == (5.0, 2.0)
     assert drift[(9, "count")] == (0.0, 2.0) and drift[(9, "sum_y")] == (0.0, 1.0)
     assert report["sampleCount"] == len(p)

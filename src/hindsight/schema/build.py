@@ -14,6 +14,7 @@ from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
 from hindsight.schema.root import Mutation, Query
+from hindsight.schema.scalars import OVERRIDES
 from hindsight.schema.subscriptions import Subscription
 from hindsight.settings import Settings
 
@@ -43,5 +44,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
         exception_handlers=[ValidationErrors()],
+        scalar_overrides=OVERRIDES,  # type: ignore[arg-type]
         config=StrawberryConfig(disable_field_suggestions=not settings.embedded),
     )

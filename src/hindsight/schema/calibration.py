@@ -68,7 +68,14 @@ class CalibrationAdjustment:
 
 @strawberry.type(description="A stored bin sum that disagreed with a rebuild from outcome rows.")
 class CalibrationDrift:
-    bin: int = strawberry.field(description="The bin (0..9).")
+    bin: int = strawberry.field(
+        description="The bin (0..9).", deprecation_reason="Use index, as CalibrationBin names it."
+    )
+
+    @strawberry.field(description="The bin (0..9), as CalibrationBin.index.")
+    def index(self) -> int:
+        return self.bin
+
     field: str = strawberry.field(
         description="The stored sum (count, sum_p, sum_p2, sum_y, sum_py)."
     )
