@@ -86,6 +86,11 @@ def test_the_rule_reads_its_knobs_from_settings() -> None:
     assert next_multiplier(1.0, *sums(0.5, 0.46, 5), policy) == 1.0
 
 
+def test_the_rules_defaults_are_the_settings_defaults() -> None:
+    """One source of truth: a policy built without settings uses the settings' defaults."""
+    assert Policy() == Policy.from_settings(Settings.model_construct())
+
+
 @pytest.mark.parametrize("damping", [0.0, 1.01])
 def test_settings_refuse_a_damping_that_could_oscillate(damping: float) -> None:
     with pytest.raises(ValueError, match="calibration_damping"):

@@ -11,6 +11,7 @@ past it), and once within 2·min_step/damping of m* runs stop changing anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hindsight.settings import Settings
 
@@ -20,14 +21,19 @@ HISTOGRAM_PRIOR_WEIGHT = 10.0
 DECIMALS = 4  # a multiplier is stored rounded: a float wobble (1e-16) is never a change
 
 
+def _setting_default(name: str) -> Any:
+    """A knob's default as ``Settings`` declares it: the numbers live in one place."""
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class Policy:
     """The knobs of §6 (from settings) plus the multiplier's bounds and the HISTOGRAM prior."""
 
-    min_samples: int = 30
-    threshold: float = 0.15
-    damping: float = 0.5
-    max_step: float = 0.10
+    min_samples: int = _setting_default("calibration_min_samples")
+    threshold: float = _setting_default("calibration_threshold")
+    damping: float = _setting_default("calibration_damping")
+    max_step: float = _setting_default("calibration_max_step")
     min_step: float = 0.005
     lower: float = 0.5
     upper: float = 1.5
