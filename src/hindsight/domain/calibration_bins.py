@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,17 +16,12 @@ from hindsight.db import dialects
 from hindsight.db.models import CalibrationBin
 from hindsight.domain import events
 from hindsight.domain.enums import OutcomeStatus
-
-N_BINS = 10
-_INNER_EDGES = np.linspace(0.0, 1.0, N_BINS + 1)[1:-1]
+from hindsight.domain.statistics import bin_indices
 
 
 def bin_index(p: float) -> int:
-    """Bin of a confidence exactly as scikit-learn's ``calibration_curve`` assigns it.
-
-    Right-closed bins: 0.1 falls in bin 0, 0.3 (as the float 0.3) in bin 2.
-    """
-    return int(np.searchsorted(_INNER_EDGES, p))
+    """The bin of one confidence: ``statistics.bin_indices``, the one bin function (§6)."""
+    return int(bin_indices(p))
 
 
 Sums = list[float]  # count, Σp, Σp², Σy, Σpy
