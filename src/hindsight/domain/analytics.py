@@ -24,9 +24,9 @@ from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
 from hindsight.domain import local_days, team
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
+from hindsight.domain.feedback import RATINGS
 
 S, T = OutcomeStatus, OutcomeType
-RATINGS = [("INLINE", r) for r in (-1, 0, 1)] + [("DASHBOARD", r) for r in range(1, 6)]
 
 
 @dataclass(frozen=True)

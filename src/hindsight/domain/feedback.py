@@ -24,6 +24,10 @@ from hindsight.domain.rules import OutcomeRules
 F = FeedbackEntry
 INLINE_SCORES = {-1: 0.0, 0: 0.5, 1: 1.0}
 DASHBOARD_RATINGS = range(1, 6)
+# Every (source, rating) a reviewer can give, in display order: a distribution's buckets.
+RATINGS = [(FeedbackSource.INLINE.value, r) for r in INLINE_SCORES] + [
+    (FeedbackSource.DASHBOARD.value, r) for r in DASHBOARD_RATINGS
+]
 MAX_COMMENT = 2000
 MAX_TAGS = 10
 TAG = re.compile(r"[a-z0-9_-]{1,32}")

@@ -14,14 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry as F
-from hindsight.domain.enums import FeedbackSource
-from hindsight.domain.feedback import DASHBOARD_RATINGS, INLINE_SCORES
+from hindsight.domain.feedback import RATINGS
 from hindsight.domain.feedback_list import FeedbackFilter, conditions
 from hindsight.domain.feedback_reads import Visibility, scoped
-
-RATINGS = [(FeedbackSource.INLINE.value, r) for r in INLINE_SCORES] + [
-    (FeedbackSource.DASHBOARD.value, r) for r in DASHBOARD_RATINGS
-]
 
 
 @dataclass(frozen=True)
