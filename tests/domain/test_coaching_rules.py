@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from scipy.stats import false_discovery_control
 
 from hindsight.domain.coaching import (
@@ -16,10 +14,10 @@ from hindsight.domain.coaching import (
     top_actions,
 )
 from hindsight.domain.coaching_advice import fix_for
-from hindsight.domain.coaching_compare import bh_adjusted, compare
+from hindsight.domain.coaching_compare import compare
 from hindsight.domain.coaching_escalations import calibration, helpfulness, trigger_patterns
 from hindsight.domain.coaching_queries import Rating, Tally, fold
-from hindsight.domain.statistics import benjamini_hochberg, two_proportion_z_test
+from hindsight.domain.statistics import two_proportion_z_test
 
 Z = 1.959963984540054
 
@@ -131,23 +129,6 @@ def test_feedback_mismatch_thresholds(
         [tally("a", positive, negative)], {"a": Rating(count, mean * count)}, 20
     )
     assert [p.evidence["verdict"] for p in found] == ([verdict] if verdict else [])
-
-
-def test_bh_adjusted_by_hand() -> None:
-    # sorted 0.005, 0.01, 0.03, 0.04 → 4p/i = 0.02, 0.02, 0.04, 0.04 (already monotone)
-    assert bh_adjusted([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
-    assert bh_adjusted([0.9, 0.8]) == pytest.approx([0.9, 0.9])
-    assert bh_adjusted([]) == []
-
-
-@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30), st.sampled_from([0.01, 0.05]))
-def test_bh_adjusted_agrees_with_scipy_and_the_step_up_rule(p: list[float], alpha: float) -> None:
-    q = bh_adjusted(p)
-    assert q == pytest.approx(list(false_discovery_control(p, method="bh")), abs=1e-12)
-    rejected = benjamini_hochberg(p, alpha)
-    decisive = [(qi, r) for qi, r in zip(q, rejected, strict=True) if abs(qi - alpha) > 1e-12]
-    assert all((qi <= alpha) == r for qi, r in decisive)
-    assert all(pi <= qi + 1e-15 <= 1 + 1e-15 for pi, qi in zip(p, q, strict=True))
 
 
 def test_compare_tests_each_subject_against_the_rest() -> None:

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import norm
+from scipy.stats import false_discovery_control, norm
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
@@ -18,14 +18,13 @@ from hindsight.domain.statistics import (
     N_BINS,
     Z95,
     BinSums,
-    benjamini_hochberg,
+    bh_adjusted,
     bin_indices,
     brier_from_sums,
     curve_from_arrays,
     curve_from_sums,
     ece,
     mce,
-    reliability,
     two_proportion_z_test,
     weighted_gap,
     wilson_interval,
@@ -46,16 +45,6 @@ def _data(seed: int, n: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.in
 
 
 CASES = [(seed, n) for seed in (0, 1, 2, 3) for n in (1, 7, 100, 5_000)] + [(4, 1_500_000)]
-
-
-@pytest.mark.parametrize(("seed", "n"), CASES)
-def test_reliability_matches_sklearn(seed: int, n: int) -> None:
-    p, y = _data(seed, n)
-    prob_true, prob_pred = reliability(p, y)
-    ref_true, ref_pred = calibration_curve(y, p, n_bins=10, strategy="uniform")
-    assert prob_true.shape == ref_true.shape
-    np.testing.assert_allclose(prob_true, ref_true, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(prob_pred, ref_pred, rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize(("seed", "n"), CASES)
@@ -136,7 +125,7 @@ def test_empty_curve() -> None:
     assert curve.sample_count == 0
     assert (curve.brier, curve.ece, curve.mce, curve.weighted_gap) == (None,) * 4
     assert len(curve.bins) == N_BINS and all(b.count == 0 for b in curve.bins)
-    assert reliability([], [])[0].shape == (0,)
+    assert curve_from_arrays([], []) == curve
 
 
 pairs = st.lists(
@@ -175,24 +164,47 @@ def test_bin_sums_addition_matches_concatenation(
         np.testing.assert_allclose(getattr(added, name), getattr(joined, name), atol=1e-9)
 
 
-@PROPERTY
-@given(st.lists(st.floats(0, 1), max_size=30), st.floats(0.001, 0.5))
-def test_bh_rejections_are_monotone_in_p(p_values: list[float], alpha: float) -> None:
-    rejected = benjamini_hochberg(p_values, alpha)
-    threshold = max((p for p, r in zip(p_values, rejected, strict=True) if r), default=-1.0)
-    assert rejected == [p <= threshold for p in p_values]
+def step_up(p_values: list[float], alpha: float) -> list[bool]:
+    """The Benjamini–Hochberg step-up rule as written: reject the k smallest p-values,
+    k = max{i : p_(i) ≤ i·alpha/m}."""
+    ranked = sorted(p_values)
+    m = len(ranked)
+    k = max((i for i, p in enumerate(ranked, start=1) if p <= i * alpha / m), default=0)
+    return [p <= ranked[k - 1] if k else False for p in p_values]
 
 
-def test_benjamini_hochberg_hand_computed() -> None:
+def rejects(p_values: list[float], alpha: float = 0.05) -> list[bool]:
+    return [q <= alpha for q in bh_adjusted(p_values)]
+
+
+def test_bh_adjusted_by_hand() -> None:
+    # sorted 0.005, 0.01, 0.03, 0.04 → 4p/i = 0.02, 0.02, 0.04, 0.04 (already monotone)
+    assert bh_adjusted([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert bh_adjusted([0.9, 0.8]) == pytest.approx([0.9, 0.9])
+    assert bh_adjusted([]) == []
+
+
+def test_bh_rejections_hand_computed() -> None:
     # m = 4, thresholds k·0.05/4 = 0.0125, 0.025, 0.0375, 0.05; sorted p = 0.01, 0.03, 0.032,
     # 0.2 -> the largest k with p_(k) <= threshold is 3 (0.03 alone would fail: step-up).
-    assert benjamini_hochberg([0.2, 0.032, 0.01, 0.03]) == [False, True, True, True]
-    assert benjamini_hochberg([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205]) == [
+    assert rejects([0.2, 0.032, 0.01, 0.03]) == [False, True, True, True]
+    assert rejects([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205]) == [
         True,
         True,
         *([False] * 6),
     ]
-    assert benjamini_hochberg([]) == []
+    assert rejects([]) == []
+
+
+@PROPERTY
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30), st.sampled_from([0.01, 0.05]))
+def test_bh_adjusted_agrees_with_scipy_and_the_step_up_rule(p: list[float], alpha: float) -> None:
+    q = bh_adjusted(p)
+    assert q == pytest.approx(list(false_discovery_control(p, method="bh")), abs=1e-12)
+    expected = step_up(p, alpha)
+    decisive = [(qi, r) for qi, r in zip(q, expected, strict=True) if abs(qi - alpha) > 1e-12]
+    assert all((qi <= alpha) == r for qi, r in decisive)
+    assert all(pi <= qi + 1e-15 <= 1 + 1e-15 for pi, qi in zip(p, q, strict=True))
 
 
 def test_two_proportion_z_test() -> None:

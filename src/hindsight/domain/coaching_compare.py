@@ -11,25 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from hindsight.domain.coaching_advice import BH, VERDICTS, evidence, pct
 from hindsight.domain.coaching_queries import Rating, Tally
 from hindsight.domain.patterns import Pattern
-from hindsight.domain.statistics import two_proportion_z_test
+from hindsight.domain.statistics import bh_adjusted, two_proportion_z_test
 
 ALPHA = 0.05  # false discovery rate of a family of comparisons
-
-
-def bh_adjusted(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p: q_(i) = min over j ≥ i of m·p_(j)/j, capped at 1, so
-    q ≤ alpha exactly where ``statistics.benjamini_hochberg(p, alpha)`` rejects."""
-    p = np.asarray(p_values, dtype=np.float64)
-    order = np.argsort(p, kind="stable")[::-1]  # largest first
-    scaled = p[order] * p.size / np.arange(p.size, 0, -1)
-    adjusted = np.empty(p.size)
-    adjusted[order] = np.minimum(np.minimum.accumulate(scaled), 1.0)
-    return [float(v) for v in adjusted]
 
 
 @dataclass(frozen=True)

@@ -215,26 +215,18 @@ def curve_from_arrays(p: npt.ArrayLike, y: npt.ArrayLike) -> Curve:
     return curve_from_sums(BinSums.from_arrays(p, y))
 
 
-def reliability(p: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """(prob_true, prob_pred) = (Σy/n_b, Σp/n_b) over non-empty bins, as ``calibration_curve``."""
-    s = BinSums.from_arrays(p, y)
-    nonzero = s.count > 0
-    n_b = s.count[nonzero]
-    return s.sum_y[nonzero] / n_b, s.sum_p[nonzero] / n_b
+def bh_adjusted(p_values: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p: q_(i) = min over j ≥ i of m·p_(j)/j, capped at 1.
 
-
-def benjamini_hochberg(p_values: Sequence[float], alpha: float = 0.05) -> list[bool]:
-    """Benjamini-Hochberg step-up: reject the k smallest, k = max{i : p_(i) ≤ i·alpha/m}."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    k = 0
-    for rank, i in enumerate(order, start=1):
-        if p_values[i] <= rank * alpha / m:
-            k = rank
-    rejected = [False] * m
-    for i in order[:k]:
-        rejected[i] = True
-    return rejected
+    The step-up rule at false discovery rate alpha rejects exactly the hypotheses with
+    q ≤ alpha (the largest k with p_(k) ≤ k·alpha/m, and every smaller p).
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    order = np.argsort(p, kind="stable")[::-1]  # largest first
+    scaled = p[order] * p.size / np.arange(p.size, 0, -1)
+    adjusted = np.empty(p.size)
+    adjusted[order] = np.minimum(np.minimum.accumulate(scaled), 1.0)
+    return [float(v) for v in adjusted]
 
 
 def two_proportion_z_test(s1: float, n1: float, s2: float, n2: float) -> float:
