@@ -39,7 +39,6 @@ from hindsight.services import Services, channel
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MIN_INTERVAL = 1.0  # seconds between two computations of one scope
 MAX_RETRY_DELAY = 30.0
 HISTORY = 64
 
@@ -231,8 +230,8 @@ class Feed:
 class DashboardHub:
     """The process's feeds, keyed by (tenant, scope)."""
 
-    def __init__(self, *, min_interval: float = MIN_INTERVAL) -> None:
-        self.min_interval = min_interval
+    def __init__(self, *, min_interval: float) -> None:
+        self.min_interval = min_interval  # seconds between two computations of one scope
         self.feeds: dict[tuple[uuid.UUID, LiveScope], Feed] = {}
 
     @asynccontextmanager
