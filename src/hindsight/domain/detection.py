@@ -19,23 +19,37 @@ from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, Tenant
 from hindsight.domain import resolution
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules, SafetyNet
 
 
 @dataclass(frozen=True)
 class DetectionJob:
     name: str
     outcome_types: frozenset[OutcomeType]
+    interval_setting: str  # the ``Settings`` field with its interval in seconds
     closes_windows: bool = False
 
 
-T = OutcomeType
-JOBS = {
-    "immediate": DetectionJob("immediate", frozenset({T.IMMEDIATE_RESPONSE})),
-    "engagement": DetectionJob("engagement", frozenset({T.ENGAGEMENT})),
-    "deal_progression": DetectionJob("deal_progression", frozenset({T.DEAL_PROGRESSION})),
-    "window_end": DetectionJob("window_end", frozenset(T), closes_windows=True),
-}
+WINDOW_END = SafetyNet("window_end", "expiry_interval_seconds")
+
+
+def _jobs() -> dict[str, DetectionJob]:
+    """Each safety-net job with the outcome types ``rules.OUTCOME_TYPES`` gives it, then the
+    window-end job over every type, last: ``runDetection`` runs them in this order."""
+    members: dict[SafetyNet, set[OutcomeType]] = {}
+    for outcome_type, rule in OUTCOME_TYPES.items():
+        if rule.safety_net is not None:
+            members.setdefault(rule.safety_net, set()).add(outcome_type)
+    jobs = {
+        net.job: DetectionJob(net.job, frozenset(types), net.interval_setting)
+        for net, types in members.items()
+    }
+    end = WINDOW_END
+    jobs[end.job] = DetectionJob(end.job, frozenset(OutcomeType), end.interval_setting, True)
+    return jobs
+
+
+JOBS = _jobs()
 
 Cursor = tuple[dt.datetime, uuid.UUID]
 

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import calibration_bins, events, outcomes, resolution, rollups, validation
-from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_ITEMS = 500
 FINAL = (
@@ -38,6 +38,7 @@ FINAL = (
 )
 MAX_REASON = 2000
 IMPORTED = "imported"
+EXPIRING = ", ".join(t.value for t, rule in OUTCOME_TYPES.items() if rule.expires)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ def _row(item: PastOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, 
     status = OutcomeStatus(item.status)
     if status not in FINAL:
         raise ValidationFailed("status", "must be POSITIVE, NEGATIVE, AMBIGUOUS or EXPIRED")
-    if status == OutcomeStatus.EXPIRED and item.outcome.outcome_type != OutcomeType.ESCALATION:
-        raise ValidationFailed("status", "only ESCALATION outcomes expire (DESIGN §4)")
+    if status == OutcomeStatus.EXPIRED and not OUTCOME_TYPES[item.outcome.outcome_type].expires:
+        raise ValidationFailed("status", f"only {EXPIRING} outcomes expire (DESIGN §4)")
     if item.reason is not None and len(item.reason) > MAX_REASON:
         raise ValidationFailed("reason", f"must be at most {MAX_REASON:,} characters")
     # every other field as recordOutcome checks it (its time rule is replaced by the above)

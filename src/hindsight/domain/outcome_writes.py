@@ -25,7 +25,7 @@ from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import events, resolution, rollups, tenants, validation
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_BATCH = 500
 COLUMNS = OutcomeRecord.__table__.c
@@ -69,8 +69,9 @@ def validated(new: NewOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[st
             oldest=rules.longest_window,
         ),
     }
-    if new.outcome_type == OutcomeType.DEAL_PROGRESSION and not values["deal_id"]:
-        raise ValidationFailed("dealId", "is required for DEAL_PROGRESSION outcomes")
+    outcome_type = OutcomeType(new.outcome_type)
+    if OUTCOME_TYPES[outcome_type].by_deal and not values["deal_id"]:
+        raise ValidationFailed("dealId", f"is required for {outcome_type.value} outcomes")
     return values
 
 

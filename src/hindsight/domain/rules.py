@@ -1,4 +1,5 @@
-"""The outcome decision table of DESIGN.md §4, as pure functions over signals.
+"""The outcome decision table of DESIGN.md §4: one declaration per outcome type
+(``OUTCOME_TYPES``) and pure functions over signals that read it.
 
 A decision looks at the signals matching an outcome that fall inside its window,
 oldest first; the first decisive signal wins, so signals that arrive out of order
@@ -9,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hindsight.domain.enums import OutcomeStatus, OutcomeType, SignalKind
+from hindsight.domain.enums import DEAL_KINDS, OutcomeStatus, OutcomeType, SignalKind
 from hindsight.settings import DEFAULT_STAGES, Settings
 
-S = SignalKind
 POSITIVE, NEGATIVE = OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE
 
 
@@ -43,13 +43,7 @@ class OutcomeRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OutcomeRules:
-        hours = {
-            OutcomeType.IMMEDIATE_RESPONSE: settings.window_immediate_hours,
-            OutcomeType.ENGAGEMENT: settings.window_engagement_hours,
-            OutcomeType.QUALIFICATION: settings.window_qualification_hours,
-            OutcomeType.DEAL_PROGRESSION: settings.window_deal_hours,
-            OutcomeType.ESCALATION: settings.window_escalation_hours,
-        }
+        hours = {t: getattr(settings, rule.window_setting) for t, rule in OUTCOME_TYPES.items()}
         return cls(
             windows={t: dt.timedelta(hours=h) for t, h in hours.items()},
             stages=tuple(s.upper() for s in settings.deal_stages),
@@ -66,14 +60,122 @@ class OutcomeRules:
         return (b > a) - (b < a)
 
 
+# How a signal kind decides an outcome type: a fixed status, or a rule over the signal, the
+# number of CUSTOMER_REPLIED seen so far (this one included) and the configured rules.
+Verdict = OutcomeStatus | Callable[[SignalFact, int, OutcomeRules], OutcomeStatus | None]
+WindowEnd = Callable[[Sequence[SignalFact]], Decision]
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    """A scheduled detection job: re-decides pending outcomes from their stored signals."""
+
+    job: str
+    interval_setting: str  # the ``Settings`` field with its interval in seconds
+
+
+@dataclass(frozen=True)
+class OutcomeTypeRule:
+    """Everything one outcome type means (DESIGN.md §4), declared once."""
+
+    window_setting: str  # the ``Settings`` field with its window in hours
+    signals: Mapping[SignalKind, Verdict]  # the kinds that decide it inside the window
+    at_window_end: WindowEnd  # what a still-pending outcome becomes when the window closes
+    # The job that re-decides it before its window ends (the window-end job visits every type).
+    safety_net: SafetyNet | None = None
+
+    @property
+    def by_deal(self) -> bool:
+        """Only deal signals decide it, so an outcome of this type must name its deal."""
+        return all(kind in DEAL_KINDS for kind in self.signals)
+
+    @property
+    def expires(self) -> bool:
+        """An undecided window ends EXPIRED (rather than as a verdict on the agent)."""
+        return self.at_window_end(()).status == OutcomeStatus.EXPIRED
+
+
+def ends(status: OutcomeStatus, reason: str) -> WindowEnd:
+    """A window-end rule that does not look at the signals."""
+    return lambda signals: Decision(status, reason)
+
+
+def _engagement_end(signals: Sequence[SignalFact]) -> Decision:
+    if sum(s.kind == SignalKind.CUSTOMER_REPLIED for s in signals) == 1:
+        return Decision(OutcomeStatus.AMBIGUOUS, "window ended with exactly one reply")
+    return Decision(NEGATIVE, "window ended without engagement")
+
+
+def _second_reply(signal: SignalFact, replies: int, rules: OutcomeRules) -> OutcomeStatus | None:
+    return POSITIVE if replies >= 2 else None
+
+
+def _stage_move(signal: SignalFact, replies: int, rules: OutcomeRules) -> OutcomeStatus | None:
+    p = signal.payload
+    return {1: POSITIVE, -1: NEGATIVE}.get(rules.stage_direction(p["fromStage"], p["toStage"]))
+
+
+def _helpful(signal: SignalFact, replies: int, rules: OutcomeRules) -> OutcomeStatus | None:
+    return POSITIVE if signal.payload.get("helpful") else NEGATIVE
+
+
+S = SignalKind
+OUTCOME_TYPES: dict[OutcomeType, OutcomeTypeRule] = {
+    OutcomeType.IMMEDIATE_RESPONSE: OutcomeTypeRule(
+        window_setting="window_immediate_hours",
+        signals={S.CUSTOMER_REPLIED: POSITIVE, S.UNSUBSCRIBED: NEGATIVE},
+        at_window_end=ends(NEGATIVE, "ghosted: no reply within the window"),
+        safety_net=SafetyNet("immediate", "immediate_interval_seconds"),
+    ),
+    OutcomeType.ENGAGEMENT: OutcomeTypeRule(
+        window_setting="window_engagement_hours",
+        signals={
+            S.MEETING_BOOKED: POSITIVE,
+            S.CUSTOMER_REPLIED: _second_reply,
+            S.UNSUBSCRIBED: NEGATIVE,
+        },
+        at_window_end=_engagement_end,
+        safety_net=SafetyNet("engagement", "engagement_interval_seconds"),
+    ),
+    OutcomeType.QUALIFICATION: OutcomeTypeRule(
+        window_setting="window_qualification_hours",
+        signals={
+            S.QUALIFICATION_COMPLETED: POSITIVE,
+            S.UNSUBSCRIBED: NEGATIVE,
+            S.DEAL_LOST: NEGATIVE,
+        },
+        at_window_end=ends(NEGATIVE, "window ended without qualification"),
+    ),
+    OutcomeType.DEAL_PROGRESSION: OutcomeTypeRule(
+        window_setting="window_deal_hours",
+        signals={S.DEAL_STAGE_CHANGED: _stage_move, S.DEAL_WON: POSITIVE, S.DEAL_LOST: NEGATIVE},
+        at_window_end=ends(NEGATIVE, "stalled: the deal did not progress within the window"),
+        safety_net=SafetyNet("deal_progression", "deal_interval_seconds"),
+    ),
+    OutcomeType.ESCALATION: OutcomeTypeRule(
+        window_setting="window_escalation_hours",
+        signals={S.ESCALATION_RESOLVED: _helpful},
+        at_window_end=ends(OutcomeStatus.EXPIRED, "window ended without an escalation result"),
+    ),
+}
+
+# Which outcome types each signal kind can decide; used to pick candidates.
+AFFECTS: dict[SignalKind, frozenset[OutcomeType]] = {
+    kind: frozenset(t for t, rule in OUTCOME_TYPES.items() if kind in rule.signals)
+    for kind in SignalKind
+}
+
+
 def decide(
     outcome_type: OutcomeType, signals: Sequence[SignalFact], rules: OutcomeRules
 ) -> Decision | None:
     """The first decisive signal (oldest first) inside the window, or None while undecided."""
+    verdicts = OUTCOME_TYPES[outcome_type].signals
     replies = 0
     for signal in sorted(signals, key=lambda s: (s.occurred_at, s.id.hex)):
         replies += signal.kind == S.CUSTOMER_REPLIED
-        status = _signal_status(outcome_type, signal, replies, rules)
+        verdict = verdicts.get(signal.kind)
+        status = verdict if not callable(verdict) else verdict(signal, replies, rules)
         if status is not None:
             return Decision(status, _reason(signal, status), signal.id)
     return None
@@ -81,54 +183,7 @@ def decide(
 
 def decide_at_window_end(outcome_type: OutcomeType, signals: Sequence[SignalFact]) -> Decision:
     """What a still-pending outcome becomes when its window closes."""
-    if outcome_type == OutcomeType.ESCALATION:
-        return Decision(OutcomeStatus.EXPIRED, "window ended without an escalation result")
-    if outcome_type == OutcomeType.ENGAGEMENT:
-        replies = sum(s.kind == S.CUSTOMER_REPLIED for s in signals)
-        if replies == 1:
-            return Decision(OutcomeStatus.AMBIGUOUS, "window ended with exactly one reply")
-        return Decision(NEGATIVE, "window ended without engagement")
-    reasons = {
-        OutcomeType.IMMEDIATE_RESPONSE: "ghosted: no reply within the window",
-        OutcomeType.QUALIFICATION: "window ended without qualification",
-        OutcomeType.DEAL_PROGRESSION: "stalled: the deal did not progress within the window",
-    }
-    return Decision(NEGATIVE, reasons[outcome_type])
-
-
-def _signal_status(
-    outcome_type: OutcomeType, signal: SignalFact, replies: int, rules: OutcomeRules
-) -> OutcomeStatus | None:
-    kind = signal.kind
-    if outcome_type == OutcomeType.IMMEDIATE_RESPONSE:
-        return {S.CUSTOMER_REPLIED: POSITIVE, S.UNSUBSCRIBED: NEGATIVE}.get(kind)
-    if outcome_type == OutcomeType.ENGAGEMENT:
-        if kind == S.MEETING_BOOKED or (kind == S.CUSTOMER_REPLIED and replies >= 2):
-            return POSITIVE
-        return NEGATIVE if kind == S.UNSUBSCRIBED else None
-    if outcome_type == OutcomeType.QUALIFICATION:
-        table = {
-            S.QUALIFICATION_COMPLETED: POSITIVE,
-            S.UNSUBSCRIBED: NEGATIVE,
-            S.DEAL_LOST: NEGATIVE,
-        }
-        return table.get(kind)
-    if outcome_type == OutcomeType.DEAL_PROGRESSION:
-        return _deal_status(signal, rules)
-    if kind == S.ESCALATION_RESOLVED:
-        return POSITIVE if signal.payload.get("helpful") else NEGATIVE
-    return None
-
-
-def _deal_status(signal: SignalFact, rules: OutcomeRules) -> OutcomeStatus | None:
-    if signal.kind == S.DEAL_WON:
-        return POSITIVE
-    if signal.kind == S.DEAL_LOST:
-        return NEGATIVE
-    if signal.kind != S.DEAL_STAGE_CHANGED:
-        return None
-    direction = rules.stage_direction(signal.payload["fromStage"], signal.payload["toStage"])
-    return {1: POSITIVE, -1: NEGATIVE}.get(direction)
+    return OUTCOME_TYPES[outcome_type].at_window_end(signals)
 
 
 def _reason(signal: SignalFact, status: OutcomeStatus) -> str:
@@ -136,18 +191,3 @@ def _reason(signal: SignalFact, status: OutcomeStatus) -> str:
         p = signal.payload
         return f"deal moved {p['fromStage']} → {p['toStage']}"
     return f"{signal.kind.value.lower().replace('_', ' ')} ({status.value.lower()})"
-
-
-# Which outcome types each signal kind can decide; used to pick candidates.
-AFFECTS: dict[SignalKind, frozenset[OutcomeType]] = {
-    S.CUSTOMER_REPLIED: frozenset({OutcomeType.IMMEDIATE_RESPONSE, OutcomeType.ENGAGEMENT}),
-    S.MEETING_BOOKED: frozenset({OutcomeType.ENGAGEMENT}),
-    S.QUALIFICATION_COMPLETED: frozenset({OutcomeType.QUALIFICATION}),
-    S.UNSUBSCRIBED: frozenset(
-        {OutcomeType.IMMEDIATE_RESPONSE, OutcomeType.ENGAGEMENT, OutcomeType.QUALIFICATION}
-    ),
-    S.DEAL_STAGE_CHANGED: frozenset({OutcomeType.DEAL_PROGRESSION}),
-    S.DEAL_WON: frozenset({OutcomeType.DEAL_PROGRESSION}),
-    S.DEAL_LOST: frozenset({OutcomeType.DEAL_PROGRESSION, OutcomeType.QUALIFICATION}),
-    S.ESCALATION_RESOLVED: frozenset({OutcomeType.ESCALATION}),
-}

@@ -16,6 +16,7 @@ from hindsight.domain.clock import Clock
 from hindsight.settings import Settings
 
 log = logging.getLogger(__name__)
+CALIBRATION_JOB = "calibration"  # its name in the schedule and arq's cron
 
 
 @dataclass

@@ -7,9 +7,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from hindsight.domain.detection import JOBS
 from hindsight.services import Services
 from hindsight.settings import Settings
-from hindsight.workers.calibration_jobs import run_calibration_job
+from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job
 from hindsight.workers.jobs import run_detection_job
 
 log = logging.getLogger(__name__)
@@ -19,21 +20,16 @@ Job = Callable[[], Awaitable[object]]
 
 
 def intervals(settings: Settings) -> dict[str, float]:
-    """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4)."""
-    s = settings
-    return {
-        "immediate": s.immediate_interval_seconds,
-        "engagement": s.engagement_interval_seconds,
-        "deal_progression": s.deal_interval_seconds,
-        "window_end": s.expiry_interval_seconds,
-        "calibration": s.calibration_interval_seconds,
-    }
+    """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4): the
+    detection jobs as ``detection.JOBS`` names them, then calibration."""
+    found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
+    return found | {CALIBRATION_JOB: settings.calibration_interval_seconds}
 
 
 def job(services: Services, name: str) -> Job:
     """The scheduled job ``name`` bound to ``services`` (shared with the arq worker)."""
     s = services.settings
-    if name == "calibration":
+    if name == CALIBRATION_JOB:
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(
         services.db,

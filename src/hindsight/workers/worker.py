@@ -31,6 +31,7 @@ from hindsight.db.migrate import head_revision
 from hindsight.services import Services, build_services
 from hindsight.settings import Settings
 from hindsight.workers import scheduler, ticks
+from hindsight.workers.calibration_jobs import CALIBRATION_JOB
 from hindsight.workers.resilient import ResilientWorker
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ HEALTH_KEY = "hindsight:worker:health"
 HEALTH_CHECK_SECONDS = 60
 MAX_TIMEOUT_SECONDS = 3600
 IDEMPOTENT_TRIES = 3
-NOT_RETRIED = frozenset({"calibration"})
+NOT_RETRIED = frozenset({CALIBRATION_JOB})
 
 Ctx = dict[str, Any]
 
