@@ -11,6 +11,7 @@ import pytest
 
 from hindsight.auth import read_token
 from hindsight.cli import main
+from hindsight.settings import Settings
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live.client import eventually
 from tests.live.processes import free_port, hindsight
@@ -152,3 +153,16 @@ async def test_serve_says_what_is_down() -> None:
     assert answers[-1].status_code == 503
     assert body["status"] == "not ready" and body["redis"] == "ok"
     assert body["database"].startswith(f"cannot reach PostgreSQL at 127.0.0.1:{dead}/app")
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://app:pw@db:5432/app", "postgresql+asyncpg://app:pw@db:5432/app"),
+        ("postgresql://app@db/app?sslmode=require", "postgresql+asyncpg://app@db/app?ssl=require"),
+        ("postgresql+asyncpg://app@db/app", "postgresql+asyncpg://app@db/app"),
+        ("sqlite:///./hindsight.db", "sqlite+aiosqlite:///./hindsight.db"),
+    ],
+)
+def test_database_urls_run_on_the_async_drivers(given: str, used: str) -> None:
+    assert Settings(database_url=given).database_url == used

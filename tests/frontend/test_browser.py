@@ -18,7 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, Route, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    Page,
+    Route,
+    WebSocketRoute,
+    async_playwright,
+    expect,
+)
 
 from hindsight.auth import issue_token
 from hindsight.demo import DEMO_TENANT
@@ -200,4 +207,39 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     await page.set_viewport_size({"width": 390, "height": 844})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # no side-scroll
     await _shot(page, "panel-phone")
+    assert server.outside == []
+
+
+async def test_panel_reconnects_and_takes_the_snapshot_again(
+    server: Server, browser: Browser
+) -> None:
+    """A dropped WebSocket: the indicator says so, the panel reconnects by itself and reads
+    the snapshot again, so a write made while it was away shows up."""
+    page = await _page(browser, server)
+    sockets: list[WebSocketRoute] = []
+
+    async def through(ws: WebSocketRoute) -> None:  # forward to the server; keep a handle
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    await page.route_web_socket(f"{server.base.replace('http', 'ws')}/graphql", through)
+    await page.goto(f"{server.base}/")
+    await page.locator("#token").fill(server.token(Role.MANAGER, "mgr-east", "team-east"))
+    await page.get_by_role("button", name="Sign in").click()
+    live = page.locator(".connection[data-state=live]")
+    await live.wait_for(timeout=LOAD_MS)
+    actions = '[data-metric="actions"] .value'
+    before = await _number(page, actions)
+
+    await sockets[-1].close(code=1012, reason="server restarting")
+    await page.locator(".connection[data-state=offline]").wait_for(timeout=LOAD_MS)
+    await _shot(page, "panel-offline")
+    await server.gql(RECORD, {"i": {
+        "actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
+        "predictedConfidence": 0.4, "conversationId": f"conv-away-{uuid.uuid4().hex[:8]}",
+        "repId": "rep-ben", "teamId": "team-east",
+    }})  # fmt: skip
+    await live.wait_for(timeout=LOAD_MS)  # reconnected on its own (backoff 0.5 s first)
+    assert len(sockets) == 2
+    await expect(page.locator(actions)).to_have_text(str(before + 1), timeout=LOAD_MS)
     assert server.outside == []
