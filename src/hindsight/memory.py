@@ -16,6 +16,7 @@ import ctypes.util
 import gc
 import logging
 from collections.abc import Callable
+from typing import cast
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +26,12 @@ DELAY_SECONDS = 2.0
 
 def _malloc_trim() -> Callable[[int], int] | None:
     name = ctypes.util.find_library("c")
+    if name is None:
+        return None
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim if name else None
+        return cast(Callable[[int], int], ctypes.CDLL(name).malloc_trim)
     except (OSError, AttributeError):
         return None
-    return trim
 
 
 class Trimmer:

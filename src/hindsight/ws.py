@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from graphql import GraphQLError
@@ -96,7 +96,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
 
     async def _group_messages(
         self, operation: Op, context: Context
-    ) -> AsyncIterator[tuple[str, Any]]:
+    ) -> AsyncGenerator[tuple[str, Any], None]:
         """The operation run once for its group, as graphql-transport-ws payloads."""
         source = await self.schema.stream(
             operation.query,

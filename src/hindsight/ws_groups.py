@@ -21,7 +21,7 @@ import json
 import logging
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 GROUPABLE = frozenset({"outcomeEvents", "feedbackEvents", "calibrationUpdates"})
 # The operation's messages, executed once for the group: ("next", payload) while it runs,
 # ("error", errors) if it cannot start; the end of the stream completes every member.
-Stream = Callable[[], AsyncIterator[tuple[str, Any]]]
+Stream = Callable[[], AsyncGenerator[tuple[str, Any], None]]
 Frame = tuple[str, Any]  # ("next", text) | ("error", errors) | ("complete", None)
 
 
