@@ -27,13 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import dashboards
 from hindsight.domain import events as topics
-from hindsight.domain.access import Viewer
-from hindsight.domain.analytics import DashboardScope
-from hindsight.domain.enums import Role
+from hindsight.domain.analytics import DashboardScope, Days
 from hindsight.events.broker import Broker
-from hindsight.resolvers.dashboards import whole_days
 from hindsight.schema import dashboard_types as gql
-from hindsight.schema.context import Context
+from hindsight.schema.period import PeriodInput, period_days
 from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
@@ -45,10 +42,19 @@ HISTORY = 64
 
 @dataclass(frozen=True)
 class LiveScope:
-    """One rep, one team, or (neither) the tenant's executive summary."""
+    """One rep, one team, or (neither) the tenant's executive summary; over fixed days
+    (``first``..``last``) or, without them, the default 30 days ending today, in ``zone``."""
 
     rep_id: str | None = None
     team_id: str | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+    zone: str = "UTC"
+
+    def days(self, now: dt.datetime) -> Days:
+        if self.first is not None and self.last is not None:
+            return Days(self.first, self.last, self.zone)
+        return period_days(PeriodInput(time_zone=self.zone), now)
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -119,28 +125,29 @@ class Latest:
 
 
 async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) -> Snapshot:
-    """The scope's dashboard for the default period (the last 30 days), read-only."""
-    viewer = Viewer(subject="dashboard-hub", tenant_id=tenant_id, role=Role.ADMIN)
-    days = whole_days(Context(services=services, viewer_or_none=viewer), None)
-    start, end = days.start, days.stop
+    """The scope's dashboard over its days, read-only."""
     now = services.now()
-    frame = gql.Frame(tenant_id, now, days.zone)
+    days = scope.days(now)
+    start, end, zone = days.start, days.stop, days.zone
+    frame = gql.Frame(tenant_id, now, zone)
 
     def read(work: Callable[[AsyncSession], Awaitable[T]]) -> Awaitable[T]:
         return services.db.run(tenant_id, work, readonly=True)
 
     if scope.rep_id is not None:
         where = DashboardScope(rep_id=scope.rep_id)
-        view = await read(lambda s: dashboards.overview(s, tenant_id, where, start, end))
+        view = await read(lambda s: dashboards.overview(s, tenant_id, where, start, end, zone=zone))
         return Snapshot(now, rep=gql.RepDashboard.from_domain(frame, scope.rep_id, view))
     if scope.team_id is not None:
         team = scope.team_id
-        report = await read(lambda s: dashboards.manager_report(s, tenant_id, team, start, end))
+        report = await read(
+            lambda s: dashboards.manager_report(s, tenant_id, team, start, end, zone=zone)
+        )
         return Snapshot(now, manager=gql.ManagerDashboard.from_domain(frame, team, report))
     minutes = services.settings.minutes_saved_per_action
     summary = await read(
         lambda s: dashboards.executive_report(
-            s, tenant_id, start, end, minutes_saved_per_action=minutes
+            s, tenant_id, start, end, minutes_saved_per_action=minutes, zone=zone
         )
     )
     return Snapshot(now, executive=gql.ExecutiveSummary.from_domain(frame, summary))

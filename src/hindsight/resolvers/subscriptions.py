@@ -31,6 +31,7 @@ from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
 from hindsight.resolvers.shared_reads import SharedReads, reads_for
 from hindsight.schema import feedback_types, types
 from hindsight.schema.context import Context
+from hindsight.schema.period import PeriodInput, period_days
 from hindsight.services import channel
 
 T = TypeVar("T")
@@ -158,7 +159,11 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
 
 
 async def authorize_scope(
-    ctx: Context, rep_id: str | None, team_id: str | None, executive: bool | None
+    ctx: Context,
+    rep_id: str | None,
+    team_id: str | None,
+    executive: bool | None,
+    period: PeriodInput | None = None,
 ) -> LiveScope:
     """Exactly one of the three, with the same rights as the matching dashboard query."""
     await authorize(ctx, "dashboardUpdates")
@@ -170,14 +175,21 @@ async def authorize_scope(
         (await authorize(ctx, "managerDashboard")).require_team(team_id)
     else:
         await authorize(ctx, "executiveSummary")
-    return LiveScope(rep_id=rep_id, team_id=team_id)
+    days = period_days(period, ctx.services.now())
+    if period is None or period.from_ is None:  # the default window, rolling with the days
+        return LiveScope(rep_id=rep_id, team_id=team_id, zone=days.zone)
+    return LiveScope(rep_id, team_id, days.first, days.last, days.zone)
 
 
 async def dashboard_updates(
-    ctx: Context, rep_id: str | None, team_id: str | None, executive: bool | None
+    ctx: Context,
+    rep_id: str | None,
+    team_id: str | None,
+    executive: bool | None,
+    period: PeriodInput | None = None,
 ) -> AsyncIterator[Snapshot]:
     """The scope's current dashboard, then a fresh one whenever its numbers change."""
-    scope = await authorize_scope(ctx, rep_id, team_id, executive)
+    scope = await authorize_scope(ctx, rep_id, team_id, executive, period)
     tenant_id: uuid.UUID = ctx.viewer.tenant_id
     async with hub_for(ctx.services).watch(ctx.services, tenant_id, scope) as snapshots:
         async for snapshot in snapshots:

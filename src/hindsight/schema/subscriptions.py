@@ -17,6 +17,7 @@ from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
 from hindsight.schema.dashboard_types import DashboardUpdate
 from hindsight.schema.feedback_types import FeedbackEntry
+from hindsight.schema.period import PeriodInput
 
 
 @strawberry.type(description="An outcome was recorded or resolved.")
@@ -89,7 +90,7 @@ class Subscription:
             yield CalibrationCurve.from_domain(report)
 
     @strawberry.subscription(
-        description="The scope's dashboard (the default period: the 30 UTC days ending today) "
+        description="The scope's dashboard for `period` (default: the 30 UTC days ending today) "
         "now, then whenever its numbers change (at most once a second): the same object, "
         "with the same id, as repDashboard/managerDashboard/executiveSummary return."
     )
@@ -100,11 +101,18 @@ class Subscription:
             DashboardScopeInput,
             strawberry.argument(description="Whose dashboard; the dashboard queries' rights."),
         ],
+        period: Annotated[
+            PeriodInput | None,
+            strawberry.argument(
+                description="The same period the dashboard query was given (same days and "
+                "time zone, so the same id); default: the 30 days ending today, rolling."
+            ),
+        ] = None,
     ) -> AsyncGenerator[DashboardUpdate, None]:
         rep_id, team_id, executive = (
             None if v is strawberry.UNSET else v
             for v in (scope.rep_id, scope.team_id, scope.executive)
         )
-        snapshots = resolvers.dashboard_updates(info.context, rep_id, team_id, executive)
+        snapshots = resolvers.dashboard_updates(info.context, rep_id, team_id, executive, period)
         async for snapshot in snapshots:
             yield snapshot.dashboard
