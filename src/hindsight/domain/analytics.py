@@ -26,8 +26,6 @@ from hindsight.domain import local_days, team
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.feedback import RATINGS
 
-S, T = OutcomeStatus, OutcomeType
-
 
 @dataclass(frozen=True)
 class DashboardScope:
@@ -143,21 +141,21 @@ def metrics(c: Counts) -> Metrics:
         )
 
     def success(types: set[str] | None = None) -> float | None:
-        return rate(n(types, S.POSITIVE), n(types, S.NEGATIVE))
+        return rate(n(types, OutcomeStatus.POSITIVE), n(types, OutcomeStatus.NEGATIVE))
 
     actions = n()
     return Metrics(
         actions=actions,
-        pending=n(status=S.PENDING),
-        positive=n(status=S.POSITIVE),
-        negative=n(status=S.NEGATIVE),
-        ambiguous=n(status=S.AMBIGUOUS),
-        expired=n(status=S.EXPIRED),
+        pending=n(status=OutcomeStatus.PENDING),
+        positive=n(status=OutcomeStatus.POSITIVE),
+        negative=n(status=OutcomeStatus.NEGATIVE),
+        ambiguous=n(status=OutcomeStatus.AMBIGUOUS),
+        expired=n(status=OutcomeStatus.EXPIRED),
         success_rate=success(),
-        engagement_score=success({T.IMMEDIATE_RESPONSE, T.ENGAGEMENT}),
-        qualification_completion_rate=success({T.QUALIFICATION}),
-        deal_progression_rate=success({T.DEAL_PROGRESSION}),
-        escalation_rate=n({T.ESCALATION}) / actions if actions else None,
+        engagement_score=success({OutcomeType.IMMEDIATE_RESPONSE, OutcomeType.ENGAGEMENT}),
+        qualification_completion_rate=success({OutcomeType.QUALIFICATION}),
+        deal_progression_rate=success({OutcomeType.DEAL_PROGRESSION}),
+        escalation_rate=n({OutcomeType.ESCALATION}) / actions if actions else None,
         response_quality=quality(c),
     )
 

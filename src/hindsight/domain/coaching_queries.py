@@ -21,7 +21,6 @@ from hindsight.domain.analytics import Days
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.statistics import wilson_interval
 
-R = OutcomeRollup
 POSITIVE, NEGATIVE = OutcomeStatus.POSITIVE.value, OutcomeStatus.NEGATIVE.value
 NO_TRIGGER = "unspecified"
 
@@ -99,21 +98,30 @@ async def rollup_tallies(
 ) -> list[Tally]:
     """Counts per ``by`` (an ``OutcomeRollup`` column) and status over ``days``."""
     stmt = (
-        select(by, R.status, func.sum(R.count), func.sum(R.sum_confidence))
-        .where(R.tenant_id == tenant_id, R.day >= days.first, R.day <= days.last)
-        .group_by(by, R.status)
+        select(
+            by,
+            OutcomeRollup.status,
+            func.sum(OutcomeRollup.count),
+            func.sum(OutcomeRollup.sum_confidence),
+        )
+        .where(
+            OutcomeRollup.tenant_id == tenant_id,
+            OutcomeRollup.day >= days.first,
+            OutcomeRollup.day <= days.last,
+        )
+        .group_by(by, OutcomeRollup.status)
     )
     return fold(await session.execute(stmt))
 
 
 async def action_tallies(session: AsyncSession, tenant_id: uuid.UUID, *, days: Days) -> list[Tally]:
-    return await rollup_tallies(session, tenant_id, days=days, by=R.action_type)
+    return await rollup_tallies(session, tenant_id, days=days, by=OutcomeRollup.action_type)
 
 
 async def outcome_type_tallies(
     session: AsyncSession, tenant_id: uuid.UUID, *, days: Days
 ) -> list[Tally]:
-    return await rollup_tallies(session, tenant_id, days=days, by=R.outcome_type)
+    return await rollup_tallies(session, tenant_id, days=days, by=OutcomeRollup.outcome_type)
 
 
 def _acted_within(tenant_id: uuid.UUID, days: Days) -> Any:
@@ -152,13 +160,21 @@ async def feedback_by_action(
 ) -> dict[str, Rating]:
     """Count and Σ score of the feedback *given* on ``days`` (its ``created_at``, as every
     dashboard counts it) on each action type's outcomes, whenever those were acted on."""
-    F = FeedbackEntry
-    linked = and_(OutcomeRecord.tenant_id == F.tenant_id, OutcomeRecord.id == F.outcome_id)
+    linked = and_(
+        OutcomeRecord.tenant_id == FeedbackEntry.tenant_id,
+        OutcomeRecord.id == FeedbackEntry.outcome_id,
+    )
     stmt = (
-        select(OutcomeRecord.action_type, func.count(F.id), func.sum(F.score))
-        .select_from(F)
+        select(
+            OutcomeRecord.action_type, func.count(FeedbackEntry.id), func.sum(FeedbackEntry.score)
+        )
+        .select_from(FeedbackEntry)
         .join(OutcomeRecord, linked)
-        .where(F.tenant_id == tenant_id, F.created_at >= days.start, F.created_at < days.stop)
+        .where(
+            FeedbackEntry.tenant_id == tenant_id,
+            FeedbackEntry.created_at >= days.start,
+            FeedbackEntry.created_at < days.stop,
+        )
         .group_by(OutcomeRecord.action_type)
     )
     rows = await session.execute(stmt)

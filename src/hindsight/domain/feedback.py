@@ -21,7 +21,6 @@ from hindsight.domain.enums import FeedbackSource, FeedbackTarget, Role
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.rules import OutcomeRules
 
-F = FeedbackEntry
 INLINE_SCORES = {-1: 0.0, 0: 0.5, 1: 1.0}
 DASHBOARD_RATINGS = range(1, 6)
 # Every (source, rating) a reviewer can give, in display order: a distribution's buckets.
@@ -126,10 +125,10 @@ async def record_feedback(
         "created_at": given_at,
         "updated_at": now,
     }
-    stmt = dialects.insert(session, F).values(**row)
+    stmt = dialects.insert(session, FeedbackEntry).values(**row)
     stmt = stmt.on_conflict_do_update(
         index_elements=UNIQUE_KEY, set_={k: stmt.excluded[k] for k in UPDATED}
-    ).returning(F)
+    ).returning(FeedbackEntry)
     entry: FeedbackEntry = (
         await session.execute(stmt, execution_options={"populate_existing": True})
     ).scalar_one()
@@ -194,12 +193,12 @@ async def should_request_feedback(
     days (now - 15 d, now - 24 h] before it; re-rating an entry adds nothing."""
     day_ago = now - dt.timedelta(days=1)
     start = day_ago - dt.timedelta(days=HISTORY_DAYS)
-    recent = func.coalesce(func.sum(case((F.created_at > day_ago, 1), else_=0)), 0)
+    recent = func.coalesce(func.sum(case((FeedbackEntry.created_at > day_ago, 1), else_=0)), 0)
     stmt = select(recent, func.count()).where(
-        F.tenant_id == tenant_id,
-        F.reviewer_id == reviewer_id,
-        F.created_at > start,
-        F.created_at <= now,
+        FeedbackEntry.tenant_id == tenant_id,
+        FeedbackEntry.reviewer_id == reviewer_id,
+        FeedbackEntry.created_at > start,
+        FeedbackEntry.created_at <= now,
     )
     last_day, total = (await session.execute(stmt)).one()
     return not fatigued(int(last_day), int(total) - int(last_day), daily_cap=daily_cap)

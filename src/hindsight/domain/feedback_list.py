@@ -10,13 +10,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db.models import FeedbackEntry as F
-from hindsight.db.models import OutcomeRecord
+from hindsight.db.models import FeedbackEntry, OutcomeRecord
 from hindsight.domain import paging, team
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget
 from hindsight.domain.feedback_reads import Visibility, scoped
 
-ORDER_COLUMNS = {"CREATED_AT": F.created_at, "UPDATED_AT": F.updated_at, "SCORE": F.score}
+ORDER_COLUMNS = {
+    "CREATED_AT": FeedbackEntry.created_at,
+    "UPDATED_AT": FeedbackEntry.updated_at,
+    "SCORE": FeedbackEntry.score,
+}
 
 
 @dataclass(frozen=True)
@@ -42,27 +45,31 @@ def conditions(tenant_id: uuid.UUID, flt: FeedbackFilter) -> list[ColumnElement[
         members = team.members(tenant_id, flt.team_id)
         team_of = or_(o.team_id == flt.team_id, o.rep_id.in_(members))
     found = [
-        F.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,
+        FeedbackEntry.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,
         o.rep_id == flt.rep_id if flt.rep_id is not None else None,
         team_of,
         o.action_type.in_(flt.action_types) if flt.action_types else None,
-        F.target_type.in_([t.value for t in flt.target_types]) if flt.target_types else None,
-        F.source.in_([s.value for s in flt.sources]) if flt.sources else None,
-        F.conversation_id == flt.conversation_id if flt.conversation_id is not None else None,
-        F.outcome_id == flt.outcome_id if flt.outcome_id is not None else None,
-        F.created_at >= flt.created_after if flt.created_after is not None else None,
-        F.created_at < flt.created_before if flt.created_before is not None else None,
+        FeedbackEntry.target_type.in_([t.value for t in flt.target_types])
+        if flt.target_types
+        else None,
+        FeedbackEntry.source.in_([s.value for s in flt.sources]) if flt.sources else None,
+        FeedbackEntry.conversation_id == flt.conversation_id
+        if flt.conversation_id is not None
+        else None,
+        FeedbackEntry.outcome_id == flt.outcome_id if flt.outcome_id is not None else None,
+        FeedbackEntry.created_at >= flt.created_after if flt.created_after is not None else None,
+        FeedbackEntry.created_at < flt.created_before if flt.created_before is not None else None,
     ]
     return [c for c in found if c is not None]
 
 
 def order(name: str = "CREATED_AT", *, descending: bool = True) -> paging.Order:
     """Newest first by default; ties broken by id."""
-    return paging.Order(name, ORDER_COLUMNS[name], F.id, descending)
+    return paging.Order(name, ORDER_COLUMNS[name], FeedbackEntry.id, descending)
 
 
 def selection(tenant_id: uuid.UUID, flt: FeedbackFilter, vis: Visibility) -> Select[Any]:
-    return scoped(tenant_id, vis, F).where(*conditions(tenant_id, flt))
+    return scoped(tenant_id, vis, FeedbackEntry).where(*conditions(tenant_id, flt))
 
 
 async def read_entries(
@@ -73,7 +80,7 @@ async def read_entries(
     *,
     window: paging.Window,
     sort: paging.Order | None = None,
-) -> paging.Page[F]:
+) -> paging.Page[FeedbackEntry]:
     stmt = selection(tenant_id, flt, vis)
     return await paging.read_page(session, stmt, sort or order(), window)
 

@@ -14,8 +14,6 @@ from hindsight.db.models import FeedbackEntry, OutcomeRecord
 from hindsight.domain import access, team
 from hindsight.domain.errors import Forbidden, NotFound
 
-F = FeedbackEntry
-
 
 def parse_id(value: str) -> uuid.UUID | None:
     """The UUID ``value`` names, or None: a malformed id is simply one that is not there."""
@@ -52,24 +50,27 @@ def scoped(
     """SELECT ``columns`` FROM feedback LEFT JOIN its outcome [JOIN ``lateral`` ON true],
     within the tenant and the viewer's visibility."""
     source = outerjoin(
-        F,
+        FeedbackEntry,
         OutcomeRecord,
-        and_(OutcomeRecord.tenant_id == F.tenant_id, OutcomeRecord.id == F.outcome_id),
+        and_(
+            OutcomeRecord.tenant_id == FeedbackEntry.tenant_id,
+            OutcomeRecord.id == FeedbackEntry.outcome_id,
+        ),
     )
     if lateral is not None:
         source = source.join(lateral, true())
-    stmt = select(*columns).select_from(source).where(F.tenant_id == tenant_id)
+    stmt = select(*columns).select_from(source).where(FeedbackEntry.tenant_id == tenant_id)
     return stmt.where(_visible(tenant_id, vis)) if vis.subject is not None else stmt
 
 
 def _visible(tenant_id: uuid.UUID, vis: Visibility) -> ColumnElement[bool]:
-    own = or_(F.reviewer_id == vis.subject, OutcomeRecord.rep_id == vis.subject)
+    own = or_(FeedbackEntry.reviewer_id == vis.subject, OutcomeRecord.rep_id == vis.subject)
     if vis.team_id is None:
         return own
     members = team.members(tenant_id, vis.team_id)
     return or_(
         own,
-        F.reviewer_id.in_(members),
+        FeedbackEntry.reviewer_id.in_(members),
         OutcomeRecord.team_id == vis.team_id,
         OutcomeRecord.rep_id.in_(members),
     )
@@ -80,7 +81,7 @@ async def read_feedback(
 ) -> FeedbackEntry:
     """One entry the viewer may see, or ``NotFound`` (never a hint that it exists)."""
     key = parse_id(feedback_id)
-    stmt = scoped(tenant_id, vis, F).where(F.id == key)
+    stmt = scoped(tenant_id, vis, FeedbackEntry).where(FeedbackEntry.id == key)
     entry: FeedbackEntry | None = await session.scalar(stmt) if key else None
     if entry is None:
         raise NotFound(feedback_id, "no feedback with this id")
@@ -90,8 +91,10 @@ async def read_feedback(
 async def read_conversation_feedback(
     session: AsyncSession, tenant_id: uuid.UUID, conversation_id: str, vis: Visibility
 ) -> list[FeedbackEntry]:
-    stmt = scoped(tenant_id, vis, F).where(F.conversation_id == conversation_id)
-    return list(await session.scalars(stmt.order_by(F.created_at, F.id)))
+    stmt = scoped(tenant_id, vis, FeedbackEntry).where(
+        FeedbackEntry.conversation_id == conversation_id
+    )
+    return list(await session.scalars(stmt.order_by(FeedbackEntry.created_at, FeedbackEntry.id)))
 
 
 async def read_outcome_feedback(
@@ -99,8 +102,8 @@ async def read_outcome_feedback(
 ) -> dict[uuid.UUID, list[FeedbackEntry]]:
     """Entries linked to each of ``outcome_ids``, in one query (the DataLoader's batch)."""
     grouped: dict[uuid.UUID, list[FeedbackEntry]] = {key: [] for key in outcome_ids}
-    stmt = scoped(tenant_id, vis, F).where(F.outcome_id.in_(grouped))
-    for entry in await session.scalars(stmt.order_by(F.created_at, F.id)):
+    stmt = scoped(tenant_id, vis, FeedbackEntry).where(FeedbackEntry.outcome_id.in_(grouped))
+    for entry in await session.scalars(stmt.order_by(FeedbackEntry.created_at, FeedbackEntry.id)):
         assert entry.outcome_id is not None
         grouped[entry.outcome_id].append(entry)
     return grouped

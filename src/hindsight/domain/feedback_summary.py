@@ -13,7 +13,7 @@ from sqlalchemy import FromClause, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
-from hindsight.db.models import FeedbackEntry as F
+from hindsight.db.models import FeedbackEntry
 from hindsight.domain.feedback import RATINGS
 from hindsight.domain.feedback_list import FeedbackFilter, conditions
 from hindsight.domain.feedback_reads import Visibility, scoped
@@ -64,19 +64,21 @@ async def summarise(
     """Aggregates over entries first given in [start, end)."""
 
     async def grouped(*keys: Any, lateral: FromClause | None = None) -> list[Group]:
-        stmt = scoped(tenant_id, vis, *keys, func.count(), func.sum(F.score), lateral=lateral)
-        stmt = stmt.where(F.created_at >= flt.start, F.created_at < flt.end)
+        stmt = scoped(
+            tenant_id, vis, *keys, func.count(), func.sum(FeedbackEntry.score), lateral=lateral
+        )
+        stmt = stmt.where(FeedbackEntry.created_at >= flt.start, FeedbackEntry.created_at < flt.end)
         stmt = stmt.where(*conditions(tenant_id, flt.where))
         rows = await session.execute(stmt.group_by(*keys).order_by(*keys))
         return [Group(tuple(r[:-2]) if len(keys) > 1 else r[0], r[-2], float(r[-1])) for r in rows]
 
-    distribution = {g.key: g for g in await grouped(F.source, F.rating)}
-    tags = dialects.json_array_elements(session, F.tags)
-    day = dialects.local_day(session, F.created_at, flt.zone)
+    distribution = {g.key: g for g in await grouped(FeedbackEntry.source, FeedbackEntry.rating)}
+    tags = dialects.json_array_elements(session, FeedbackEntry.tags)
+    day = dialects.local_day(session, FeedbackEntry.created_at, flt.zone)
     return Summary(
         distribution=[distribution.get(k, Group(k, 0, 0.0)) for k in RATINGS],
         trend=_every_day(await grouped(day), flt),
-        by_target_type=await grouped(F.target_type),
+        by_target_type=await grouped(FeedbackEntry.target_type),
         by_tag=await grouped(tags.c.value, lateral=tags),
     )
 

@@ -119,20 +119,19 @@ def _helpful(signal: SignalFact, replies: int, rules: OutcomeRules) -> OutcomeSt
     return POSITIVE if signal.payload.get("helpful") else NEGATIVE
 
 
-S = SignalKind
 OUTCOME_TYPES: dict[OutcomeType, OutcomeTypeRule] = {
     OutcomeType.IMMEDIATE_RESPONSE: OutcomeTypeRule(
         window_setting="window_immediate_hours",
-        signals={S.CUSTOMER_REPLIED: POSITIVE, S.UNSUBSCRIBED: NEGATIVE},
+        signals={SignalKind.CUSTOMER_REPLIED: POSITIVE, SignalKind.UNSUBSCRIBED: NEGATIVE},
         at_window_end=ends(NEGATIVE, "ghosted: no reply within the window"),
         safety_net=SafetyNet("immediate", "immediate_interval_seconds"),
     ),
     OutcomeType.ENGAGEMENT: OutcomeTypeRule(
         window_setting="window_engagement_hours",
         signals={
-            S.MEETING_BOOKED: POSITIVE,
-            S.CUSTOMER_REPLIED: _second_reply,
-            S.UNSUBSCRIBED: NEGATIVE,
+            SignalKind.MEETING_BOOKED: POSITIVE,
+            SignalKind.CUSTOMER_REPLIED: _second_reply,
+            SignalKind.UNSUBSCRIBED: NEGATIVE,
         },
         at_window_end=_engagement_end,
         safety_net=SafetyNet("engagement", "engagement_interval_seconds"),
@@ -140,21 +139,25 @@ OUTCOME_TYPES: dict[OutcomeType, OutcomeTypeRule] = {
     OutcomeType.QUALIFICATION: OutcomeTypeRule(
         window_setting="window_qualification_hours",
         signals={
-            S.QUALIFICATION_COMPLETED: POSITIVE,
-            S.UNSUBSCRIBED: NEGATIVE,
-            S.DEAL_LOST: NEGATIVE,
+            SignalKind.QUALIFICATION_COMPLETED: POSITIVE,
+            SignalKind.UNSUBSCRIBED: NEGATIVE,
+            SignalKind.DEAL_LOST: NEGATIVE,
         },
         at_window_end=ends(NEGATIVE, "window ended without qualification"),
     ),
     OutcomeType.DEAL_PROGRESSION: OutcomeTypeRule(
         window_setting="window_deal_hours",
-        signals={S.DEAL_STAGE_CHANGED: _stage_move, S.DEAL_WON: POSITIVE, S.DEAL_LOST: NEGATIVE},
+        signals={
+            SignalKind.DEAL_STAGE_CHANGED: _stage_move,
+            SignalKind.DEAL_WON: POSITIVE,
+            SignalKind.DEAL_LOST: NEGATIVE,
+        },
         at_window_end=ends(NEGATIVE, "stalled: the deal did not progress within the window"),
         safety_net=SafetyNet("deal_progression", "deal_interval_seconds"),
     ),
     OutcomeType.ESCALATION: OutcomeTypeRule(
         window_setting="window_escalation_hours",
-        signals={S.ESCALATION_RESOLVED: _helpful},
+        signals={SignalKind.ESCALATION_RESOLVED: _helpful},
         at_window_end=ends(OutcomeStatus.EXPIRED, "window ended without an escalation result"),
     ),
 }
@@ -173,7 +176,7 @@ def decide(
     verdicts = OUTCOME_TYPES[outcome_type].signals
     replies = 0
     for signal in sorted(signals, key=lambda s: (s.occurred_at, s.id.hex)):
-        replies += signal.kind == S.CUSTOMER_REPLIED
+        replies += signal.kind == SignalKind.CUSTOMER_REPLIED
         verdict = verdicts.get(signal.kind)
         status = verdict if not callable(verdict) else verdict(signal, replies, rules)
         if status is not None:
@@ -187,7 +190,7 @@ def decide_at_window_end(outcome_type: OutcomeType, signals: Sequence[SignalFact
 
 
 def _reason(signal: SignalFact, status: OutcomeStatus) -> str:
-    if signal.kind == S.DEAL_STAGE_CHANGED:
+    if signal.kind == SignalKind.DEAL_STAGE_CHANGED:
         p = signal.payload
         return f"deal moved {p['fromStage']} → {p['toStage']}"
     return f"{signal.kind.value.lower().replace('_', ' ')} ({status.value.lower()})"
