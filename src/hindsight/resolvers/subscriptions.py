@@ -20,8 +20,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import events as topics
-from hindsight.domain import feedback_reads as reads
-from hindsight.domain import outcomes, validation
+from hindsight.domain import feedback_reads, outcomes, validation
 from hindsight.domain.calibration_curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
@@ -122,14 +121,14 @@ async def outcome_events(
 async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.FeedbackEntry]:
     """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
     viewer = ctx.viewer
-    vis = reads.visibility(await authorize(ctx, "feedbackEvents"))
+    vis = feedback_reads.visibility(await authorize(ctx, "feedbackEvents"))
     own_only = vis.subject is not None and vis.team_id is None
 
     def accept(m: Message) -> bool:
         return not own_only or viewer.subject in (m.get("repId"), m.get("reviewerId"))
 
     async def load(m: Message, s: AsyncSession) -> feedback_types.FeedbackEntry:
-        row = await reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
+        row = await feedback_reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
         return feedback_types.FeedbackEntry.from_row(row)
 
     async for entry in _stream(ctx, topics.FEEDBACK, vis, accept, load):
