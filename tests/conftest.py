@@ -191,3 +191,19 @@ def sql_statements(api: Api) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextlib.contextmanager
+def transactions(api: Api) -> Iterator[list[object]]:
+    """Every transaction (unit of work) the app begins while the block runs."""
+    begun: list[object] = []
+    engine = api.services.db.engine.sync_engine
+
+    def record(connection: object) -> None:
+        begun.append(connection)
+
+    event.listen(engine, "begin", record)
+    try:
+        yield begun
+    finally:
+        event.remove(engine, "begin", record)

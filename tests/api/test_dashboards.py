@@ -10,7 +10,7 @@ import pytest
 
 from hindsight.domain.enums import Role
 from tests.api.factories import rate_outcome, record, resolve, signal
-from tests.conftest import Tenant, sql_statements
+from tests.conftest import Tenant, sql_statements, transactions
 
 BLOCK = """actions pending positive negative ambiguous expired successRate engagementScore
   qualificationCompletionRate dealProgressionRate escalationRate
@@ -200,6 +200,25 @@ async def test_a_repeated_read_is_served_from_the_cache(tenant: Tenant) -> None:
         second = await tenant.api.gql(EXEC, token=tenant.token())
     assert second == first
     assert statements == []
+
+
+async def test_a_managers_rep_dashboard_is_one_unit_of_work(tenant: Tenant) -> None:
+    """The rep's team (the permission check) and the report are read in one transaction;
+    from the cache, the check still runs (one transaction) and the report is the same."""
+    await team(tenant, "team-u", "rep-u")
+    await record(tenant, repId="rep-u")
+    manager = tenant.token(Role.MANAGER, sub="boss-u", team="team-u")
+    with transactions(tenant.api) as computed:
+        board = (await tenant.api.gql(REP, {"rep": "rep-u"}, manager))["repDashboard"]
+    assert board["metrics"]["actions"] == 1
+    assert len(computed) == 1
+    with transactions(tenant.api) as cached:
+        again = (await tenant.api.gql(REP, {"rep": "rep-u"}, manager))["repDashboard"]
+    assert again == board
+    assert len(cached) == 1
+    await team(tenant, "team-v", "rep-u")  # moved to another team: out of the manager's reach
+    error = await tenant.api.error(REP, {"rep": "rep-u"}, manager)
+    assert error["extensions"]["code"] == "FORBIDDEN"
 
 
 ROWS = """query($team: String!) { managerDashboard(teamId: $team) {

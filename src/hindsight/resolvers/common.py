@@ -43,12 +43,42 @@ async def known_viewer(ctx: Context) -> access.Viewer:
 async def authorize_rep(ctx: Context, field: str, rep_id: str) -> access.Grant:
     """``authorize`` for a field about one rep, who must be within the viewer's reach."""
     grant = await authorize(ctx, field)
+    if grant.needs_rep_team(rep_id):
+        await read_in_tenant(ctx, lambda s: require_rep(s, ctx, grant, rep_id))
+    else:
+        grant.require_rep(rep_id)
+    return grant
+
+
+async def require_rep(
+    session: AsyncSession, ctx: Context, grant: access.Grant, rep_id: str
+) -> None:
+    """``grant.require_rep``, reading the rep's team in ``session`` when the rule needs it."""
     rep_team = None
     if grant.needs_rep_team(rep_id):
-        tenant_id = ctx.viewer.tenant_id
-        rep_team = await read_in_tenant(ctx, lambda s: team.team_of(s, tenant_id, rep_id))
+        rep_team = await team.team_of(session, ctx.viewer.tenant_id, rep_id)
     grant.require_rep(rep_id, rep_team)
-    return grant
+
+
+async def read_about_rep(
+    ctx: Context,
+    grant: access.Grant,
+    rep_id: str,
+    through: Callable[[Callable[[], Awaitable[T]]], Awaitable[T]],
+    work: Callable[[AsyncSession], Awaitable[T]],
+) -> T:
+    """``work`` about a rep ``through`` a cache, in one unit of work with the permission
+    check: when the check reads the rep's team, it shares ``work``'s read-only transaction
+    (and a cached answer is still checked first); otherwise no transaction on a cache hit."""
+    if not grant.needs_rep_team(rep_id):
+        grant.require_rep(rep_id)
+        return await through(lambda: read_in_tenant(ctx, work))
+
+    async def checked(session: AsyncSession) -> T:
+        await require_rep(session, ctx, grant, rep_id)
+        return await through(lambda: work(session))
+
+    return await read_in_tenant(ctx, checked)
 
 
 async def in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from hindsight.domain import dashboards, team
 from hindsight.domain.analytics import DashboardScope, Days
 from hindsight.domain.directory import Member
 from hindsight.resolvers.caching import cached
-from hindsight.resolvers.common import authorize, authorize_rep, in_tenant, read_in_tenant
+from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
@@ -29,20 +31,15 @@ def key(days: Days, **params: str) -> dict[str, object]:
 
 async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
     v = ctx.viewer
-    await authorize_rep(ctx, "repDashboard", rep_id)
+    grant = await authorize(ctx, "repDashboard")
     days = whole_days(ctx, period)
     scope = DashboardScope(rep_id=rep_id)
-    report = await cached(
+    report = await read_about_rep(
         ctx,
-        "rep",
-        key(days, rep=rep_id),
-        dashboards.Overview,
-        lambda: read_in_tenant(
-            ctx,
-            lambda s: dashboards.overview(
-                s, v.tenant_id, scope, days.start, days.stop, zone=days.zone
-            ),
-        ),
+        grant,
+        rep_id,
+        functools.partial(cached, ctx, "rep", key(days, rep=rep_id), dashboards.Overview),
+        lambda s: dashboards.overview(s, v.tenant_id, scope, days.start, days.stop, zone=days.zone),
     )
     return gql.RepDashboard.from_domain(frame(ctx, days), rep_id, report)
 
