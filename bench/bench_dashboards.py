@@ -29,17 +29,21 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 from hindsight.app import create_app
 from hindsight.auth import issue_token
 from hindsight.domain.enums import Role
+from hindsight.domain.rollups import SLOTS
 from hindsight.settings import Settings
 
 TENANT = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
 TYPES = ["IMMEDIATE_RESPONSE", "ENGAGEMENT", "QUALIFICATION", "DEAL_PROGRESSION", "ESCALATION"]
 STATUSES = ["PENDING", "POSITIVE", "NEGATIVE", "AMBIGUOUS", "EXPIRED"]
-ROLLUP = """
-INSERT INTO outcome_rollups
+# Rollups as the app leaves them: each key over SLOTS rows, the slot being the outcome id
+# modulo SLOTS (for SLOTS dividing 16, the id's last hex digit modulo SLOTS).
+ROLLUP = f"""
+INSERT INTO outcome_rollups (tenant_id, day, rep_id, team_id, action_type, outcome_type,
+                             status, slot, count, sum_confidence)
 SELECT tenant_id, (created_at AT TIME ZONE 'UTC')::date, coalesce(rep_id, ''),
-       coalesce(team_id, ''), action_type, outcome_type, status, count(*),
-       sum(predicted_confidence)
-FROM outcome_records GROUP BY 1, 2, 3, 4, 5, 6, 7
+       coalesce(team_id, ''), action_type, outcome_type, status,
+       ('x' || right(id::text, 1))::bit(4)::int % {SLOTS}, count(*), sum(predicted_confidence)
+FROM outcome_records GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """
 BLOCK = "actions successRate engagementScore escalationRate responseQuality { count meanScore }"
 QUERIES = {

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, OutcomeRollup
 
-SLOTS = 4  # writers of one key rarely wait; dashboards read at most 4x the keys
+SLOTS = 1  # 4 made cold dashboards read ~3.4x the rows (README: rollup slots)
 
 
 @dataclass(frozen=True, order=True)
