@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,32 +178,26 @@ def tenant(api: Api) -> Tenant:
 
 
 @contextlib.contextmanager
-def sql_statements(api: Api) -> Iterator[list[str]]:
-    """Every SQL statement the app sends while the block runs."""
-    seen: list[str] = []
+def engine_events(api: Api, name: str, keep: Callable[..., Any]) -> Iterator[list[Any]]:
+    """``keep(*arguments)`` of every engine event ``name`` while the block runs."""
+    seen: list[Any] = []
     engine = api.services.db.engine.sync_engine
 
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
+    def record(*arguments: Any) -> None:
+        seen.append(keep(*arguments))
 
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, name, record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, name, record)
 
 
-@contextlib.contextmanager
-def transactions(api: Api) -> Iterator[list[object]]:
+def sql_statements(api: Api) -> contextlib.AbstractContextManager[list[str]]:
+    """Every SQL statement the app sends while the block runs."""
+    return engine_events(api, "before_cursor_execute", lambda _conn, _cursor, sql, *_: sql)
+
+
+def transactions(api: Api) -> contextlib.AbstractContextManager[list[Any]]:
     """Every transaction (unit of work) the app begins while the block runs."""
-    begun: list[object] = []
-    engine = api.services.db.engine.sync_engine
-
-    def record(connection: object) -> None:
-        begun.append(connection)
-
-    event.listen(engine, "begin", record)
-    try:
-        yield begun
-    finally:
-        event.remove(engine, "begin", record)
+    return engine_events(api, "begin", lambda connection: connection)
