@@ -24,7 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import calibration_bins, events, outcomes, resolution, rollups, validation
+from hindsight.domain import (
+    calibration_bins,
+    events,
+    outcomes,
+    resolution,
+    rollups,
+    tenants,
+    validation,
+)
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules
@@ -71,7 +79,8 @@ def _row(item: PastOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, 
     if item.reason is not None and len(item.reason) > MAX_REASON:
         raise ValidationFailed("reason", f"must be at most {MAX_REASON:,} characters")
     # every other field as recordOutcome checks it (its time rule is replaced by the above)
-    values = outcomes._validated(dataclasses.replace(item.outcome, occurred_at=None), rules, now)
+    values = outcomes.validated(dataclasses.replace(item.outcome, occurred_at=None), rules, now)
+    values["meta"] = values.pop("metadata")  # keyed by ORM attribute names
     window = rules.windows[item.outcome.outcome_type]
     return {
         **values,
@@ -105,7 +114,7 @@ async def import_outcomes(
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return [r for r in results if isinstance(r, ValidationFailed)]
-    await outcomes.register_tenant(session, tenant_id, now)
+    await tenants.register(session, tenant_id, now)
     await _fill_teams(session, tenant_id, rows)
     stored = await _insert(session, tenant_id, rows)
     fresh = [stored[id(r)] for r in rows if stored[id(r)].id == r["id"]]

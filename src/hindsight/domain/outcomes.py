@@ -14,22 +14,12 @@ from hindsight.domain import resolution, team
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.outcome_writes import (  # noqa: F401 - the module's public names
-    MAX_BATCH,
-    NewOutcome,
-    record_outcome,
-    record_outcomes,
-    validated,
-)
+from hindsight.domain.outcome_writes import MAX_BATCH as MAX_BATCH  # the public names
+from hindsight.domain.outcome_writes import NewOutcome as NewOutcome
+from hindsight.domain.outcome_writes import record_outcome as record_outcome
+from hindsight.domain.outcome_writes import record_outcomes as record_outcomes
+from hindsight.domain.outcome_writes import validated as validated
 from hindsight.domain.rules import Decision
-from hindsight.domain.tenants import register as register_tenant  # noqa: F401
-
-
-def _validated(new: NewOutcome, rules: Any, now: dt.datetime) -> dict[str, Any]:
-    """``validated`` keyed by ORM attribute names (``meta``), as history imports use them."""
-    values = validated(new, rules, now)
-    values["meta"] = values.pop("metadata")
-    return values
 
 
 async def read_outcome(
