@@ -52,6 +52,11 @@ class Trimmer:
             self._pending.cancel()
         self._pending = asyncio.get_running_loop().call_later(self.delay, self.trim)
 
+    @property
+    def armed(self) -> bool:
+        """Whether a trim is due (a wave of closes has begun and not yet been trimmed)."""
+        return self._pending is not None
+
     def trim(self) -> None:
         self._pending, self.closed = None, 0
         self.trims += 1

@@ -67,12 +67,12 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
 
 async def subscribed(tenant: Tenant, topic: str | None, count: int) -> None:
     """Wait until ``count`` subscribers listen on the tenant's topic (and Redis has it):
-    graphql-transport-ws does not acknowledge a subscription, so the test looks inside."""
+    graphql-transport-ws does not acknowledge a subscription, so the test asks the broker."""
     if topic is None:
         return
     name = channel(tenant.id, topic)
-    fanout = tenant.api.services.broker._fanout  # type: ignore[attr-defined]
-    await eventually(lambda: len(fanout._subscribers.get(name, ())) >= count)
+    broker = tenant.api.services.broker
+    await eventually(lambda: broker.local_subscribers(name) >= count)
     if tenant.api.backend.is_postgres:
         await eventually(lambda: redis_subscribers(name), step=0.05)
 

@@ -82,6 +82,19 @@ async def test_leaving_the_context_ends_that_subscription_only(
             await receive(leaves)
 
 
+async def test_local_subscribers_counts_this_process_subscriptions(
+    broker: Broker, channel: str
+) -> None:
+    assert broker.local_subscribers(channel) == 0
+    async with broker.subscribe(channel), broker.subscribe(channel):
+        assert broker.local_subscribers(channel) == 2
+        assert broker.local_subscribers(f"{channel}:other") == 0
+        async with broker.subscribe(channel):
+            assert broker.local_subscribers(channel) == 3
+        assert broker.local_subscribers(channel) == 2
+    assert broker.local_subscribers(channel) == 0
+
+
 async def test_a_channel_can_be_subscribed_again_after_everyone_left(
     broker: Broker, channel: str
 ) -> None:

@@ -11,8 +11,8 @@ async def test_one_trim_after_a_wave_of_closes() -> None:
     trimmer = Trimmer(threshold=5, delay=0.05)
     for _ in range(4):
         trimmer.connection_closed()
-    assert trimmer._pending is None  # a few closes are no wave
+    assert not trimmer.armed  # a few closes are no wave
     for _ in range(20):
         trimmer.connection_closed()
     await eventually(lambda: trimmer.trims == 1)
-    assert trimmer.closed == 0 and trimmer._pending is None
+    assert trimmer.closed == 0 and not trimmer.armed

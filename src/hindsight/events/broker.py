@@ -28,6 +28,7 @@ class Broker(Protocol):
         self, channel: str
     ) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]: ...
     async def ping(self) -> bool: ...
+    def local_subscribers(self, channel: str) -> int: ...
 
 
 class Subscription:
@@ -99,6 +100,9 @@ class LocalFanout:
     def has(self, channel: str) -> bool:
         return channel in self._subscribers
 
+    def count(self, channel: str) -> int:
+        return len(self._subscribers.get(channel, ()))
+
     def channels(self) -> list[str]:
         return list(self._subscribers)
 
@@ -137,6 +141,11 @@ class MemoryBroker:
 
     async def ping(self) -> bool:
         return True
+
+    def local_subscribers(self, channel: str) -> int:
+        """Subscriptions to ``channel`` in this process (a subscription is not acknowledged
+        over graphql-transport-ws: tests wait on this)."""
+        return self._fanout.count(channel)
 
 
 def create_broker(redis_url: str | None) -> Broker:

@@ -126,6 +126,10 @@ class RedisBroker:
         except _FAILURES:
             return False
 
+    def local_subscribers(self, channel: str) -> int:
+        """Subscriptions to ``channel`` in this process (Redis sees one for them all)."""
+        return self._fanout.count(channel)
+
     async def _synced(self, channel: str) -> None:
         """``_sync`` in a task of its own: a subscriber cancelled meanwhile (its client left)
         can neither cut the command short nor skip the unsubscription that follows."""
