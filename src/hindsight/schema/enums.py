@@ -1,4 +1,8 @@
-"""GraphQL enums: the domain's enums exposed under their fixed names, each value described."""
+"""GraphQL enums: the domain's enums exposed under their fixed names, each value described.
+
+``strawberry.enum`` marks the class itself, so the names below are the domain enums (real
+types for mypy) and the calls only attach the GraphQL definition and its descriptions.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,27 @@ from typing import TypeVar
 
 import strawberry
 
-from hindsight.domain import enums
+from hindsight.domain.enums import (  # the GraphQL enums are the domain's, described here
+    CalibrationMethod,
+    FeedbackSource,
+    FeedbackTarget,
+    OutcomeEventKind,
+    OutcomeStatus,
+    OutcomeType,
+    Role,
+    SignalKind,
+)
+
+__all__ = [
+    "CalibrationMethod",
+    "FeedbackSource",
+    "FeedbackTarget",
+    "OutcomeEventKind",
+    "OutcomeStatus",
+    "OutcomeType",
+    "Role",
+    "SignalKind",
+]
 
 E = TypeVar("E", bound=type[Enum])
 
@@ -21,8 +45,8 @@ def described(kind: E, description: str, values: dict[str, str]) -> E:
     return exposed
 
 
-OutcomeStatus = described(
-    enums.OutcomeStatus,
+described(
+    OutcomeStatus,
     "Where an outcome stands (DESIGN.md §4). Success rate = POSITIVE / (POSITIVE + NEGATIVE).",
     {
         "PENDING": "Recorded; its window is open and nothing has decided it yet.",
@@ -32,8 +56,8 @@ OutcomeStatus = described(
         "EXPIRED": "An ESCALATION whose window ended without a verdict.",
     },
 )
-OutcomeType = described(
-    enums.OutcomeType,
+described(
+    OutcomeType,
     "What kind of result an action aims for; fixes its window and resolution rules.",
     {
         "IMMEDIATE_RESPONSE": "A reply within 24 h (settings: window hours).",
@@ -43,8 +67,8 @@ OutcomeType = described(
         "ESCALATION": "A hand-off to a person, judged helpful or not within 168 h.",
     },
 )
-SignalKind = described(
-    enums.SignalKind,
+described(
+    SignalKind,
     "What happened in the CRM or the conversation; matched by conversationId or dealId.",
     {
         "CUSTOMER_REPLIED": "The customer replied (conversation).",
@@ -57,8 +81,8 @@ SignalKind = described(
         "ESCALATION_RESOLVED": "A person handled an escalation; `helpful` says if it was worth it.",
     },
 )
-Role = described(
-    enums.Role,
+described(
+    Role,
     "Who the bearer token speaks for (DESIGN.md §8).",
     {
         "AGENT": "The AI agent: records outcomes and signals, reads its tenant's outcomes.",
@@ -69,8 +93,8 @@ Role = described(
         "ADMIN": "Everything, plus the team directory, runCalibration, runDetection, imports.",
     },
 )
-FeedbackTarget = described(
-    enums.FeedbackTarget,
+described(
+    FeedbackTarget,
     "What a feedback entry rates.",
     {
         "MESSAGE": "One message the agent wrote.",
@@ -79,21 +103,21 @@ FeedbackTarget = described(
         "OUTCOME": "One recorded outcome (give outcomeId).",
     },
 )
-FeedbackSource = described(
-    enums.FeedbackSource,
+described(
+    FeedbackSource,
     "Where a rating was given; fixes its scale.",
     {
         "INLINE": "Thumbs in the conversation: rating −1, 0 or 1 (score 0, 0.5, 1).",
         "DASHBOARD": "Stars on a dashboard: rating 1..5 (score (rating − 1)/4).",
     },
 )
-OutcomeEventKind = described(
-    enums.OutcomeEventKind,
+described(
+    OutcomeEventKind,
     "What happened to an outcome.",
     {"RECORDED": "It was recorded.", "RESOLVED": "It left PENDING."},
 )
-CalibrationMethod = described(
-    enums.CalibrationMethod,
+described(
+    CalibrationMethod,
     "How calibratedConfidence adjusts the agent's confidence.",
     {
         "MULTIPLIER": "clamp(confidence × the action type's multiplier, 0, 1).",
