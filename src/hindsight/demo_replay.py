@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +32,7 @@ def slices(steps: Sequence[Any]) -> list[list[Any]]:
     """``steps`` (time-ordered, each with ``at``) cut into consecutive SLICE-long runs."""
     if not steps:
         return []
-    start, cut = steps[0].at, []
+    start, cut = steps[0].at, list[tuple[int, list[Any]]]()
     for step in steps:
         index = int((step.at - start) / SLICE)
         if not cut or index != cut[-1][0]:
@@ -44,7 +45,8 @@ async def replay(
     services: Services, tenant: uuid.UUID, steps: Sequence[Any], progress: Progress
 ) -> None:
     for piece in slices(steps):
-        await services.db.run(tenant, lambda s, p=piece: _write(s, services, tenant, p))
+        write = functools.partial(_write, services=services, tenant=tenant, piece=piece)
+        await services.db.run(tenant, write)
         progress.advance(len(piece))
 
 

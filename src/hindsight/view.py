@@ -9,15 +9,17 @@ import weakref
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from hindsight.auth import bearer, read_token
 from hindsight.domain.errors import Unauthenticated
@@ -113,10 +115,18 @@ class GraphQLView(GraphQL[Context, None]):
         except (ValueError, RecursionError) as error:
             raise json.JSONDecodeError(type(error).__name__, "", 0) from error
 
-    async def execute_single(self, request: Request, request_adapter: Any, **kwargs: Any) -> Any:
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         try:
             return await super().execute_single(
-                request=request, request_adapter=request_adapter, **kwargs
+                request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as error:  # GraphQL over HTTP: a mutation over GET is a 405
             if isinstance(error.__cause__, InvalidOperationTypeError):

@@ -91,7 +91,7 @@ class Database:
         return self.engine.dialect.name
 
     def session(self, tenant_id: uuid.UUID | None, *, readonly: bool = False) -> AsyncSession:
-        info = {
+        info: dict[str, Any] = {
             "tenant_id": tenant_id,
             "events": [],
             "readonly": readonly,

@@ -8,11 +8,12 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hindsight.db import models
+from hindsight.db import models  # noqa: F401 - defines every table on Base.metadata
+from hindsight.db.base import Base
 from hindsight.settings import Settings
 
 config = context.config
-target_metadata = models.Base.metadata
+target_metadata = Base.metadata
 
 
 def database_url() -> str:

@@ -7,6 +7,7 @@ so a batch's locks are held briefly and a failure loses at most one batch of wor
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 
@@ -51,12 +52,16 @@ async def _run_for_tenant(
 ) -> None:
     cursor: detection.Cursor | None = None
     while True:
-        batch = await db.run(
-            tenant_id,
-            lambda s, after=cursor: detection.detect_batch(
-                s, tenant_id, job, rules=rules, now=now, after=after, batch_size=batch_size
-            ),
+        claim = functools.partial(
+            detection.detect_batch,
+            tenant_id=tenant_id,
+            job=job,
+            rules=rules,
+            now=now,
+            after=cursor,
+            batch_size=batch_size,
         )
+        batch = await db.run(tenant_id, claim)
         report.add(batch.examined, batch.resolved)
         if batch.next_cursor is None:
             return
