@@ -57,8 +57,8 @@ def own_transactions(engine: AsyncEngine) -> None:
 @event.listens_for(Session, "after_begin")
 def _begin(session: Session, _tx: SessionTransaction, connection: Any) -> None:
     """Every PostgreSQL transaction carries its tenant for the RLS policies (fail closed)."""
-    if connection.dialect.name != "postgresql":
-        return
+    if connection.dialect.name != "postgresql" or ROLE_KEY not in connection.info:
+        return  # not an engine of ``engine.create_engine`` (its driver runs transactions)
     info = session.info
     sql = begin_statement(
         info.get("tenant_id"), connection.info.get(ROLE_KEY, ""), bool(info.get("readonly"))
