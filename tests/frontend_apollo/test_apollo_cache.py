@@ -22,6 +22,7 @@ from tests.services import required
 HERE = Path(__file__).resolve().parent
 MEMBER = """mutation($input: TeamMemberInput!) { setTeamMember(input: $input) { id } }"""
 INSTALL = f"npm ci --prefix {HERE}"
+PACKAGES = ("@apollo/client", "graphql", "graphql-ws", "ws")
 
 
 def node_or_skip() -> str:
@@ -29,7 +30,7 @@ def node_or_skip() -> str:
     ignored ``node_modules`` here, as ``.ci/run`` also does); skipped loudly, or failed
     under ``HINDSIGHT_REQUIRE_SERVICES=1``, when Node or the registry is not there."""
     node, npm = shutil.which("node"), shutil.which("npm")
-    installed = (HERE / "node_modules" / "@apollo" / "client").is_dir()
+    installed = bool(node) and _packages_load(node)
     if node and npm and not installed:
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund", "--prefix", str(HERE)],
@@ -37,13 +38,27 @@ def node_or_skip() -> str:
             timeout=600,
             check=False,
         )
-        installed = done.returncode == 0
+        installed = done.returncode == 0 and _packages_load(node)
     if node and installed:
         return node
     message = f"Apollo Client is not installed and `{INSTALL}` failed (no Node or registry?)"
     if required():
         pytest.fail(message)
     pytest.skip(message)
+
+
+def _packages_load(node: str) -> bool:
+    """Whether every package panels.mjs imports really loads: an interrupted install can
+    leave a package's folder without its files, which a folder check would miss."""
+    probe = "; ".join(f"await import({name!r})" for name in PACKAGES)
+    done = subprocess.run(
+        [node, "--input-type=module", "-e", probe],
+        cwd=HERE,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode == 0
 
 
 async def run_panels(node: str, live: str, token: str, team: str) -> dict[str, Any]:
