@@ -15,9 +15,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -27,6 +27,8 @@ from hindsight.domain.enums import DEAL_KINDS, OutcomeStatus, OutcomeType, Signa
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.outcome_writes import check_batch_size
 from hindsight.domain.rules import AFFECTS, OutcomeRules
+
+SIGNALS = cast(Table, Signal.__table__)  # the declarative class's Core table
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ async def record_signals(
     if not batch:
         return results
     await tenants.register(session, tenant_id, now)
-    await session.execute(Signal.__table__.insert(), [b.row for b in batch])
+    await session.execute(SIGNALS.insert(), [b.row for b in batch])
     candidates = await _pending_in_windows(session, tenant_id, batch)
     resolved = await resolution.evaluate(session, tenant_id, candidates, rules=rules, now=now)
     owners = _owners(batch, resolved)

@@ -78,7 +78,7 @@ def decoder(kind: Any) -> Callable[[Any], Any]:
     if origin is dict:
         value = decoder(args[1])
         return lambda v: {k: value(x) for k, x in v.items()}
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         fields = [(f.name, decoder(hints[f.name])) for f in dataclasses.fields(kind)]
         return lambda v: kind(**{name: load(v[name]) for name, load in fields})

@@ -126,7 +126,7 @@ async def feedback_entries(
     checked = window.checked(ctx.services.settings.max_page_size)
     where, tenant_id = entry_filter(flt, ctx.services.now()), ctx.viewer.tenant_id
     descending = sort is None or sort.direction == OrderDirection.DESC
-    order = listing.order(sort.field.value if sort else "CREATED_AT", descending=descending)
+    order = listing.order(sort.field.name if sort else "CREATED_AT", descending=descending)
     page = await read_in_tenant(
         ctx,
         lambda s: listing.read_entries(s, tenant_id, where, vis, window=checked, sort=order),

@@ -46,7 +46,7 @@ async def outcome_page(
     checked = window.checked(ctx.services.settings.max_page_size)
     domain_filter = _filter(flt)
     order = (
-        reads.order(sort.field.value, descending=sort.direction == OrderDirection.DESC)
+        reads.order(sort.field.name, descending=sort.direction == OrderDirection.DESC)
         if sort
         else reads.order()
     )

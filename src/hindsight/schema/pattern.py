@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -104,7 +105,7 @@ class CoachingPattern:
             sample_size=p.sample_size,
             confidence=p.confidence,
             recommendation=p.recommendation,
-            evidence=p.evidence,
+            evidence=cast(JSON, p.evidence),
             p_value=p.p_value,
             adjusted_p_value=p.adjusted_p_value,
             rest_rate=p.rest_rate,

@@ -109,10 +109,9 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncGenerator[DashboardUpdate, None]:
-        rep_id, team_id, executive = (
-            None if v is strawberry.UNSET else v
-            for v in (scope.rep_id, scope.team_id, scope.executive)
-        )
+        rep_id = None if scope.rep_id is strawberry.UNSET else scope.rep_id
+        team_id = None if scope.team_id is strawberry.UNSET else scope.team_id
+        executive = None if scope.executive is strawberry.UNSET else scope.executive
         snapshots = resolvers.dashboard_updates(info.context, rep_id, team_id, executive, period)
         async for snapshot in snapshots:
             yield snapshot.dashboard

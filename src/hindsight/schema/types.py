@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -122,7 +122,7 @@ class Outcome(Node):
             deal_id=row.deal_id,
             rep_id=row.rep_id,
             team_id=row.team_id,
-            metadata=row.meta,
+            metadata=cast("JSON | None", row.meta),
             created_at=row.created_at,
             recorded_at=row.recorded_at,
             window_ends_at=row.window_ends_at,
@@ -163,7 +163,7 @@ class Signal(Node):
             conversation_id=row.conversation_id,
             deal_id=row.deal_id,
             occurred_at=row.occurred_at,
-            payload=row.payload,
+            payload=cast(JSON, row.payload),
         )
 
 
