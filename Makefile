@@ -42,7 +42,7 @@ format: $(DEV)
 	$(BIN)/ruff check --fix src tests bench
 
 typecheck: $(DEV)
-	$(BIN)/mypy src/hindsight/domain
+	$(BIN)/mypy src/hindsight
 
 bench: $(DEV)
 	$(BIN)/python bench/bench_calibration_curve.py
