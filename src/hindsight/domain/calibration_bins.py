@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
@@ -17,6 +16,9 @@ from hindsight.db.models import CalibrationBin
 from hindsight.domain import events
 from hindsight.domain.enums import OutcomeStatus
 from hindsight.domain.statistics import bin_indices
+
+BINS = cast(Table, CalibrationBin.__table__)
+SUMS = ("count", "sum_p", "sum_p2", "sum_y", "sum_py")  # added up on every upsert
 
 
 def bin_index(p: float) -> int:
@@ -57,20 +59,5 @@ async def add_to_bins(
         events.emit(session, events.CALIBRATION, {"actionType": action_type})
 
 
-@functools.cache
 def _upsert(dialect: str) -> Any:
-    """Built once per dialect (statement building was most of a resolution's CPU)."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(CalibrationBin.__table__)
-    t = CalibrationBin.__table__.c
-    return stmt.on_conflict_do_update(
-        index_elements=[t.tenant_id, t.action_type, t.bin],
-        set_={
-            "count": t.count + stmt.excluded.count,
-            "sum_p": t.sum_p + stmt.excluded.sum_p,
-            "sum_p2": t.sum_p2 + stmt.excluded.sum_p2,
-            "sum_y": t.sum_y + stmt.excluded.sum_y,
-            "sum_py": t.sum_py + stmt.excluded.sum_py,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
+    return dialects.adding_upsert(dialect, BINS, SUMS, replaced=("updated_at",))

@@ -9,19 +9,19 @@ lock. Readers sum over their groups, so slots are invisible to them.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, OutcomeRollup
 
+ROLLUPS = cast(Table, OutcomeRollup.__table__)
 SLOTS = 1  # 4 made cold dashboards read ~3.4x the rows (README: rollup slots)
 
 
@@ -76,16 +76,5 @@ async def apply(
         await session.execute(_upsert(dialects.dialect_of(session)), rows)
 
 
-@functools.cache
 def _upsert(dialect: str) -> Any:
-    """Built once per dialect; executed with many rows it is one multi-row upsert."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(OutcomeRollup.__table__)
-    t = OutcomeRollup.__table__.c
-    return stmt.on_conflict_do_update(
-        index_elements=list(OutcomeRollup.__table__.primary_key),
-        set_={
-            "count": t.count + stmt.excluded.count,
-            "sum_confidence": t.sum_confidence + stmt.excluded.sum_confidence,
-        },
-    )
+    return dialects.adding_upsert(dialect, ROLLUPS, ("count", "sum_confidence"))
