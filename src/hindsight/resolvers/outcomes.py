@@ -23,9 +23,9 @@ from hindsight.schema.context import Context
 from hindsight.workers import jobs
 
 
-async def viewer(ctx: Context) -> types.Viewer:
+async def viewer(ctx: Context) -> types.ViewerType:
     await authorize(ctx, "viewer")
-    return types.Viewer.from_domain(await known_viewer(ctx))
+    return types.ViewerType.from_domain(await known_viewer(ctx))
 
 
 async def outcome(ctx: Context, outcome_id: str) -> types.Outcome:

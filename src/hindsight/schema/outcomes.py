@@ -26,7 +26,7 @@ ORDER = strawberry.argument(description="Sort key and direction; default CREATED
 @strawberry.type
 class OutcomeQuery:
     @strawberry.field(description="Who the bearer token says you are.")
-    async def viewer(self, info: Info) -> types.Viewer:
+    async def viewer(self, info: Info) -> types.ViewerType:
         return await outcomes.viewer(info.context)
 
     @strawberry.field(description="One outcome; NOT_FOUND when it is not yours to see.")

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hindsight.db import models
-from hindsight.domain.access import Viewer as DomainViewer
+from hindsight.domain.access import Viewer
 from hindsight.schema import enums
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node
@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from hindsight.schema.feedback_types import FeedbackEntry
 
 
-@strawberry.type(description="Who the bearer token says you are.")
-class Viewer:
+@strawberry.type(name="Viewer", description="Who the bearer token says you are.")
+class ViewerType:
+    """The GraphQL mirror of ``access.Viewer`` (the domain's, which every check uses)."""
+
     subject: str = strawberry.field(
         description="The token's `sub`: for a REP the `repId` their outcomes carry."
     )
@@ -34,7 +36,7 @@ class Viewer:
     )
 
     @classmethod
-    def from_domain(cls, viewer: DomainViewer) -> Viewer:
+    def from_domain(cls, viewer: Viewer) -> ViewerType:
         return cls(
             subject=viewer.subject,
             tenant=strawberry.ID(str(viewer.tenant_id)),
