@@ -29,7 +29,7 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 from hindsight.app import create_app
 from hindsight.auth import issue_token
 from hindsight.domain.enums import Role
-from hindsight.domain.rollups import SLOTS
+from hindsight.domain.outcomes.rollups import SLOTS
 from hindsight.settings import Settings
 
 TENANT = uuid.UUID("00000000-0000-4000-8000-0000000000b1")

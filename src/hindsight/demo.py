@@ -20,8 +20,10 @@ from hindsight import demo_calibration, demo_replay
 from hindsight.db import maintenance
 from hindsight.db.models import OutcomeRecord
 from hindsight.demo_progress import Progress
-from hindsight.domain import outcomes, signals, team
+from hindsight.domain import team
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import signals
 from hindsight.services import Services
 from hindsight.workers.jobs import run_all_detection
 

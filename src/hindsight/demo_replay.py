@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.demo_progress import Progress
-from hindsight.domain import outcomes, signals
 from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import signals
 from hindsight.services import Services
 
 SLICE = dt.timedelta(hours=12)

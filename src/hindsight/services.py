@@ -12,7 +12,7 @@ from hindsight import metrics
 from hindsight.db.engine import Database, create_engine
 from hindsight.domain.clock import Clock, utcnow
 from hindsight.domain.events import Event
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.outcomes.rules import OutcomeRules
 from hindsight.events.broker import Broker, create_broker
 from hindsight.events.cache import Cache, create_cache
 from hindsight.settings import Settings

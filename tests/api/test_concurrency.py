@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hindsight.db.models import CalibrationBin, OutcomeRecord, OutcomeRollup
-from hindsight.domain import detection, outcomes
 from hindsight.domain.calibration_bins import bin_index
 from hindsight.domain.enums import OutcomeType
+from hindsight.domain.outcomes import detection
+from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.workers.jobs import run_detection_job
 from tests.api.factories import signal
 from tests.conftest import Api, Tenant

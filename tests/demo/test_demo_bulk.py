@@ -13,7 +13,8 @@ from hindsight.db.models import OutcomeRecord
 from hindsight.demo import plan
 from hindsight.demo_progress import Progress
 from hindsight.demo_replay import SLICE, replay, slices
-from hindsight.domain import outcomes, signals
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import signals
 from hindsight.services import Services
 from hindsight.workers.jobs import run_all_detection
 from tests.conftest import Tenant

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from hindsight.domain.detection import JOBS
 from hindsight.domain.enums import OutcomeStatus, OutcomeType, SignalKind
-from hindsight.domain.rules import AFFECTS, OUTCOME_TYPES, OutcomeRules, SignalFact, decide
+from hindsight.domain.outcomes.detection import JOBS
+from hindsight.domain.outcomes.rules import AFFECTS, OUTCOME_TYPES, OutcomeRules, SignalFact, decide
 from hindsight.settings import Settings
 from hindsight.workers.scheduler import intervals
 

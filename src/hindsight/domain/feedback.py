@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
-from hindsight.domain import events, outcomes, validation
+from hindsight.domain import events, validation
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, Role
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes.rules import OutcomeRules
 
 INLINE_SCORES = {-1: 0.0, 0: 0.5, 1: 1.0}
 DASHBOARD_RATINGS = range(1, 6)

@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hindsight.domain import history, outcomes
 from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.outcomes import history
+from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.resolvers.common import authorize, in_tenant, validation_error
 from hindsight.schema import types
 from hindsight.schema.context import Context

@@ -11,10 +11,12 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from hindsight.domain import access, outcomes, signals
+from hindsight.domain import access
 from hindsight.domain import feedback_reads as feedback
 from hindsight.domain.analytics import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import signals
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import calibration as curve_types

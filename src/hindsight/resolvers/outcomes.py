@@ -6,9 +6,12 @@ import dataclasses
 from collections.abc import Awaitable
 
 from hindsight.db.models import OutcomeRecord, Signal
-from hindsight.domain import outcome_reads as reads
-from hindsight.domain import outcome_writes, outcomes, paging, signals
+from hindsight.domain import paging
 from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.outcomes import listing as reads
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import signals
+from hindsight.domain.outcomes import writes as outcome_writes
 from hindsight.resolvers.common import (
     authorize,
     in_tenant,

@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 
 from hindsight.db.engine import Database
-from hindsight.domain import calibration, detection
+from hindsight.domain import calibration
 from hindsight.domain.clock import Clock
+from hindsight.domain.outcomes import detection
 from hindsight.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ import logging
 import uuid
 
 from hindsight.db.engine import Database
-from hindsight.domain import detection
 from hindsight.domain.clock import Clock
-from hindsight.domain.detection import JobReport
-from hindsight.domain.rules import OutcomeRules
+from hindsight.domain.outcomes import detection
+from hindsight.domain.outcomes.detection import JobReport
+from hindsight.domain.outcomes.rules import OutcomeRules
 
 log = logging.getLogger(__name__)
 

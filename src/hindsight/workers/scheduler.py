@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from hindsight.domain.detection import JOBS
+from hindsight.domain.outcomes.detection import JOBS
 from hindsight.services import Services
 from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job

@@ -10,16 +10,17 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord
-from hindsight.domain import resolution, team
+from hindsight.domain import team
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.outcome_writes import MAX_BATCH as MAX_BATCH  # the public names
-from hindsight.domain.outcome_writes import NewOutcome as NewOutcome
-from hindsight.domain.outcome_writes import record_outcome as record_outcome
-from hindsight.domain.outcome_writes import record_outcomes as record_outcomes
-from hindsight.domain.outcome_writes import validated as validated
-from hindsight.domain.rules import Decision
+from hindsight.domain.outcomes import resolution
+from hindsight.domain.outcomes.rules import Decision
+from hindsight.domain.outcomes.writes import MAX_BATCH as MAX_BATCH  # the public names
+from hindsight.domain.outcomes.writes import NewOutcome as NewOutcome
+from hindsight.domain.outcomes.writes import record_outcome as record_outcome
+from hindsight.domain.outcomes.writes import record_outcomes as record_outcomes
+from hindsight.domain.outcomes.writes import validated as validated
 
 
 async def read_outcome(

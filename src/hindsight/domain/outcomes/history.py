@@ -24,18 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import (
-    calibration_bins,
-    events,
-    outcomes,
-    resolution,
-    rollups,
-    tenants,
-    validation,
-)
+from hindsight.domain import calibration_bins, events, tenants, validation
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules
+from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.outcomes import resolution, rollups
+from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_ITEMS = 500
 FINAL = (

@@ -19,7 +19,7 @@ from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord, Signal
-from hindsight.domain import calibration_bins, events, rollups
+from hindsight.domain import calibration_bins, events
 from hindsight.domain.enums import (
     CONVERSATION_KINDS,
     DEAL_KINDS,
@@ -28,7 +28,14 @@ from hindsight.domain.enums import (
     OutcomeType,
     SignalKind,
 )
-from hindsight.domain.rules import Decision, OutcomeRules, SignalFact, decide, decide_at_window_end
+from hindsight.domain.outcomes import rollups
+from hindsight.domain.outcomes.rules import (
+    Decision,
+    OutcomeRules,
+    SignalFact,
+    decide,
+    decide_at_window_end,
+)
 
 PENDING = OutcomeStatus.PENDING.value
 

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, Tenant
-from hindsight.domain import resolution
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
-from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules, SafetyNet
+from hindsight.domain.outcomes import resolution
+from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules, SafetyNet
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, Signal
-from hindsight.domain import resolution, tenants, validation
+from hindsight.domain import tenants, validation
 from hindsight.domain.enums import DEAL_KINDS, OutcomeStatus, OutcomeType, SignalKind
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.outcome_writes import check_batch_size
-from hindsight.domain.rules import AFFECTS, OutcomeRules
+from hindsight.domain.outcomes import resolution
+from hindsight.domain.outcomes.rules import AFFECTS, OutcomeRules
+from hindsight.domain.outcomes.writes import check_batch_size
 
 SIGNALS = cast(Table, Signal.__table__)  # the declarative class's Core table
 

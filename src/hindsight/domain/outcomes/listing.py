@@ -14,7 +14,7 @@ from hindsight.db.models import OutcomeRecord
 from hindsight.domain import paging
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
-from hindsight.domain.outcomes import scoped
+from hindsight.domain.outcomes.lookup import scoped
 
 # The sort keys a list of outcomes offers; every one is NOT NULL, so keyset paging holds.
 ORDER_COLUMNS = {

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import events, resolution, rollups, tenants, validation
+from hindsight.domain import events, tenants, validation
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.rules import OUTCOME_TYPES, OutcomeRules
+from hindsight.domain.outcomes import resolution, rollups
+from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_BATCH = 500
 COLUMNS = OutcomeRecord.__table__.c
