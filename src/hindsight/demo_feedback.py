@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import feedback
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, Role
+from hindsight.domain.feedback import ratings as feedback
 from hindsight.services import Services
 
 ANALYST = "analyst-kim"

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry
 from hindsight.demo import load_demo
-from hindsight.domain import feedback
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, OutcomeType, Role
+from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.outcomes import lookup as outcomes
 from tests.api import documents
 from tests.api.factories import record

@@ -6,7 +6,7 @@ import pytest
 
 from hindsight.domain.enums import FeedbackSource
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.feedback import clean_tags, fatigued, score
+from hindsight.domain.feedback.ratings import clean_tags, fatigued, score
 
 INLINE, DASHBOARD = FeedbackSource.INLINE, FeedbackSource.DASHBOARD
 

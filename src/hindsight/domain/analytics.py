@@ -24,7 +24,7 @@ from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
 from hindsight.domain import local_days, team
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
-from hindsight.domain.feedback import RATINGS
+from hindsight.domain.feedback.ratings import RATINGS
 
 
 @dataclass(frozen=True)

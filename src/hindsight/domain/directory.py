@@ -21,7 +21,7 @@ from hindsight.domain import team
 from hindsight.domain.access import Scope
 from hindsight.domain.analytics import DashboardScope, rollup_scope
 from hindsight.domain.enums import OutcomeType
-from hindsight.domain.feedback_reads import Visibility, scoped
+from hindsight.domain.feedback.reads import Visibility, scoped
 from hindsight.domain.outcomes.lookup import scoped as outcomes_in
 
 NO_TRIGGER = "unspecified"

@@ -8,11 +8,11 @@ import functools
 import uuid
 from collections.abc import Awaitable
 
-from hindsight.domain import feedback, paging
-from hindsight.domain import feedback_list as listing
-from hindsight.domain import feedback_reads as reads
-from hindsight.domain import feedback_summary as summaries
+from hindsight.domain import paging
 from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.feedback import listing, reads
+from hindsight.domain.feedback import ratings as feedback
+from hindsight.domain.feedback import summary as summaries
 from hindsight.resolvers.common import (
     authorize,
     authorize_rep,

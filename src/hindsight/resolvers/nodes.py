@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hindsight.domain import access
-from hindsight.domain import feedback_reads as feedback
 from hindsight.domain.analytics import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
+from hindsight.domain.feedback import reads as feedback
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.resolvers import calibration, dashboards, pickers

@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 
 from hindsight.domain import directory
-from hindsight.domain import feedback_reads as reads
 from hindsight.domain.errors import NotFound
+from hindsight.domain.feedback import reads
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import picker_types as gql
 from hindsight.schema.context import Context

@@ -20,10 +20,11 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import events as topics
-from hindsight.domain import feedback_reads, validation
+from hindsight.domain import validation
 from hindsight.domain.calibration_curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.resolvers.coalesce import coalesce
 from hindsight.resolvers.common import authorize, authorize_rep

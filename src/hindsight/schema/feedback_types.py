@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hindsight.db import models
-from hindsight.domain import feedback_summary as summaries
+from hindsight.domain.feedback import summary as summaries
 from hindsight.schema import enums, formulas
 from hindsight.schema.connections import OrderDirection
 from hindsight.schema.node import Node

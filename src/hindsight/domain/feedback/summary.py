@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry
-from hindsight.domain.feedback import RATINGS
-from hindsight.domain.feedback_list import FeedbackFilter, conditions
-from hindsight.domain.feedback_reads import Visibility, scoped
+from hindsight.domain.feedback.listing import FeedbackFilter, conditions
+from hindsight.domain.feedback.ratings import RATINGS
+from hindsight.domain.feedback.reads import Visibility, scoped
 
 
 @dataclass(frozen=True)

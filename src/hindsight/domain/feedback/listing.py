@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
 from hindsight.domain import paging, team
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget
-from hindsight.domain.feedback_reads import Visibility, scoped
+from hindsight.domain.feedback.reads import Visibility, scoped
 
 ORDER_COLUMNS = {
     "CREATED_AT": FeedbackEntry.created_at,
