@@ -16,7 +16,7 @@ import numpy.typing as npt
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
-from hindsight.domain.statistics import curve_from_arrays
+from hindsight.domain.calibration.statistics import curve_from_arrays
 
 T = TypeVar("T")
 

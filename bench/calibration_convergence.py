@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import migrate
 from hindsight.db.models import CalibrationAdjustment, CalibrationState
 from hindsight.demo import DEMO_TENANT, load_demo
-from hindsight.domain import calibration
-from hindsight.domain.calibration_controller import stated_gap, target_multiplier
-from hindsight.domain.calibration_curves import CurveReport
+from hindsight.domain.calibration import confidence as calibration
+from hindsight.domain.calibration.controller import stated_gap, target_multiplier
+from hindsight.domain.calibration.curves import CurveReport
 from hindsight.services import Services, build_services
 from hindsight.settings import Settings
 

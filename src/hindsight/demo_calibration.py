@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from hindsight.domain import calibration
-from hindsight.domain.calibration_curves import CurveReport
+from hindsight.domain.calibration import confidence as calibration
+from hindsight.domain.calibration.curves import CurveReport
 from hindsight.services import Services
 
 ROUNDS = 4  # one simulated day of 6-hourly calibration checks

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hindsight.db.models import CalibrationBin, OutcomeRecord, OutcomeRollup
-from hindsight.domain.calibration_bins import bin_index
+from hindsight.domain.calibration.bins import bin_index
 from hindsight.domain.enums import OutcomeType
 from hindsight.domain.outcomes import detection
 from hindsight.domain.outcomes import lookup as outcomes

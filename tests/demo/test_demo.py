@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hindsight.demo import load_demo
 from hindsight.demo_calibration import summary
-from hindsight.domain.calibration_curves import read_curves
+from hindsight.domain.calibration.curves import read_curves
 from tests.conftest import Tenant
 
 

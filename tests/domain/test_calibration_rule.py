@@ -9,19 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hindsight.domain.calibration import Calibrated, calibrate
-from hindsight.domain.calibration_audit import find_drift
-from hindsight.domain.calibration_bins import bin_index
-from hindsight.domain.calibration_controller import (
+from hindsight.domain.calibration.audit import find_drift
+from hindsight.domain.calibration.bins import bin_index
+from hindsight.domain.calibration.confidence import Calibrated, calibrate
+from hindsight.domain.calibration.controller import (
     Policy,
     calibrated_gap,
     next_multiplier,
     stated_gap,
     target_multiplier,
 )
-from hindsight.domain.calibration_curves import Drift
+from hindsight.domain.calibration.curves import Drift
+from hindsight.domain.calibration.statistics import BinSums
 from hindsight.domain.enums import CalibrationMethod
-from hindsight.domain.statistics import BinSums
 from hindsight.settings import Settings
 
 PROPERTY = settings(database=None, deadline=None, max_examples=300)

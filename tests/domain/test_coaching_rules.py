@@ -7,6 +7,7 @@ import math
 import pytest
 from scipy.stats import false_discovery_control
 
+from hindsight.domain.calibration.statistics import two_proportion_z_test
 from hindsight.domain.coaching import (
     feedback_mismatches,
     is_improvement_area,
@@ -17,7 +18,6 @@ from hindsight.domain.coaching_advice import fix_for
 from hindsight.domain.coaching_compare import compare
 from hindsight.domain.coaching_escalations import calibration, helpfulness, trigger_patterns
 from hindsight.domain.coaching_queries import Rating, Tally, fold
-from hindsight.domain.statistics import two_proportion_z_test
 
 Z = 1.959963984540054
 

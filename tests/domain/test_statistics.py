@@ -13,8 +13,8 @@ from scipy.stats import false_discovery_control, norm
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss
 
-from hindsight.domain.calibration_bins import bin_index
-from hindsight.domain.statistics import (
+from hindsight.domain.calibration.bins import bin_index
+from hindsight.domain.calibration.statistics import (
     N_BINS,
     Z95,
     BinSums,

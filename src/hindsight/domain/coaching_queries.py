@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
 from hindsight.domain.analytics import Days
+from hindsight.domain.calibration.statistics import wilson_interval
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
-from hindsight.domain.statistics import wilson_interval
 
 POSITIVE, NEGATIVE = OutcomeStatus.POSITIVE.value, OutcomeStatus.NEGATIVE.value
 NO_TRIGGER = "unspecified"

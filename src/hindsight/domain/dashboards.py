@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
-from hindsight.domain import local_days, statistics
+from hindsight.domain import local_days
 from hindsight.domain.analytics import (
     Counts,
     DashboardScope,
@@ -25,7 +25,8 @@ from hindsight.domain.analytics import (
     metrics,
     rollup_scope,
 )
-from hindsight.domain.calibration_curves import read_curves
+from hindsight.domain.calibration import statistics
+from hindsight.domain.calibration.curves import read_curves
 from hindsight.domain.enums import OutcomeStatus, Role
 from hindsight.domain.patterns import Pattern
 

@@ -6,8 +6,9 @@ the fields live in one module there, so mapping here would import it in a circle
 
 from __future__ import annotations
 
-from hindsight.domain import calibration, validation
-from hindsight.domain.calibration_curves import CurveReport, read_curves
+from hindsight.domain import validation
+from hindsight.domain.calibration import confidence as calibration
+from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import CalibrationMethod
 from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant
 from hindsight.schema.context import Context

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import events as topics
 from hindsight.domain import validation
-from hindsight.domain.calibration_curves import CurveReport, read_curves
+from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback_reads

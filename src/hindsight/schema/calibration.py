@@ -8,9 +8,9 @@ from typing import Annotated
 
 import strawberry
 
-from hindsight.domain import calibration as domain
-from hindsight.domain.calibration_curves import Adjustment, CurveReport, Drift
-from hindsight.domain.statistics import BinStats
+from hindsight.domain.calibration import confidence as domain
+from hindsight.domain.calibration.curves import Adjustment, CurveReport, Drift
+from hindsight.domain.calibration.statistics import BinStats
 from hindsight.resolvers import calibration as resolvers
 from hindsight.schema import args, enums, formulas
 from hindsight.schema.context import Info

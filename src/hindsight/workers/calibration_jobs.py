@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from hindsight.db.engine import Database
-from hindsight.domain import calibration
+from hindsight.domain.calibration import confidence as calibration
 from hindsight.domain.clock import Clock
 from hindsight.domain.outcomes import detection
 from hindsight.settings import Settings

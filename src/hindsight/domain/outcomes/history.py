@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord, TeamMember
-from hindsight.domain import calibration_bins, events, tenants, validation
+from hindsight.domain import events, tenants, validation
+from hindsight.domain.calibration import bins as calibration_bins
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes

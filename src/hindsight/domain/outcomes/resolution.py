@@ -19,7 +19,8 @@ from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord, Signal
-from hindsight.domain import calibration_bins, events
+from hindsight.domain import events
+from hindsight.domain.calibration import bins as calibration_bins
 from hindsight.domain.enums import (
     CONVERSATION_KINDS,
     DEAL_KINDS,

@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
-from hindsight.domain import calibration_audit, events, statistics, validation
-from hindsight.domain.calibration_bins import bin_index
-from hindsight.domain.calibration_controller import Policy as Policy  # re-exported
-from hindsight.domain.calibration_controller import calibrated_gap, next_multiplier
-from hindsight.domain.calibration_curves import (
+from hindsight.domain import events, validation
+from hindsight.domain.calibration import audit as calibration_audit
+from hindsight.domain.calibration import statistics
+from hindsight.domain.calibration.bins import bin_index
+from hindsight.domain.calibration.controller import Policy as Policy  # re-exported
+from hindsight.domain.calibration.controller import calibrated_gap, next_multiplier
+from hindsight.domain.calibration.curves import (
     Adjustment,
     CurveReport,
     read_curves,

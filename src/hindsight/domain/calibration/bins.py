@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects
 from hindsight.db.models import CalibrationBin
 from hindsight.domain import events
+from hindsight.domain.calibration.statistics import bin_indices
 from hindsight.domain.enums import OutcomeStatus
-from hindsight.domain.statistics import bin_indices
 
 BINS = cast(Table, CalibrationBin.__table__)
 SUMS = ("count", "sum_p", "sum_p2", "sum_y", "sum_py")  # added up on every upsert

@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
-from hindsight.domain import statistics
-from hindsight.domain.calibration_controller import calibrated_gap
-from hindsight.domain.statistics import BinSums, Curve
+from hindsight.domain.calibration import statistics
+from hindsight.domain.calibration.controller import calibrated_gap
+from hindsight.domain.calibration.statistics import BinSums, Curve
 
 HISTORY_LIMIT = 100  # adjustments returned per curve, newest first
 

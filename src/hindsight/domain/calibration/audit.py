@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects
 from hindsight.db.models import CalibrationBin, OutcomeRecord
 from hindsight.domain import events
-from hindsight.domain.calibration_curves import Drift, scoped
+from hindsight.domain.calibration.curves import Drift, scoped
+from hindsight.domain.calibration.statistics import N_BINS, BinSums
 from hindsight.domain.enums import DECIDED, OutcomeStatus
-from hindsight.domain.statistics import N_BINS, BinSums
 
 log = logging.getLogger(__name__)
 FIELDS = ("count", "sum_p", "sum_p2", "sum_y", "sum_py")
