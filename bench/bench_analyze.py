@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from hindsight.db.maintenance import ANALYZED
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
 from hindsight.demo import DEMO_TENANT
-from hindsight.domain.analytics import DashboardScope, Days, feedback_in_scope
+from hindsight.domain.analytics.measures import DashboardScope, Days, feedback_in_scope
 
 WIPE = """DELETE FROM pg_statistic WHERE starelid = ANY($1::regclass[]);
 UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = ANY($1::regclass[])"""

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import coaching_queries as q
-from hindsight.domain.analytics import Days
+from hindsight.domain.analytics.measures import Days
+from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.coaching_advice import (
     POORLY_RATED,
     WELL_RATED,
@@ -33,7 +34,6 @@ from hindsight.domain.coaching_compare import action_effectiveness, outcome_type
 from hindsight.domain.coaching_escalations import trigger_patterns
 from hindsight.domain.coaching_queries import Rating, Tally
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.patterns import Pattern
 
 LOW_RATE = 0.4  # improvement areas succeed less often than this ...
 CLEARLY_BELOW = 0.5  # ... and their Wilson upper bound is below this

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
-from hindsight.domain.analytics import Days
+from hindsight.domain.analytics.measures import Days
 from hindsight.domain.calibration.statistics import wilson_interval
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 

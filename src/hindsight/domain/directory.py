@@ -19,7 +19,7 @@ from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
 from hindsight.domain import team
 from hindsight.domain.access import Scope
-from hindsight.domain.analytics import DashboardScope, rollup_scope
+from hindsight.domain.analytics.measures import DashboardScope, rollup_scope
 from hindsight.domain.enums import OutcomeType
 from hindsight.domain.feedback.reads import Visibility, scoped
 from hindsight.domain.outcomes.lookup import scoped as outcomes_in

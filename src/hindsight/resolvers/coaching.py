@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.domain import coaching
-from hindsight.domain.analytics import Days
-from hindsight.domain.patterns import Pattern
+from hindsight.domain.analytics.measures import Days
+from hindsight.domain.analytics.patterns import Pattern
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema.context import Context

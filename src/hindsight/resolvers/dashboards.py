@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from hindsight.domain import dashboards, team
-from hindsight.domain.analytics import DashboardScope, Days
+from hindsight.domain import team
+from hindsight.domain.analytics import dashboards
+from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.directory import Member
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant

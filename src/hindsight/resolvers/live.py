@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.domain import dashboards
 from hindsight.domain import events as topics
-from hindsight.domain.analytics import DashboardScope, Days
+from hindsight.domain.analytics import dashboards
+from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.events.broker import Broker
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.period import PeriodInput, period_days

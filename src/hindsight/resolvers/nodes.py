@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hindsight.domain import access
-from hindsight.domain.analytics import Days
+from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
 from hindsight.domain.outcomes import lookup as outcomes

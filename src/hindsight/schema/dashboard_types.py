@@ -9,8 +9,9 @@ from typing import Any
 
 import strawberry
 
-from hindsight.domain import analytics, dashboards
-from hindsight.domain.analytics import Days
+from hindsight.domain.analytics import dashboards
+from hindsight.domain.analytics import measures as analytics
+from hindsight.domain.analytics.measures import Days
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
 from hindsight.schema.feedback_types import RatingCount

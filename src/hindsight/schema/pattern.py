@@ -8,7 +8,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from hindsight.domain.patterns import Pattern
+from hindsight.domain.analytics.patterns import Pattern
 
 PATTERN_DESCRIPTION = """Coaching advice with the numbers behind it.
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import strawberry
 
-from hindsight.domain.analytics import Days
+from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import ValidationFailed
 
 DEFAULT_DAYS = 30

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
-from hindsight.domain import local_days, team
+from hindsight.domain import team
+from hindsight.domain.analytics import local_days
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.feedback.ratings import RATINGS
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
-from hindsight.domain import local_days
-from hindsight.domain.analytics import (
+from hindsight.domain.analytics import local_days
+from hindsight.domain.analytics.measures import (
     Counts,
     DashboardScope,
     Days,
@@ -25,10 +25,10 @@ from hindsight.domain.analytics import (
     metrics,
     rollup_scope,
 )
+from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.calibration import statistics
 from hindsight.domain.calibration.curves import read_curves
 from hindsight.domain.enums import OutcomeStatus, Role
-from hindsight.domain.patterns import Pattern
 
 
 @dataclass(frozen=True)
