@@ -8,16 +8,16 @@ import pytest
 from scipy.stats import false_discovery_control
 
 from hindsight.domain.calibration.statistics import two_proportion_z_test
-from hindsight.domain.coaching import (
+from hindsight.domain.coaching.advice import fix_for
+from hindsight.domain.coaching.compare import compare
+from hindsight.domain.coaching.escalations import calibration, helpfulness, trigger_patterns
+from hindsight.domain.coaching.queries import Rating, Tally, fold
+from hindsight.domain.coaching.reports import (
     feedback_mismatches,
     is_improvement_area,
     low_success,
     top_actions,
 )
-from hindsight.domain.coaching_advice import fix_for
-from hindsight.domain.coaching_compare import compare
-from hindsight.domain.coaching_escalations import calibration, helpfulness, trigger_patterns
-from hindsight.domain.coaching_queries import Rating, Tally, fold
 
 Z = 1.959963984540054
 

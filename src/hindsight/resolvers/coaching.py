@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.domain import coaching
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.analytics.patterns import Pattern
+from hindsight.domain.coaching import reports as coaching
 from hindsight.resolvers.caching import cached
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema.context import Context

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hindsight.domain.coaching_queries import Rating, Tally
+from hindsight.domain.coaching.queries import Rating, Tally
 
 WILSON_LOW = "wilsonLow: the 95% Wilson lower bound of the success rate"
 WILSON_FAILURE = "1 - wilsonHigh: the 95% Wilson lower bound of the failure rate"

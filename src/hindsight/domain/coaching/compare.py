@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.calibration.statistics import bh_adjusted, two_proportion_z_test
-from hindsight.domain.coaching_advice import BH, VERDICTS, evidence, pct
-from hindsight.domain.coaching_queries import Rating, Tally
+from hindsight.domain.coaching.advice import BH, VERDICTS, evidence, pct
+from hindsight.domain.coaching.queries import Rating, Tally
 
 ALPHA = 0.05  # false discovery rate of a family of comparisons
 

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.domain import coaching_queries as q
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.analytics.patterns import Pattern
-from hindsight.domain.coaching_advice import (
+from hindsight.domain.coaching import queries as q
+from hindsight.domain.coaching.advice import (
     POORLY_RATED,
     WELL_RATED,
     WILSON_FAILURE,
@@ -30,9 +30,9 @@ from hindsight.domain.coaching_advice import (
     fix_for,
     pct,
 )
-from hindsight.domain.coaching_compare import action_effectiveness, outcome_type_analysis
-from hindsight.domain.coaching_escalations import trigger_patterns
-from hindsight.domain.coaching_queries import Rating, Tally
+from hindsight.domain.coaching.compare import action_effectiveness, outcome_type_analysis
+from hindsight.domain.coaching.escalations import trigger_patterns
+from hindsight.domain.coaching.queries import Rating, Tally
 from hindsight.domain.errors import ValidationFailed
 
 LOW_RATE = 0.4  # improvement areas succeed less often than this ...

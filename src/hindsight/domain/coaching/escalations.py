@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hindsight.domain.analytics.patterns import Pattern
-from hindsight.domain.coaching_advice import WILSON_FAILURE, WILSON_LOW, evidence, pct
-from hindsight.domain.coaching_queries import Tally
+from hindsight.domain.coaching.advice import WILSON_FAILURE, WILSON_LOW, evidence, pct
+from hindsight.domain.coaching.queries import Tally
 
 UNHELPFUL_BELOW = 0.5  # Wilson upper bound of the helpful rate below this: stop escalating
 
