@@ -17,7 +17,7 @@ class Pattern:
     confidence: float  # a statistical quantity, named in ``evidence["confidenceMeasure"]``
     recommendation: str
     evidence: dict[str, Any] = field(default_factory=dict)
-    # comparisons against the rest of the tenant (``coaching_compare``); None elsewhere
+    # comparisons against the rest of the tenant (``domain.coaching.compare``); None elsewhere
     p_value: float | None = None
     adjusted_p_value: float | None = None
     rest_rate: float | None = None

@@ -1,8 +1,8 @@
 """Confidence calibration (DESIGN.md §6): the damped multiplier rule, its application, the
 agent's calibrated confidence and ``runCalibration``.
 
-Everything here reads the per-bin sums in ``calibration_bins`` (kept current by resolution),
-never outcome rows; only ``calibration_audit`` rebuilds those sums from the outcome rows.
+Everything here reads the per-bin sums in ``bins`` (kept current by resolution),
+never outcome rows; only ``audit`` rebuilds those sums from the outcome rows.
 """
 
 from __future__ import annotations

@@ -3,12 +3,12 @@
 The statistics, each named in ``evidence["confidenceMeasure"]`` of the pattern it backs:
 - success rate = POSITIVE / (POSITIVE + NEGATIVE), with a 95% Wilson score interval;
 - rankings use the Wilson lower bound, so 3 of 3 (0.44) never beats 80 of 100 (0.71);
-- comparisons (``coaching_compare``) test a subject against the rest of the tenant with a
+- comparisons (``compare``) test a subject against the rest of the tenant with a
   two-proportion z-test, Benjamini–Hochberg adjusted; confidence = 1 − the adjusted p;
 - "clearly failing" means the Wilson upper bound is below 0.5; such a pattern's confidence
   is 1 − that bound, the Wilson lower bound of the failure rate.
 
-Every query reads grouped rows only (``coaching_queries``) and never commits.
+Every query reads grouped rows only (``queries``) and never commits.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Human feedback (DESIGN.md §5): the rating rules, recording (one entry per reviewer,
-target and source) and reviewer fatigue. Reads live in ``feedback_reads``."""
+target and source) and reviewer fatigue. Reads live in ``reads``."""
 
 from __future__ import annotations
 

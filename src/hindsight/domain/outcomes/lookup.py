@@ -1,4 +1,4 @@
-"""Reading and explicitly resolving outcomes; recording lives in ``outcome_writes``."""
+"""Reading and explicitly resolving outcomes; recording lives in ``writes``."""
 
 from __future__ import annotations
 
