@@ -196,16 +196,20 @@ async def _grouped(
         key = local_days.group_key(column.key)
         found = await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
     else:
-        r = OutcomeRollup
         rows = await session.execute(
-            select(column, r.outcome_type, r.status, func.sum(r.count))
+            select(
+                column,
+                OutcomeRollup.outcome_type,
+                OutcomeRollup.status,
+                func.sum(OutcomeRollup.count),
+            )
             .where(
-                r.tenant_id == tenant_id,
-                r.day >= days.first,
-                r.day <= days.last,
+                OutcomeRollup.tenant_id == tenant_id,
+                OutcomeRollup.day >= days.first,
+                OutcomeRollup.day <= days.last,
                 rollup_scope(tenant_id, scope),
             )
-            .group_by(column, r.outcome_type, r.status)
+            .group_by(column, OutcomeRollup.outcome_type, OutcomeRollup.status)
         )
         found = [(k, t, st, int(n)) for k, t, st, n in rows.all()]
     groups: dict[str, Counts] = {}

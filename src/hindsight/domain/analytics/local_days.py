@@ -24,12 +24,14 @@ Row = tuple[Any, str, str, int]  # (day or group key, outcome type, status, coun
 
 def in_scope(tenant_id: uuid.UUID, rep_id: str | None, team_id: str | None) -> ColumnElement[bool]:
     """The outcomes a dashboard scope covers, as ``rollup_scope`` does on rollups."""
-    o = OutcomeRecord
     if rep_id is not None:
-        return o.rep_id == rep_id
+        return OutcomeRecord.rep_id == rep_id
     if team_id is not None:
-        return or_(o.team_id == team_id, o.rep_id.in_(team.members(tenant_id, team_id)))
-    return o.tenant_id == tenant_id
+        return or_(
+            OutcomeRecord.team_id == team_id,
+            OutcomeRecord.rep_id.in_(team.members(tenant_id, team_id)),
+        )
+    return OutcomeRecord.tenant_id == tenant_id
 
 
 async def count_rows(
@@ -40,12 +42,16 @@ async def count_rows(
     key: Any,
 ) -> list[Row]:
     """(key, outcome type, status, count) of the outcomes acted on in ``[start, stop)``."""
-    o = OutcomeRecord
     start, stop = bounds
     stmt = (
-        select(key, o.outcome_type, o.status, func.count())
-        .where(o.tenant_id == tenant_id, o.created_at >= start, o.created_at < stop, where)
-        .group_by(key, o.outcome_type, o.status)
+        select(key, OutcomeRecord.outcome_type, OutcomeRecord.status, func.count())
+        .where(
+            OutcomeRecord.tenant_id == tenant_id,
+            OutcomeRecord.created_at >= start,
+            OutcomeRecord.created_at < stop,
+            where,
+        )
+        .group_by(key, OutcomeRecord.outcome_type, OutcomeRecord.status)
     )
     return [(k, t, s, int(n)) for k, t, s, n in (await session.execute(stmt)).all()]
 

@@ -187,27 +187,33 @@ async def _outcome_rows(
         where = local_days.in_scope(tenant_id, scope.rep_id, scope.team_id)
         key = local_days.day_key(session, days.zone)
         return await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
-    r = OutcomeRollup
     rows = await session.execute(
-        select(r.day, r.outcome_type, r.status, func.sum(r.count))
+        select(
+            OutcomeRollup.day,
+            OutcomeRollup.outcome_type,
+            OutcomeRollup.status,
+            func.sum(OutcomeRollup.count),
+        )
         .where(
-            r.tenant_id == tenant_id,
-            r.day >= days.first,
-            r.day <= days.last,
+            OutcomeRollup.tenant_id == tenant_id,
+            OutcomeRollup.day >= days.first,
+            OutcomeRollup.day <= days.last,
             rollup_scope(tenant_id, scope),
         )
-        .group_by(r.day, r.outcome_type, r.status)
+        .group_by(OutcomeRollup.day, OutcomeRollup.outcome_type, OutcomeRollup.status)
     )
     return [(day, t, s, int(n)) for day, t, s, n in rows.all()]
 
 
 def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[bool]:
-    r = OutcomeRollup
     if scope.rep_id is not None:
-        return r.rep_id == scope.rep_id
+        return OutcomeRollup.rep_id == scope.rep_id
     if scope.team_id is not None:
-        return or_(r.team_id == scope.team_id, r.rep_id.in_(team.members(tenant_id, scope.team_id)))
-    return r.tenant_id == tenant_id
+        return or_(
+            OutcomeRollup.team_id == scope.team_id,
+            OutcomeRollup.rep_id.in_(team.members(tenant_id, scope.team_id)),
+        )
+    return OutcomeRollup.tenant_id == tenant_id
 
 
 async def _feedback_rows(
@@ -225,18 +231,27 @@ def feedback_in_scope(
     """Adds (source, rating, count, Σ score) of the feedback *given* on ``days`` (its
     ``created_at``, the one date every entry has) that rates an outcome inside ``scope``
     — the same outcomes the scope's counts cover; the whole tenant's for the tenant."""
-    f, o = FeedbackEntry, OutcomeRecord
-    stmt = stmt.add_columns(f.source, f.rating, func.count(), func.sum(f.score)).where(
-        f.tenant_id == tenant_id, f.created_at >= days.start, f.created_at < days.stop
+    stmt = stmt.add_columns(
+        FeedbackEntry.source, FeedbackEntry.rating, func.count(), func.sum(FeedbackEntry.score)
+    ).where(
+        FeedbackEntry.tenant_id == tenant_id,
+        FeedbackEntry.created_at >= days.start,
+        FeedbackEntry.created_at < days.stop,
     )
     if scope.rep_id is None and scope.team_id is None:
         return stmt
-    stmt = stmt.join(o, (o.tenant_id == f.tenant_id) & (o.id == f.outcome_id))
+    stmt = stmt.join(
+        OutcomeRecord,
+        (OutcomeRecord.tenant_id == FeedbackEntry.tenant_id)
+        & (OutcomeRecord.id == FeedbackEntry.outcome_id),
+    )
     if scope.rep_id is not None:
-        stmt = stmt.where(o.rep_id == scope.rep_id)
+        stmt = stmt.where(OutcomeRecord.rep_id == scope.rep_id)
     if scope.team_id is not None:
         members = team.members(tenant_id, scope.team_id)
-        stmt = stmt.where(or_(o.team_id == scope.team_id, o.rep_id.in_(members)))
+        stmt = stmt.where(
+            or_(OutcomeRecord.team_id == scope.team_id, OutcomeRecord.rep_id.in_(members))
+        )
     return stmt
 
 

@@ -52,28 +52,30 @@ def find_drift(stored: BinSums, recomputed: BinSums) -> list[Drift]:
 
 def _snapshot(tenant_id: uuid.UUID, action_types: Sequence[str] | None) -> Any:
     """Outcome rows (bin NULL, p in sum_p, status) and bin rows (status NULL), one statement."""
-    o, b = OutcomeRecord, CalibrationBin
     nf, ni = cast(null(), Float), cast(null(), Integer)
     outcomes = select(
-        o.action_type,
+        OutcomeRecord.action_type,
         ni.label("bin"),
         ni.label("count"),
-        o.predicted_confidence.label("sum_p"),
+        OutcomeRecord.predicted_confidence.label("sum_p"),
         nf.label("sum_p2"),
         nf.label("sum_y"),
         nf.label("sum_py"),
-        o.status,
-    ).where(*scoped(o, tenant_id, action_types), o.status.in_([s.value for s in DECIDED]))
+        OutcomeRecord.status,
+    ).where(
+        *scoped(OutcomeRecord, tenant_id, action_types),
+        OutcomeRecord.status.in_([s.value for s in DECIDED]),
+    )
     bins = select(
-        b.action_type,
-        b.bin,
-        b.count,
-        b.sum_p,
-        b.sum_p2,
-        b.sum_y,
-        b.sum_py,
+        CalibrationBin.action_type,
+        CalibrationBin.bin,
+        CalibrationBin.count,
+        CalibrationBin.sum_p,
+        CalibrationBin.sum_p2,
+        CalibrationBin.sum_y,
+        CalibrationBin.sum_py,
         cast(null(), String).label("status"),
-    ).where(*scoped(b, tenant_id, action_types))
+    ).where(*scoped(CalibrationBin, tenant_id, action_types))
     return union_all(outcomes, bins)
 
 
@@ -162,17 +164,23 @@ async def _repair(
     """Set one bin to its recomputed sums only while it still holds the snapshot's values
     (compare-and-set): a bin that a resolution or another run changed since is left for the
     next run, so a repair never erases an increment and is never applied twice."""
-    b = CalibrationBin
     fresh = {k: getattr(sides.fresh, k)[index].item() for k in FIELDS}
     if index not in sides.present:
-        stmt = dialects.insert(session, b).values(
+        stmt = dialects.insert(session, CalibrationBin).values(
             tenant_id=tenant_id, action_type=action_type, bin=index, updated_at=now, **fresh
         )
         await session.execute(stmt.on_conflict_do_nothing())
         return
-    unchanged = [getattr(b, k) == getattr(sides.stored, k)[index].item() for k in FIELDS]
+    unchanged = [
+        getattr(CalibrationBin, k) == getattr(sides.stored, k)[index].item() for k in FIELDS
+    ]
     await session.execute(
-        update(b)
-        .where(b.tenant_id == tenant_id, b.action_type == action_type, b.bin == index, *unchanged)
+        update(CalibrationBin)
+        .where(
+            CalibrationBin.tenant_id == tenant_id,
+            CalibrationBin.action_type == action_type,
+            CalibrationBin.bin == index,
+            *unchanged,
+        )
         .values(updated_at=now, **fresh)
     )

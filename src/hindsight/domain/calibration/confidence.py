@@ -82,16 +82,16 @@ async def _swap_multiplier(
 ) -> bool:
     """Upsert the multiplier only if it still is ``old`` (compare-and-set), so two concurrent
     runs that read the same value never both step from it."""
-    t = CalibrationState.__table__.c
+    state = CalibrationState.__table__.c
     stmt = dialects.insert(session, CalibrationState).values(
         tenant_id=tenant_id, action_type=action_type, multiplier=new, updated_at=now
     )
     stmt = stmt.on_conflict_do_update(
-        index_elements=[t.tenant_id, t.action_type],
+        index_elements=[state.tenant_id, state.action_type],
         set_={"multiplier": stmt.excluded.multiplier, "updated_at": stmt.excluded.updated_at},
-        where=t.multiplier == old,
+        where=state.multiplier == old,
     )
-    return (await session.execute(stmt.returning(t.multiplier))).first() is not None
+    return (await session.execute(stmt.returning(state.multiplier))).first() is not None
 
 
 @dataclass(frozen=True)
@@ -142,17 +142,18 @@ def calibrate(
 
 def _point_query() -> Select[Any]:
     """One round trip: (multiplier, Σ count over the action's bins, bin count, bin Σy)."""
-    b, s = CalibrationBin, CalibrationState
     tenant = bindparam("tenant_id", type_=Uuid())
     action, index = bindparam("action_type", type_=String()), bindparam("bin", type_=Integer())
-    mine = (b.tenant_id == tenant, b.action_type == action)
-    here = (*mine, b.bin == index)
-    state = select(s.multiplier).where(s.tenant_id == tenant, s.action_type == action)
+    mine = (CalibrationBin.tenant_id == tenant, CalibrationBin.action_type == action)
+    here = (*mine, CalibrationBin.bin == index)
+    state = select(CalibrationState.multiplier).where(
+        CalibrationState.tenant_id == tenant, CalibrationState.action_type == action
+    )
     return select(
         state.scalar_subquery(),
-        select(func.sum(b.count)).where(*mine).scalar_subquery(),
-        select(b.count).where(*here).scalar_subquery(),
-        select(b.sum_y).where(*here).scalar_subquery(),
+        select(func.sum(CalibrationBin.count)).where(*mine).scalar_subquery(),
+        select(CalibrationBin.count).where(*here).scalar_subquery(),
+        select(CalibrationBin.sum_y).where(*here).scalar_subquery(),
     )
 
 

@@ -71,11 +71,17 @@ async def stored_sums(
     session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
 ) -> tuple[dict[str, BinSums], dict[str, dt.datetime]]:
     """The stored per-bin sums per action type, and each action type's latest bin update."""
-    b = CalibrationBin
     rows = await session.execute(
         select(
-            b.action_type, b.bin, b.count, b.sum_p, b.sum_p2, b.sum_y, b.sum_py, b.updated_at
-        ).where(*scoped(b, tenant_id, action_types))
+            CalibrationBin.action_type,
+            CalibrationBin.bin,
+            CalibrationBin.count,
+            CalibrationBin.sum_p,
+            CalibrationBin.sum_p2,
+            CalibrationBin.sum_y,
+            CalibrationBin.sum_py,
+            CalibrationBin.updated_at,
+        ).where(*scoped(CalibrationBin, tenant_id, action_types))
     )
     grids: dict[str, npt.NDArray[np.float64]] = {}
     updated: dict[str, dt.datetime] = {}
@@ -89,9 +95,10 @@ async def read_states(
     session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
 ) -> dict[str, tuple[float, dt.datetime]]:
     """(multiplier, updated_at) per action type that has a state row."""
-    s = CalibrationState
     rows = await session.execute(
-        select(s.action_type, s.multiplier, s.updated_at).where(*scoped(s, tenant_id, action_types))
+        select(
+            CalibrationState.action_type, CalibrationState.multiplier, CalibrationState.updated_at
+        ).where(*scoped(CalibrationState, tenant_id, action_types))
     )
     return {a: (m, at) for a, m, at in rows}
 
@@ -100,21 +107,23 @@ async def read_history(
     session: AsyncSession, tenant_id: uuid.UUID, action_types: Sequence[str] | None = None
 ) -> dict[str, list[Adjustment]]:
     """The newest ``HISTORY_LIMIT`` adjustments per action type, newest first (one query)."""
-    a = CalibrationAdjustment
-    rank = func.row_number().over(partition_by=a.action_type, order_by=(a.at.desc(), a.id))
+    rank = func.row_number().over(
+        partition_by=CalibrationAdjustment.action_type,
+        order_by=(CalibrationAdjustment.at.desc(), CalibrationAdjustment.id),
+    )
     ranked = (
         select(
-            a.action_type,
-            a.at,
-            a.old_multiplier,
-            a.new_multiplier,
-            a.gap,
-            a.brier_score,
-            a.sample_count,
-            a.calibrated_gap,
+            CalibrationAdjustment.action_type,
+            CalibrationAdjustment.at,
+            CalibrationAdjustment.old_multiplier,
+            CalibrationAdjustment.new_multiplier,
+            CalibrationAdjustment.gap,
+            CalibrationAdjustment.brier_score,
+            CalibrationAdjustment.sample_count,
+            CalibrationAdjustment.calibrated_gap,
             rank.label("rank"),
         )
-        .where(*scoped(a, tenant_id, action_types))
+        .where(*scoped(CalibrationAdjustment, tenant_id, action_types))
         .subquery()
     )
     rows = await session.execute(

@@ -39,16 +39,15 @@ class FeedbackFilter:
 
 
 def conditions(tenant_id: uuid.UUID, flt: FeedbackFilter) -> list[ColumnElement[bool]]:
-    o = OutcomeRecord
     team_of = None
     if flt.team_id is not None:
         members = team.members(tenant_id, flt.team_id)
-        team_of = or_(o.team_id == flt.team_id, o.rep_id.in_(members))
+        team_of = or_(OutcomeRecord.team_id == flt.team_id, OutcomeRecord.rep_id.in_(members))
     found = [
         FeedbackEntry.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,
-        o.rep_id == flt.rep_id if flt.rep_id is not None else None,
+        OutcomeRecord.rep_id == flt.rep_id if flt.rep_id is not None else None,
         team_of,
-        o.action_type.in_(flt.action_types) if flt.action_types else None,
+        OutcomeRecord.action_type.in_(flt.action_types) if flt.action_types else None,
         FeedbackEntry.target_type.in_([t.value for t in flt.target_types])
         if flt.target_types
         else None,

@@ -92,21 +92,20 @@ async def detect_batch(
     batch_size: int,
 ) -> Batch:
     """Claim the next batch of pending outcomes (by window end) and resolve what it can."""
-    o = OutcomeRecord
-    stmt = select(o).where(
-        o.tenant_id == tenant_id,
-        o.status == OutcomeStatus.PENDING.value,
-        o.outcome_type.in_([t.value for t in job.outcome_types]),
+    stmt = select(OutcomeRecord).where(
+        OutcomeRecord.tenant_id == tenant_id,
+        OutcomeRecord.status == OutcomeStatus.PENDING.value,
+        OutcomeRecord.outcome_type.in_([t.value for t in job.outcome_types]),
     )
     # Ended windows belong to the window-end job alone: if a safety-net job also claimed
     # them, its locks would make the window-end job skip those rows until its next tick.
     if job.closes_windows:
-        stmt = stmt.where(o.window_ends_at <= now)
+        stmt = stmt.where(OutcomeRecord.window_ends_at <= now)
     else:
-        stmt = stmt.where(o.window_ends_at > now)
+        stmt = stmt.where(OutcomeRecord.window_ends_at > now)
     if after is not None:
-        stmt = stmt.where(tuple_(o.window_ends_at, o.id) > tuple_(*after))
-    stmt = stmt.order_by(o.window_ends_at, o.id).limit(batch_size)
+        stmt = stmt.where(tuple_(OutcomeRecord.window_ends_at, OutcomeRecord.id) > tuple_(*after))
+    stmt = stmt.order_by(OutcomeRecord.window_ends_at, OutcomeRecord.id).limit(batch_size)
     claimed = list(await session.scalars(dialects.claim(session, stmt)))
     resolved = await resolution.evaluate(
         session, tenant_id, claimed, rules=rules, now=now, close_ended_windows=job.closes_windows

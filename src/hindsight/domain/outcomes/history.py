@@ -124,9 +124,10 @@ async def _fill_teams(
     reps = {r["rep_id"] for r in rows if r["rep_id"] and not r["team_id"]}
     if not reps:
         return
-    m = TeamMember
     found = await session.execute(
-        select(m.user_id, m.team_id).where(m.tenant_id == tenant_id, m.user_id.in_(sorted(reps)))
+        select(TeamMember.user_id, TeamMember.team_id).where(
+            TeamMember.tenant_id == tenant_id, TeamMember.user_id.in_(sorted(reps))
+        )
     )
     teams = {user: team for user, team in found.all()}
     for r in rows:
@@ -167,9 +168,10 @@ async def _by_keys(
 ) -> dict[str, OutcomeRecord]:
     if not keys:
         return {}
-    o = OutcomeRecord
     found = await session.scalars(
-        select(o).where(o.tenant_id == tenant_id, o.idempotency_key.in_(keys))
+        select(OutcomeRecord).where(
+            OutcomeRecord.tenant_id == tenant_id, OutcomeRecord.idempotency_key.in_(keys)
+        )
     )
     return {row.idempotency_key or "": row for row in found}
 

@@ -70,17 +70,20 @@ async def count_outcomes(
 
 
 def _filtered(stmt: Select[Any], flt: OutcomeFilter) -> Select[Any]:
-    o = OutcomeRecord
     conditions = [
-        o.status.in_([s.value for s in flt.statuses]) if flt.statuses else None,
-        o.outcome_type.in_([t.value for t in flt.outcome_types]) if flt.outcome_types else None,
-        o.action_type.in_(flt.action_types) if flt.action_types else None,
-        o.rep_id == flt.rep_id if flt.rep_id is not None else None,
-        o.team_id == flt.team_id if flt.team_id is not None else None,
-        o.conversation_id == flt.conversation_id if flt.conversation_id is not None else None,
-        o.deal_id == flt.deal_id if flt.deal_id is not None else None,
-        o.created_at >= flt.created_after if flt.created_after is not None else None,
-        o.created_at < flt.created_before if flt.created_before is not None else None,
+        OutcomeRecord.status.in_([s.value for s in flt.statuses]) if flt.statuses else None,
+        OutcomeRecord.outcome_type.in_([t.value for t in flt.outcome_types])
+        if flt.outcome_types
+        else None,
+        OutcomeRecord.action_type.in_(flt.action_types) if flt.action_types else None,
+        OutcomeRecord.rep_id == flt.rep_id if flt.rep_id is not None else None,
+        OutcomeRecord.team_id == flt.team_id if flt.team_id is not None else None,
+        OutcomeRecord.conversation_id == flt.conversation_id
+        if flt.conversation_id is not None
+        else None,
+        OutcomeRecord.deal_id == flt.deal_id if flt.deal_id is not None else None,
+        OutcomeRecord.created_at >= flt.created_after if flt.created_after is not None else None,
+        OutcomeRecord.created_at < flt.created_before if flt.created_before is not None else None,
     ]
     present = [c for c in conditions if c is not None]
     return stmt.where(and_(*present)) if present else stmt

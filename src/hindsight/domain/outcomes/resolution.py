@@ -96,19 +96,20 @@ async def signals_for(
 @functools.cache
 def _signals_statement(with_deals: bool) -> Any:
     """Built once (with expanding parameters), so SQLAlchemy compiles it once."""
-    s = Signal
     matches = and_(
-        s.conversation_id.in_(bindparam("conversations", expanding=True)),
-        s.kind.in_(CONVERSATION_KINDS),
+        Signal.conversation_id.in_(bindparam("conversations", expanding=True)),
+        Signal.kind.in_(CONVERSATION_KINDS),
     )
     if with_deals:
-        deals = and_(s.deal_id.in_(bindparam("deals", expanding=True)), s.kind.in_(DEAL_KINDS))
+        deals = and_(
+            Signal.deal_id.in_(bindparam("deals", expanding=True)), Signal.kind.in_(DEAL_KINDS)
+        )
         matches = or_(matches, deals)
-    return select(s).where(
-        s.tenant_id == bindparam("tenant"),
+    return select(Signal).where(
+        Signal.tenant_id == bindparam("tenant"),
         matches,
-        s.occurred_at >= bindparam("start"),
-        s.occurred_at <= bindparam("end"),
+        Signal.occurred_at >= bindparam("start"),
+        Signal.occurred_at <= bindparam("end"),
     )
 
 
@@ -159,24 +160,27 @@ async def _resolve(
 ) -> list[OutcomeRecord]:
     """``UPDATE … SET status = CASE id WHEN … END … WHERE status = 'PENDING' RETURNING``:
     whoever updates a row first resolves it; everyone else's update skips it."""
-    o = OutcomeRecord
     ids = sorted(decisions)
 
     def per_row(value: Callable[[Decision], object], type_: Any) -> Any:
         if len({value(d) for d in decisions.values()}) == 1:
             return literal(value(decisions[ids[0]]), type_)
-        return case({i: literal(value(decisions[i]), type_) for i in ids}, value=o.id)
+        return case({i: literal(value(decisions[i]), type_) for i in ids}, value=OutcomeRecord.id)
 
     stmt = (
-        update(o)
-        .where(o.tenant_id == tenant_id, o.id.in_(ids), o.status == PENDING)
+        update(OutcomeRecord)
+        .where(
+            OutcomeRecord.tenant_id == tenant_id,
+            OutcomeRecord.id.in_(ids),
+            OutcomeRecord.status == PENDING,
+        )
         .values(
             status=per_row(lambda d: d.status.value, String()),
             resolved_at=now,
             resolution_reason=per_row(lambda d: d.reason, Text()),
             resolved_by_signal_id=per_row(lambda d: d.signal_id, Uuid()),
         )
-        .returning(o)
+        .returning(OutcomeRecord)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
     return list(await session.scalars(stmt))

@@ -204,26 +204,25 @@ async def _pending_in_windows(
 @functools.cache
 def _pending_statement(dialect: str, conversations: bool, deals: bool) -> Any:
     """Built once per shape (expanding parameters), so SQLAlchemy compiles it once."""
-    o = OutcomeRecord
     matches = [
         column.in_(bindparam(name, expanding=True))
         for column, name, wanted in (
-            (o.conversation_id, "conversations", conversations),
-            (o.deal_id, "deals", deals),
+            (OutcomeRecord.conversation_id, "conversations", conversations),
+            (OutcomeRecord.deal_id, "deals", deals),
         )
         if wanted
     ]
     stmt = (
-        select(o)
+        select(OutcomeRecord)
         .where(
-            o.tenant_id == bindparam("tenant"),
+            OutcomeRecord.tenant_id == bindparam("tenant"),
             or_(*matches),
-            o.status == OutcomeStatus.PENDING.value,
-            o.outcome_type.in_(bindparam("affected", expanding=True)),
-            o.created_at <= bindparam("latest"),
-            o.window_ends_at >= bindparam("earliest"),
+            OutcomeRecord.status == OutcomeStatus.PENDING.value,
+            OutcomeRecord.outcome_type.in_(bindparam("affected", expanding=True)),
+            OutcomeRecord.created_at <= bindparam("latest"),
+            OutcomeRecord.window_ends_at >= bindparam("earliest"),
         )
-        .order_by(o.id)
+        .order_by(OutcomeRecord.id)
     )
     return stmt.with_for_update() if dialect == "postgresql" else stmt
 
