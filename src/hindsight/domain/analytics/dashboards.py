@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
@@ -23,7 +23,7 @@ from hindsight.domain.analytics.measures import (
     daily_counts,
     feedback_in_scope,
     metrics,
-    rollup_scope,
+    rollup_counts,
 )
 from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.calibration import statistics
@@ -196,22 +196,7 @@ async def _grouped(
         key = local_days.group_key(column.key)
         found = await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
     else:
-        rows = await session.execute(
-            select(
-                column,
-                OutcomeRollup.outcome_type,
-                OutcomeRollup.status,
-                func.sum(OutcomeRollup.count),
-            )
-            .where(
-                OutcomeRollup.tenant_id == tenant_id,
-                OutcomeRollup.day >= days.first,
-                OutcomeRollup.day <= days.last,
-                rollup_scope(tenant_id, scope),
-            )
-            .group_by(column, OutcomeRollup.outcome_type, OutcomeRollup.status)
-        )
-        found = [(k, t, st, int(n)) for k, t, st, n in rows.all()]
+        found = await rollup_counts(session, tenant_id, scope, days, column)
     groups: dict[str, Counts] = {}
     for key, outcome_type, status, count in found:
         groups.setdefault(key, Counts()).outcomes[(outcome_type, status)] += count

@@ -26,6 +26,7 @@ from hindsight.domain import team
 from hindsight.domain.analytics import local_days
 from hindsight.domain.enums import OutcomeStatus, OutcomeType
 from hindsight.domain.feedback.ratings import RATINGS
+from hindsight.domain.outcomes.lookup import in_reach
 
 
 @dataclass(frozen=True)
@@ -187,9 +188,17 @@ async def _outcome_rows(
         where = local_days.in_scope(tenant_id, scope.rep_id, scope.team_id)
         key = local_days.day_key(session, days.zone)
         return await local_days.count_rows(session, tenant_id, where, (days.start, days.stop), key)
+    return await rollup_counts(session, tenant_id, scope, days, OutcomeRollup.day)
+
+
+async def rollup_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, scope: DashboardScope, days: Days, column: Any
+) -> list[local_days.Row]:
+    """(``column``, outcome type, status, count) summed from the rollups of ``days`` (UTC
+    days) in ``scope``, grouped by ``column``."""
     rows = await session.execute(
         select(
-            OutcomeRollup.day,
+            column,
             OutcomeRollup.outcome_type,
             OutcomeRollup.status,
             func.sum(OutcomeRollup.count),
@@ -200,9 +209,9 @@ async def _outcome_rows(
             OutcomeRollup.day <= days.last,
             rollup_scope(tenant_id, scope),
         )
-        .group_by(OutcomeRollup.day, OutcomeRollup.outcome_type, OutcomeRollup.status)
+        .group_by(column, OutcomeRollup.outcome_type, OutcomeRollup.status)
     )
-    return [(day, t, s, int(n)) for day, t, s, n in rows.all()]
+    return [(key, t, s, int(n)) for key, t, s, n in rows.all()]
 
 
 def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[bool]:
@@ -245,14 +254,7 @@ def feedback_in_scope(
         (OutcomeRecord.tenant_id == FeedbackEntry.tenant_id)
         & (OutcomeRecord.id == FeedbackEntry.outcome_id),
     )
-    if scope.rep_id is not None:
-        stmt = stmt.where(OutcomeRecord.rep_id == scope.rep_id)
-    if scope.team_id is not None:
-        members = team.members(tenant_id, scope.team_id)
-        stmt = stmt.where(
-            or_(OutcomeRecord.team_id == scope.team_id, OutcomeRecord.rep_id.in_(members))
-        )
-    return stmt
+    return in_reach(stmt, tenant_id, scope.rep_id, scope.team_id)
 
 
 def _as_date(value: object) -> dt.date:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.db import dialects
 from hindsight.db.models import CalibrationBin, OutcomeRecord
 from hindsight.domain import events
+from hindsight.domain.calibration.bins import SUM_COLUMNS
 from hindsight.domain.calibration.curves import Drift, scoped
 from hindsight.domain.calibration.statistics import N_BINS, BinSums
 from hindsight.domain.enums import DECIDED, OutcomeStatus
@@ -69,11 +70,7 @@ def _snapshot(tenant_id: uuid.UUID, action_types: Sequence[str] | None) -> Any:
     bins = select(
         CalibrationBin.action_type,
         CalibrationBin.bin,
-        CalibrationBin.count,
-        CalibrationBin.sum_p,
-        CalibrationBin.sum_p2,
-        CalibrationBin.sum_y,
-        CalibrationBin.sum_py,
+        *SUM_COLUMNS,
         cast(null(), String).label("status"),
     ).where(*scoped(CalibrationBin, tenant_id, action_types))
     return union_all(outcomes, bins)

@@ -19,6 +19,7 @@ from hindsight.domain.enums import OutcomeStatus
 
 BINS = cast(Table, CalibrationBin.__table__)
 SUMS = ("count", "sum_p", "sum_p2", "sum_y", "sum_py")  # added up on every upsert
+SUM_COLUMNS = tuple(BINS.c[name] for name in SUMS)  # what readers select, in this order
 
 
 def bin_index(p: float) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import CalibrationAdjustment, CalibrationBin, CalibrationState
 from hindsight.domain.calibration import statistics
+from hindsight.domain.calibration.bins import SUM_COLUMNS
 from hindsight.domain.calibration.controller import calibrated_gap
 from hindsight.domain.calibration.statistics import BinSums, Curve
 
@@ -75,11 +76,7 @@ async def stored_sums(
         select(
             CalibrationBin.action_type,
             CalibrationBin.bin,
-            CalibrationBin.count,
-            CalibrationBin.sum_p,
-            CalibrationBin.sum_p2,
-            CalibrationBin.sum_y,
-            CalibrationBin.sum_py,
+            *SUM_COLUMNS,
             CalibrationBin.updated_at,
         ).where(*scoped(CalibrationBin, tenant_id, action_types))
     )

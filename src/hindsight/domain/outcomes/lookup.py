@@ -40,13 +40,18 @@ async def read_outcome(
 
 def scoped(stmt: Select[Any], tenant_id: uuid.UUID, scope: Scope) -> Select[Any]:
     stmt = stmt.where(OutcomeRecord.tenant_id == tenant_id)
-    if scope.rep_id is not None:
-        stmt = stmt.where(OutcomeRecord.rep_id == scope.rep_id)
-    if scope.team_id is not None:
-        members = team.members(tenant_id, scope.team_id)
-        stmt = stmt.where(
-            or_(OutcomeRecord.team_id == scope.team_id, OutcomeRecord.rep_id.in_(members))
-        )
+    return in_reach(stmt, tenant_id, scope.rep_id, scope.team_id)
+
+
+def in_reach(
+    stmt: Select[Any], tenant_id: uuid.UUID, rep_id: str | None, team_id: str | None
+) -> Select[Any]:
+    """Only the rep's outcomes, and only the team's (acted for the team, or by a member)."""
+    if rep_id is not None:
+        stmt = stmt.where(OutcomeRecord.rep_id == rep_id)
+    if team_id is not None:
+        members = team.members(tenant_id, team_id)
+        stmt = stmt.where(or_(OutcomeRecord.team_id == team_id, OutcomeRecord.rep_id.in_(members)))
     return stmt
 
 
