@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects, maintenance
-from hindsight.db.models import OutcomeRecord, TeamMember
+from hindsight.db.models import OutcomeRecord
 from hindsight.domain import events, tenants, validation
 from hindsight.domain.calibration import bins as calibration_bins
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes
-from hindsight.domain.outcomes import resolution, rollups
+from hindsight.domain.outcomes import resolution, rollups, writes
 from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_ITEMS = 500
@@ -110,29 +110,11 @@ async def import_outcomes(
     if not rows:
         return [r for r in results if isinstance(r, ValidationFailed)]
     await tenants.register(session, tenant_id, now)
-    await _fill_teams(session, tenant_id, rows)
+    await writes.fill_teams(session, tenant_id, rows)
     stored = await _insert(session, tenant_id, rows)
     fresh = [stored[id(r)] for r in rows if stored[id(r)].id == r["id"]]
     await _count(session, tenant_id, fresh, now)
     return [r if isinstance(r, ValidationFailed) else stored[id(r)] for r in results]
-
-
-async def _fill_teams(
-    session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
-) -> None:
-    """A rep without a team gets the directory's team, as ``recordOutcome`` does (one read)."""
-    reps = {r["rep_id"] for r in rows if r["rep_id"] and not r["team_id"]}
-    if not reps:
-        return
-    found = await session.execute(
-        select(TeamMember.user_id, TeamMember.team_id).where(
-            TeamMember.tenant_id == tenant_id, TeamMember.user_id.in_(sorted(reps))
-        )
-    )
-    teams = {user: team for user, team in found.all()}
-    for r in rows:
-        if r["rep_id"] and not r["team_id"]:
-            r["team_id"] = teams.get(r["rep_id"])
 
 
 async def _insert(

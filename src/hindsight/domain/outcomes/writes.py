@@ -115,7 +115,7 @@ async def record_outcomes(
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return results
-    await _fill_teams(session, tenant_id, rows)
+    await fill_teams(session, tenant_id, rows)
     await tenants.register(session, tenant_id, now)
     stored = await _insert_once(session, tenant_id, rows)
     fresh = [
@@ -152,8 +152,11 @@ def _valid(news: Sequence[NewOutcome], results: list[Any]) -> list[NewOutcome]:
     return [new for new, r in zip(news, results, strict=True) if isinstance(r, dict)]
 
 
-async def _fill_teams(session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict]) -> None:  # type: ignore[type-arg]
-    """A rep's team from the directory when the input names none (one query per batch)."""
+async def fill_teams(
+    session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    """A rep's team from the directory when the input names none (one query per batch; also
+    for imported history)."""
     reps = {row["rep_id"] for row in rows if row["rep_id"] and not row["team_id"]}
     if not reps:
         return
