@@ -138,6 +138,23 @@ async def test_only_an_admin_imports(tenant: Tenant) -> None:
         assert error["extensions"]["code"] == "FORBIDDEN"
 
 
+MEMBER = """mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { userId } }"""
+
+
+async def test_an_imported_outcome_takes_its_reps_team_from_the_directory(tenant: Tenant) -> None:
+    """As recordOutcome does: a rep without a teamId gets the directory's team."""
+    member = {"userId": "rep-dir", "teamId": "team-dir", "role": "REP"}
+    await tenant.api.gql(MEMBER, {"i": member}, tenant.token())
+    at = tenant.api.clock.now - dt.timedelta(days=5)
+    items = [
+        past(outcome_input(occurredAt=iso(at), repId="rep-dir"), "POSITIVE", at),
+        past(outcome_input(occurredAt=iso(at), repId="rep-dir", teamId="other"), "NEGATIVE", at),
+        past(outcome_input(occurredAt=iso(at), repId="rep-none"), "NEGATIVE", at),
+    ]
+    imported = await import_outcomes(tenant, items)
+    assert [r["teamId"] for r in imported] == ["team-dir", "other", None]
+
+
 async def test_import_is_idempotent_and_counts_once(tenant: Tenant) -> None:
     at = tenant.api.clock.now - dt.timedelta(days=50)
     items = [
