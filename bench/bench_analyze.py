@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql
 
 from hindsight.db.maintenance import ANALYZED
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
-from hindsight.demo import DEMO_TENANT
+from hindsight.demo.simulation import DEMO_TENANT
 from hindsight.domain.analytics.measures import DashboardScope, Days, feedback_in_scope
 
 WIPE = """DELETE FROM pg_statistic WHERE starelid = ANY($1::regclass[]);

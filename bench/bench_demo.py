@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 from hindsight.db import migrate
-from hindsight.demo_run import run_demo
+from hindsight.demo.run import run_demo
 from hindsight.settings import Settings
 
 TABLES = ("outcome_records", "signals", "feedback_entries")

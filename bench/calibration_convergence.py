@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import migrate
 from hindsight.db.models import CalibrationAdjustment, CalibrationState
-from hindsight.demo import DEMO_TENANT, load_demo
+from hindsight.demo.simulation import DEMO_TENANT, load_demo
 from hindsight.domain.calibration import confidence as calibration
 from hindsight.domain.calibration.controller import stated_gap, target_multiplier
 from hindsight.domain.calibration.curves import CurveReport

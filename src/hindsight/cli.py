@@ -114,7 +114,7 @@ def _token_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _demo_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from hindsight.demo import DEMO_TENANT
+    from hindsight.demo.simulation import DEMO_TENANT
 
     demo = commands.add_parser("demo", help="load realistic synthetic data into a tenant")
     demo.add_argument(
@@ -203,7 +203,7 @@ def _quiet_load() -> Iterator[None]:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from hindsight.demo_run import run_demo
+    from hindsight.demo.run import run_demo
 
     preflight.require(settings)
     with _quiet_load():
@@ -222,7 +222,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hindsight.app import create_app
-    from hindsight.demo_run import announce, run_demo
+    from hindsight.demo.run import announce, run_demo
 
     if settings.is_sqlite:  # embedded: the server migrates its own file, so it needs it now
         preflight.require(settings.model_copy(update={"redis_url": None}))

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from hindsight.auth import issue_token
-from hindsight.demo import DEMO_TENANT
+from hindsight.demo.simulation import DEMO_TENANT
 from hindsight.domain.enums import Role
 from hindsight.settings import Settings
 

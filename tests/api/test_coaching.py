@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry
-from hindsight.demo import load_demo
+from hindsight.demo.simulation import load_demo
 from hindsight.domain.access import Scope
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget, OutcomeStatus, OutcomeType, Role
 from hindsight.domain.feedback import ratings as feedback

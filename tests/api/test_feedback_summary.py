@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hindsight.demo import TEAMS, load_demo
+from hindsight.demo.simulation import TEAMS, load_demo
 from hindsight.domain.enums import Role
 from tests.api.factories import record
 from tests.api.test_feedback import rate

@@ -3,8 +3,8 @@ calibrated confidence lands closer to what was observed than the stated one."""
 
 from __future__ import annotations
 
-from hindsight.demo import load_demo
-from hindsight.demo_calibration import summary
+from hindsight.demo.calibration import summary
+from hindsight.demo.simulation import load_demo
 from hindsight.domain.calibration.curves import read_curves
 from tests.conftest import Tenant
 

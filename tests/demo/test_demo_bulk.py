@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord
-from hindsight.demo import plan
-from hindsight.demo_progress import Progress
-from hindsight.demo_replay import SLICE, replay, slices
+from hindsight.demo.progress import Progress
+from hindsight.demo.replay import SLICE, replay, slices
+from hindsight.demo.simulation import plan
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.services import Services

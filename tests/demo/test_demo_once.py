@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, Signal
-from hindsight.demo_run import run_demo
+from hindsight.demo.run import run_demo
 from tests.conftest import Tenant
 
 CURVES = "{ calibrationCurves { actionType sampleCount multiplier } }"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from hindsight.demo_progress import Progress
+from hindsight.demo.progress import Progress
 
 
 class Terminal(io.StringIO):

@@ -28,7 +28,7 @@ from playwright.async_api import (
 )
 
 from hindsight.auth import issue_token
-from hindsight.demo import DEMO_TENANT
+from hindsight.demo.simulation import DEMO_TENANT
 from hindsight.domain.enums import Role
 from tests.live.processes import free_port, hindsight, wait_healthy
 from tests.services import required

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from hindsight import demo_store
-from hindsight.demo import DEMO_TENANT, load_demo
+from hindsight.demo import store as demo_store
+from hindsight.demo.simulation import DEMO_TENANT, load_demo
 from hindsight.services import build_services
 from hindsight.settings import Settings
 from hindsight.web import demo_token

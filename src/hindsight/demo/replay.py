@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.demo_progress import Progress
+from hindsight.demo.progress import Progress
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight import demo_calibration, demo_replay
 from hindsight.db import maintenance
 from hindsight.db.models import OutcomeRecord
-from hindsight.demo_progress import Progress
+from hindsight.demo import calibration as demo_calibration
+from hindsight.demo import replay as demo_replay
+from hindsight.demo.progress import Progress
 from hindsight.domain import team
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
 from hindsight.domain.outcomes import lookup as outcomes
@@ -202,7 +203,7 @@ async def load_demo(
         services.db, rules=services.rules, clock=services.clock, tenants=[tenant]
     )
     progress.advance(phase)
-    from hindsight.demo_feedback import load_demo_feedback  # feedback on these outcomes
+    from hindsight.demo.feedback import load_demo_feedback  # feedback on these outcomes
 
     await load_demo_feedback(services, tenant=tenant, seed=seed)
     progress.advance(phase)
