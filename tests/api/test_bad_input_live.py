@@ -11,7 +11,7 @@ import pytest_asyncio
 from websockets.exceptions import ConnectionClosed
 
 from hindsight.domain.enums import Role
-from hindsight.resolvers.live import hub_for
+from hindsight.live.hub import hub_for
 from tests.conftest import Api, Tenant
 from tests.live.client import GraphQLSocket, serve
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest_asyncio
 
-from hindsight.resolvers.live import hub_for
+from hindsight.live.hub import hub_for
 from tests.conftest import Api
 from tests.live.client import serve
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from hindsight.domain.enums import Role
-from hindsight.resolvers.coalesce import coalesce
+from hindsight.live.coalesce import coalesce
 from tests.api.factories import record, resolve
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket

@@ -9,7 +9,7 @@ import itertools
 from typing import Any
 
 from hindsight.domain.enums import Role
-from hindsight.resolvers.live import LiveScope, hub_for
+from hindsight.live.hub import LiveScope, hub_for
 from tests.api.factories import record
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually

@@ -18,7 +18,7 @@ from hindsight.app import create_app
 from hindsight.auth import issue_token
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
-from hindsight.resolvers.shared_reads import reads_for
+from hindsight.live.shared_reads import reads_for
 from hindsight.services import Services, channel
 from hindsight.settings import Settings
 from tests.api import documents

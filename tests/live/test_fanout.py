@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from hindsight.domain import events
 from hindsight.domain.enums import Role
-from hindsight.resolvers.shared_reads import reads_for
+from hindsight.live.shared_reads import reads_for
 from hindsight.services import channel
 from hindsight.ws_groups import groups_for
 from tests.api.factories import record

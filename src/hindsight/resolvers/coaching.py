@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.coaching import reports as coaching
-from hindsight.resolvers.caching import cached
+from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days

@@ -8,7 +8,7 @@ from hindsight.domain import team
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.directory import Member
-from hindsight.resolvers.caching import cached
+from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant
 from hindsight.schema import dashboard_types as gql
 from hindsight.schema.context import Context

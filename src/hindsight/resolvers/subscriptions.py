@@ -26,10 +26,10 @@ from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
-from hindsight.resolvers.coalesce import coalesce
+from hindsight.live.coalesce import coalesce
+from hindsight.live.hub import LiveScope, Snapshot, hub_for
+from hindsight.live.shared_reads import SharedReads, reads_for
 from hindsight.resolvers.common import authorize, authorize_rep
-from hindsight.resolvers.live import LiveScope, Snapshot, hub_for
-from hindsight.resolvers.shared_reads import SharedReads, reads_for
 from hindsight.schema import feedback_types, types
 from hindsight.schema.context import Context
 from hindsight.schema.period import PeriodInput, period_days
