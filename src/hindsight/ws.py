@@ -5,7 +5,7 @@ serve. Once a connection is acknowledged this handler sends the protocol's own
 ``{"type": "ping"}`` every ``keep_alive_interval`` seconds, so proxies and load balancers
 see traffic on idle subscriptions and clients can tell a live server from a dead socket.
 
-Event subscriptions whose subscribers see alike run once per group (``ws_groups``): the
+Event subscriptions whose subscribers see alike run once per group (``live.groups``): the
 operation's own task only writes the group's frames to its socket.
 """
 
@@ -27,9 +27,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
+from hindsight.live.groups import group_key, groupable, groups_for
 from hindsight.memory import TRIMMER
 from hindsight.schema.context import Context
-from hindsight.ws_groups import group_key, groupable, groups_for
 
 Op = Operation[Any, None]
 

@@ -1,6 +1,6 @@
 """200 WebSocket subscribers on one process: each event reaches each exactly once, the
 process holds one Redis subscription for them all, and subscribers who see alike share one
-read, one execution and one serialised frame of each event (``ws_groups``)."""
+read, one execution and one serialised frame of each event (``live.groups``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from redis.asyncio import Redis
 
 from hindsight.domain import events
 from hindsight.domain.enums import Role
+from hindsight.live.groups import groups_for
 from hindsight.live.shared_reads import reads_for
 from hindsight.services import channel
-from hindsight.ws_groups import groups_for
 from tests.api.factories import record
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually
