@@ -29,16 +29,16 @@ async def team(ctx: Context, team_id: str) -> gql.Team:
     return gql.Team.of(team_id)
 
 
-async def team_members(ctx: Context, team_id: str) -> list[gql.TeamMember]:
-    """``Team.members``: the teams of one request share one query."""
+async def team_members(ctx: Context, team_id: str) -> list[directory.Member]:
+    """``Team.members``: the teams of one request share one query; the schema maps them."""
     loader = ctx.loader("team_members", functools.partial(_members_of, ctx))
     return await loader.load(team_id)
 
 
-async def _members_of(ctx: Context, team_ids: list[str]) -> list[list[gql.TeamMember]]:
+async def _members_of(ctx: Context, team_ids: list[str]) -> list[list[directory.Member]]:
     tenant_id = ctx.viewer.tenant_id
     rows = await read_in_tenant(ctx, lambda s: directory.read_members(s, tenant_id, team_ids))
-    return [[gql.TeamMember.of(m) for m in rows if m.team_id == t] for t in team_ids]
+    return [[m for m in rows if m.team_id == t] for t in team_ids]
 
 
 async def reps(ctx: Context) -> list[gql.Rep]:

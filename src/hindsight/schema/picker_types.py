@@ -36,7 +36,7 @@ class Team(Node):
     async def members(self, info: Info) -> list[TeamMember]:
         from hindsight.resolvers.pickers import team_members  # it imports this module
 
-        return await team_members(info.context, self.team_id)
+        return [TeamMember.of(m) for m in await team_members(info.context, self.team_id)]
 
     @classmethod
     def of(cls, team_id: str) -> Team:
