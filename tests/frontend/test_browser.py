@@ -7,6 +7,7 @@ Screenshots go to ``HINDSIGHT_TEST_ARTIFACTS`` (default ``test-artifacts/browser
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import time
@@ -167,6 +168,8 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     await diagram.wait_for(timeout=LOAD_MS)
     assert await diagram.locator("circle.bin").count() > 0
     assert await diagram.locator("line.diagonal").count() == 1
+    today = dt.datetime.now(dt.UTC).date().isoformat()  # the default period ends today
+    assert f"to {today} (UTC)" in await page.locator("#period").inner_text()
     await _shot(page, "panel-1280x800")
     await _shot(page, "panel-full", full_page=True)
     await page.locator("#calibration").screenshot(path=str(ARTIFACTS / "panel-calibration.png"))

@@ -48,7 +48,9 @@ function renderMetrics(board, extra) {
     metric("quality", "Response quality", m.responseQuality.meanScore, p.responseQuality.meanScore, true, pct, 1),
     ...extra,
   );
-  $("period").textContent = `${board.from.slice(0, 10)} to ${board.to.slice(0, 10)} (UTC), compared with the 30 days before`;
+  // `to` is the exclusive end (the midnight after the last day): show the last day itself.
+  const lastDay = new Date(Date.parse(board.to) - 86400000).toISOString().slice(0, 10);
+  $("period").textContent = `${board.from.slice(0, 10)} to ${lastDay} (UTC), compared with the 30 days before`;
   $("trend").replaceChildren(trendChart(board.trend));
 }
 
