@@ -8,6 +8,7 @@ import functools
 import uuid
 from collections.abc import Awaitable
 
+from hindsight.db import models
 from hindsight.domain import paging
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback import listing, reads
@@ -154,17 +155,17 @@ async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
     )
 
 
-async def outcome_feedback(ctx: Context, outcome_id: str) -> list[gql.FeedbackEntry]:
+async def outcome_feedback(ctx: Context, outcome_id: str) -> list[models.FeedbackEntry]:
     """``Outcome.feedback``: every outcome of the request shares one batched query."""
     loader = ctx.loader("feedback_by_outcome", functools.partial(_feedback_by_outcome, ctx))
     return await loader.load(outcome_id)
 
 
-async def _feedback_by_outcome(ctx: Context, keys: list[str]) -> list[list[gql.FeedbackEntry]]:
+async def _feedback_by_outcome(ctx: Context, keys: list[str]) -> list[list[models.FeedbackEntry]]:
     """``Outcome.feedback`` follows the ``feedback`` rule (an AGENT reads none)."""
     vis = reads.visibility(await authorize(ctx, "feedback"))
     ids = [uuid.UUID(k) for k in keys]
     grouped = await read_in_tenant(
         ctx, lambda s: reads.read_outcome_feedback(s, ctx.viewer.tenant_id, ids, vis)
     )
-    return [[gql.FeedbackEntry.from_row(r) for r in grouped[i]] for i in ids]
+    return [list(grouped[i]) for i in ids]

@@ -7,6 +7,7 @@ import strawberry
 from hindsight.domain import directory
 from hindsight.schema import enums
 from hindsight.schema.context import Info
+from hindsight.schema.links import LINKS
 from hindsight.schema.node import Node, global_id
 
 
@@ -34,9 +35,7 @@ class Team(Node):
 
     @strawberry.field(description="Its directory entries, by user id.")
     async def members(self, info: Info) -> list[TeamMember]:
-        from hindsight.resolvers.pickers import team_members  # it imports this module
-
-        return [TeamMember.of(m) for m in await team_members(info.context, self.team_id)]
+        return [TeamMember.of(m) for m in await LINKS.members_of(info.context, self.team_id)]
 
     @classmethod
     def of(cls, team_id: str) -> Team:

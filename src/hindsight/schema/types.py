@@ -12,6 +12,7 @@ from hindsight.db import models
 from hindsight.domain.access import Viewer
 from hindsight.schema import enums
 from hindsight.schema.context import Info
+from hindsight.schema.links import LINKS
 from hindsight.schema.node import Node
 
 if TYPE_CHECKING:
@@ -136,9 +137,10 @@ class Outcome(Node):
     async def feedback(
         self, info: Info
     ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback")]]:
-        from hindsight.resolvers.feedback import outcome_feedback  # it imports this module
+        from hindsight.schema.feedback_types import FeedbackEntry  # it imports this module
 
-        return await outcome_feedback(info.context, str(self.id))
+        rows = await LINKS.feedback_of(info.context, str(self.id))
+        return [FeedbackEntry.from_row(r) for r in rows]
 
 
 @strawberry.type(description="Something that happened in the CRM or the conversation.")
