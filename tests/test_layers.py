@@ -66,3 +66,10 @@ def test_schema_type_modules_do_not_import_resolvers() -> None:
 
 def test_domain_is_plain_python() -> None:
     assert offending(sorted((PACKAGE / "domain").rglob("*.py")), DOMAIN_FORBIDDEN) == {}
+
+
+def test_resolver_helpers_know_no_graphql_types() -> None:
+    """Resolvers' shared helpers raise/return domain values; only the Context is shared."""
+    found = imported(PACKAGE / "resolvers" / "common.py")
+    schema = {n for n in found if _under(n, ("hindsight.schema",))}
+    assert schema <= {"hindsight.schema.context", "hindsight.schema.context.Context"}

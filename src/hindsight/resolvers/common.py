@@ -13,7 +13,6 @@ from hindsight.domain import access, team
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import ValidationFailed
 from hindsight.schema.context import Context
-from hindsight.schema.types import NotFoundError, ValidationError
 
 T = TypeVar("T")
 
@@ -96,13 +95,3 @@ def page_size(ctx: Context, first: int) -> int:
     if not 1 <= first <= cap:
         raise ValidationFailed("first", f"must be between 1 and {cap}")
     return first
-
-
-def validation_error(error: ValidationFailed) -> ValidationError:
-    return ValidationError(field=error.field, message=error.message)
-
-
-def not_found(id: str, message: str) -> NotFoundError:
-    from strawberry import ID
-
-    return NotFoundError(id=ID(id), message=message)

@@ -19,7 +19,6 @@ from hindsight.resolvers.common import (
     authorize_rep,
     in_tenant,
     read_in_tenant,
-    validation_error,
 )
 from hindsight.schema import feedback_types as gql
 from hindsight.schema import period, types
@@ -50,7 +49,7 @@ async def record_feedback(
             ),
         )
     except ValidationFailed as error:
-        return validation_error(error)
+        return types.ValidationError.of(error)
     return gql.FeedbackEntry.from_row(row)
 
 

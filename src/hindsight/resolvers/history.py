@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import history
 from hindsight.domain.outcomes import lookup as outcomes
-from hindsight.resolvers.common import authorize, in_tenant, validation_error
+from hindsight.resolvers.common import authorize, in_tenant
 from hindsight.schema import types
 from hindsight.schema.context import Context
 
@@ -39,8 +39,10 @@ async def import_outcomes(
             ),
         )
     except ValidationFailed as error:
-        return [validation_error(error)]
+        return [types.ValidationError.of(error)]
     return [
-        validation_error(r) if isinstance(r, ValidationFailed) else types.Outcome.from_row(r)
+        types.ValidationError.of(r)
+        if isinstance(r, ValidationFailed)
+        else types.Outcome.from_row(r)
         for r in results
     ]

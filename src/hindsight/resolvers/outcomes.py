@@ -16,9 +16,7 @@ from hindsight.resolvers.common import (
     authorize,
     in_tenant,
     known_viewer,
-    not_found,
     read_in_tenant,
-    validation_error,
 )
 from hindsight.schema import inputs, types
 from hindsight.schema.connections import Connection, OrderDirection, OutcomeOrder
@@ -90,7 +88,7 @@ async def record_outcome(
             ),
         )
     except ValidationFailed as error:
-        return validation_error(error)
+        return types.ValidationError.of(error)
     return types.Outcome.from_row(row)
 
 
@@ -109,7 +107,9 @@ async def record_outcomes(
         ),
     )
     return [
-        validation_error(r) if isinstance(r, ValidationFailed) else types.Outcome.from_row(r)
+        types.ValidationError.of(r)
+        if isinstance(r, ValidationFailed)
+        else types.Outcome.from_row(r)
         for r in rows
     ]
 
@@ -127,7 +127,7 @@ async def record_signals(
         lambda s: signals.record_signals(s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()),
     )
     return [
-        validation_error(r) if isinstance(r, ValidationFailed) else _signal_recorded(*r)
+        types.ValidationError.of(r) if isinstance(r, ValidationFailed) else _signal_recorded(*r)
         for r in results
     ]
 
@@ -152,9 +152,9 @@ async def resolve_outcome(
             ),
         )
     except ValidationFailed as error:
-        return validation_error(error)
+        return types.ValidationError.of(error)
     except NotFound as error:
-        return not_found(error.id, error.message)
+        return types.NotFoundError.of(error)
     return types.Outcome.from_row(row)
 
 
@@ -172,7 +172,7 @@ async def record_signal(
             ),
         )
     except ValidationFailed as error:
-        return validation_error(error)
+        return types.ValidationError.of(error)
     return _signal_recorded(signal, resolved)
 
 

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from hindsight.db import models
 from hindsight.domain.access import Viewer
+from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.schema import enums
 from hindsight.schema.context import Info
 from hindsight.schema.links import LINKS
@@ -56,6 +57,10 @@ class ValidationError:
     )
     message: str = strawberry.field(description="What is wrong, for a person.")
 
+    @classmethod
+    def of(cls, error: ValidationFailed) -> ValidationError:
+        return cls(field=error.field, message=error.message)
+
 
 @strawberry.type(
     description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
@@ -63,6 +68,10 @@ class ValidationError:
 class NotFoundError:
     id: strawberry.ID = strawberry.field(description="The id that was not found.")
     message: str = strawberry.field(description="What was not found, for a person.")
+
+    @classmethod
+    def of(cls, error: NotFound) -> NotFoundError:
+        return cls(id=strawberry.ID(error.id), message=error.message)
 
 
 @strawberry.type(
