@@ -54,13 +54,3 @@ export const DASHBOARD_UPDATES = `subscription Dashboard($scope: DashboardScopeI
 export const CALIBRATION_UPDATES = `subscription Calibration {
   calibrationUpdates { ${CURVE} }
 }`;
-
-// calibrationUpdates is published on multiplier adjustments; a resolution that moves a curve
-// reaches the panel as an outcome event, and the panel then re-reads that one curve.
-export const RESOLUTIONS = `subscription Resolutions {
-  outcomeEvents(kinds: [RESOLVED]) { outcome { actionType } }
-}`;
-
-export const CURVE_ONE = `query Curve($actionType: String!) {
-  calibrationCurve(actionType: $actionType) { ${CURVE} }
-}`;

@@ -125,22 +125,6 @@ async function snapshot() {
   renderCurves();
 }
 
-const REFRESH_MS = 1000;  // at most one re-read per action type a second
-const refreshing = new Map();
-
-function refreshCurve(actionType) {
-  if (refreshing.has(actionType)) { refreshing.set(actionType, true); return; }
-  refreshing.set(actionType, false);
-  query(state.token, docs.CURVE_ONE, { actionType }).then((d) => {
-    state.curves.set(actionType, d.calibrationCurve);
-    renderCurves();
-  }).catch(showError).finally(() => window.setTimeout(() => {
-    const again = refreshing.get(actionType);
-    refreshing.delete(actionType);
-    if (again) refreshCurve(actionType);
-  }, REFRESH_MS));
-}
-
 function setCurve(curve) {
   state.curves.set(curve.actionType, curve);
   renderCurves();
@@ -152,7 +136,6 @@ function subscribe() {
   state.live = new LiveConnection(state.token, {
     board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates, d.dashboardUpdates.__typename) },
     curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
-    resolutions: { query: docs.RESOLUTIONS, variables: {}, next: (d) => refreshCurve(d.outcomeEvents.outcome.actionType) },
   }, (name, detail) => {
     setConnection(name, detail);
     if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
