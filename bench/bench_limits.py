@@ -17,7 +17,7 @@ from graphql import DocumentNode, GraphQLSchema, ValidationRule, parse, validate
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-from hindsight.schema.build import build_schema
+from hindsight.api.build import build_schema
 from hindsight.schema.limits import Limits, limits_rule
 from hindsight.settings import Settings
 

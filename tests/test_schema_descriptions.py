@@ -12,7 +12,7 @@ from graphql import (
     GraphQLSchema,
 )
 
-from hindsight.schema.build import build_schema
+from hindsight.api.build import build_schema
 from hindsight.settings import Settings
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}

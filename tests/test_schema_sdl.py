@@ -1,13 +1,13 @@
 """The exported SDL is checked in (schema.graphql): every API change shows up in review.
 
-Regenerate with ``python -m hindsight.schema.export > schema.graphql``.
+Regenerate with ``python -m hindsight.api.export > schema.graphql``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hindsight.schema.export import sdl
+from hindsight.api.export import sdl
 
 CHECKED_IN = Path(__file__).resolve().parent.parent / "schema.graphql"
 

@@ -21,10 +21,11 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from hindsight.api.build import build_schema
 from hindsight.auth import bearer, read_token
+from hindsight.context import Context
 from hindsight.domain.errors import Unauthenticated
-from hindsight.schema.build import build_schema
-from hindsight.schema.context import Context
+from hindsight.resolvers.nested import NESTED
 from hindsight.services import Services
 from hindsight.web import GRAPHQL_RESPONSE, error_response, page
 from hindsight.ws import KeepAliveTransportWSHandler
@@ -147,7 +148,7 @@ class GraphQLView(GraphQL[Context, None]):
             return super().encode_json(data)  # type: ignore[return-value]
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        context = Context(services=self.services)
+        context = Context(services=self.services, nested=NESTED)
         request_id = request.headers.get("x-request-id")
         if request_id:
             context.request_id = request_id[:64]

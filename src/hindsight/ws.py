@@ -27,9 +27,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
+from hindsight.context import Context
 from hindsight.live.groups import group_key, groupable, groups_for
 from hindsight.memory import TRIMMER
-from hindsight.schema.context import Context
 
 Op = Operation[Any, None]
 
@@ -69,7 +69,7 @@ class KeepAliveTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             await super().run_operation(operation)
             return
         key = group_key(viewer, operation.query, operation.variables, operation.operation_name)
-        own = Context(services=context.services, viewer_or_none=viewer)  # no socket's state
+        own = Context(context.services, context.nested, viewer_or_none=viewer)  # no socket's state
         stream = functools.partial(self._group_messages, operation, own)
         try:
             async with groups_for(context.services.broker).join(key, operation.id, stream) as m:

@@ -25,8 +25,8 @@ from graphql import (
     is_required_argument,
 )
 
+from hindsight.api.build import build_schema
 from hindsight.domain.enums import Role
-from hindsight.schema.build import build_schema
 from hindsight.settings import Settings
 from tests.api.factories import record
 from tests.conftest import Tenant

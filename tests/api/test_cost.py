@@ -9,8 +9,8 @@ import pytest
 from graphql import get_introspection_query, parse, validate
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
+from hindsight.api.build import build_schema
 from hindsight.domain.enums import Role
-from hindsight.schema.build import build_schema
 from hindsight.schema.limits import Limits, limits_rule
 from hindsight.settings import Settings
 from tests.api.factories import rate_outcome, record

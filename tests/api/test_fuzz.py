@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis_graphql import Mode, from_schema
 
+from hindsight.api.build import build_schema
 from hindsight.domain.enums import Role
-from hindsight.schema.build import build_schema
 from tests.api.factories import rate_outcome, record
 from tests.api.test_bad_input import row_counts
 from tests.conftest import Tenant

@@ -17,7 +17,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from hindsight.schema.context import Context
+from hindsight.context import Context
 from hindsight.services import version_key
 
 T = TypeVar("T")

@@ -28,9 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.domain import events as topics
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
+from hindsight.domain.periods import Between, period_days
 from hindsight.events.broker import Broker
 from hindsight.schema import dashboard_types as gql
-from hindsight.schema.period import PeriodInput, period_days
 from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class LiveScope:
     def days(self, now: dt.datetime) -> Days:
         if self.first is not None and self.last is not None:
             return Days(self.first, self.last, self.zone)
-        return period_days(PeriodInput(time_zone=self.zone), now)
+        return period_days(Between(time_zone=self.zone), now)
 
     @property
     def topics(self) -> tuple[str, ...]:

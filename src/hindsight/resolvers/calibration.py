@@ -6,12 +6,12 @@ the fields live in one module there, so mapping here would import it in a circle
 
 from __future__ import annotations
 
+from hindsight.context import Context
 from hindsight.domain import validation
 from hindsight.domain.calibration import confidence as calibration
 from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import CalibrationMethod
 from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant
-from hindsight.schema.context import Context
 
 
 def _policy(ctx: Context) -> calibration.Policy:

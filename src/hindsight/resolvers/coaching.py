@@ -17,19 +17,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.context import Context
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.coaching import reports as coaching
+from hindsight.domain.periods import Period, period_days
 from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, read_in_tenant
-from hindsight.schema.context import Context
-from hindsight.schema.period import PeriodInput, period_days
 
 Work = Callable[[AsyncSession, Days], Awaitable[list[Pattern]]]
 
 
 async def _patterns(
-    ctx: Context, name: str, period: PeriodInput | None, params: dict[str, Any], work: Work
+    ctx: Context, name: str, period: Period | None, params: dict[str, Any], work: Work
 ) -> list[Pattern]:
     """The rollups' grain is the UTC day, so the days (not the instants) key the cache and
     the default period hits it all day long."""
@@ -41,9 +41,7 @@ async def _patterns(
     )
 
 
-async def coaching_patterns(
-    ctx: Context, period: PeriodInput | None, min_samples: int
-) -> list[Pattern]:
+async def coaching_patterns(ctx: Context, period: Period | None, min_samples: int) -> list[Pattern]:
     tenant = ctx.viewer.tenant_id
     return await _patterns(
         ctx,
@@ -54,7 +52,7 @@ async def coaching_patterns(
     )
 
 
-async def escalation_patterns(ctx: Context, period: PeriodInput | None) -> list[Pattern]:
+async def escalation_patterns(ctx: Context, period: Period | None) -> list[Pattern]:
     tenant = ctx.viewer.tenant_id
     return await _patterns(
         ctx,
@@ -65,9 +63,7 @@ async def escalation_patterns(ctx: Context, period: PeriodInput | None) -> list[
     )
 
 
-async def top_performing_actions(
-    ctx: Context, period: PeriodInput | None, limit: int
-) -> list[Pattern]:
+async def top_performing_actions(ctx: Context, period: Period | None, limit: int) -> list[Pattern]:
     tenant = ctx.viewer.tenant_id
     return await _patterns(
         ctx,
@@ -78,7 +74,7 @@ async def top_performing_actions(
     )
 
 
-async def improvement_areas(ctx: Context, period: PeriodInput | None) -> list[Pattern]:
+async def improvement_areas(ctx: Context, period: Period | None) -> list[Pattern]:
     tenant = ctx.viewer.tenant_id
     return await _patterns(
         ctx,

@@ -9,10 +9,10 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.context import Context
 from hindsight.domain import access, team
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import ValidationFailed
-from hindsight.schema.context import Context
 
 T = TypeVar("T")
 

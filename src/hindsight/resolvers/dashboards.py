@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import functools
 
+from hindsight.context import Context
 from hindsight.domain import team
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.directory import Member
+from hindsight.domain.periods import Period, period_days
 from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant
 from hindsight.schema import dashboard_types as gql
-from hindsight.schema.context import Context
-from hindsight.schema.period import PeriodInput, period_days
 from hindsight.schema.picker_types import TeamMember
 
 
-def whole_days(ctx: Context, period: PeriodInput | None) -> Days:
+def whole_days(ctx: Context, period: Period | None) -> Days:
     """The period's whole days in its time zone (from the first midnight to the one after
     the last day)."""
     return period_days(period, ctx.services.now())
@@ -30,7 +30,7 @@ def key(days: Days, **params: str) -> dict[str, object]:
     return {"from": days.start, "to": days.stop, "zone": days.zone, **params}
 
 
-async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -> gql.RepDashboard:
+async def rep_dashboard(ctx: Context, rep_id: str, period: Period | None) -> gql.RepDashboard:
     v = ctx.viewer
     grant = await authorize(ctx, "repDashboard")
     days = whole_days(ctx, period)
@@ -46,7 +46,7 @@ async def rep_dashboard(ctx: Context, rep_id: str, period: PeriodInput | None) -
 
 
 async def manager_dashboard(
-    ctx: Context, team_id: str, period: PeriodInput | None
+    ctx: Context, team_id: str, period: Period | None
 ) -> gql.ManagerDashboard:
     v = ctx.viewer
     (await authorize(ctx, "managerDashboard")).require_team(team_id)
@@ -66,7 +66,7 @@ async def manager_dashboard(
     return gql.ManagerDashboard.from_domain(frame(ctx, days), team_id, report)
 
 
-async def executive_summary(ctx: Context, period: PeriodInput | None) -> gql.ExecutiveSummary:
+async def executive_summary(ctx: Context, period: Period | None) -> gql.ExecutiveSummary:
     v = ctx.viewer
     await authorize(ctx, "executiveSummary")
     days = whole_days(ctx, period)

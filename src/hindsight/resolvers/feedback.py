@@ -8,8 +8,10 @@ import functools
 import uuid
 from collections.abc import Awaitable
 
+from hindsight.context import Context
 from hindsight.db import models
 from hindsight.domain import paging
+from hindsight.domain import periods as period
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback import listing, reads
 from hindsight.domain.feedback import ratings as feedback
@@ -21,9 +23,8 @@ from hindsight.resolvers.common import (
     read_in_tenant,
 )
 from hindsight.schema import feedback_types as gql
-from hindsight.schema import period, types
+from hindsight.schema import types
 from hindsight.schema.connections import Connection, OrderDirection
-from hindsight.schema.context import Context
 
 
 async def record_feedback(

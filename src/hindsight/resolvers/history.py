@@ -6,12 +6,12 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hindsight.context import Context
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import history
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.resolvers.common import authorize, in_tenant
 from hindsight.schema import types
-from hindsight.schema.context import Context
 
 if TYPE_CHECKING:
     from hindsight.schema.history import ImportOutcomeInput

@@ -11,19 +11,19 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hindsight.context import Context
 from hindsight.domain import access
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
+from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import calibration as curve_types
 from hindsight.schema import feedback_types, types
-from hindsight.schema.context import Context
 from hindsight.schema.node import Node, parse_id
-from hindsight.schema.period import PeriodInput
 
 MAX_IDS = 100
 Loader = Callable[[Context, tuple[str, ...]], Awaitable[Any]]
@@ -87,11 +87,11 @@ async def _curve(ctx: Context, parts: tuple[str, ...]) -> Node:
     return curve_types.CalibrationCurve.from_domain(await calibration.curve(ctx, action_type))
 
 
-def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> PeriodInput:
+def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Between:
     if tenant != str(ctx.viewer.tenant_id):
         raise NotFound(tenant)
     days = Days(dt.date.fromisoformat(first), dt.date.fromisoformat(last), zone)
-    return PeriodInput(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
+    return Between(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
 
 
 async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:

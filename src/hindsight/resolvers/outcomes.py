@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable
 
+from hindsight.context import Context
 from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain import paging
 from hindsight.domain.errors import NotFound, ValidationFailed
@@ -20,7 +21,6 @@ from hindsight.resolvers.common import (
 )
 from hindsight.schema import inputs, types
 from hindsight.schema.connections import Connection, OrderDirection, OutcomeOrder
-from hindsight.schema.context import Context
 from hindsight.workers import jobs
 
 

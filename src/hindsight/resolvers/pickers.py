@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import functools
 
+from hindsight.context import Context
 from hindsight.domain import directory
 from hindsight.domain.errors import NotFound
 from hindsight.domain.feedback import reads
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import picker_types as gql
-from hindsight.schema.context import Context
 
 
 async def teams(ctx: Context, field: str = "teams") -> list[gql.Team]:

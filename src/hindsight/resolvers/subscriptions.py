@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.context import Context
 from hindsight.domain import events as topics
 from hindsight.domain import validation
 from hindsight.domain.calibration.curves import CurveReport, read_curves
@@ -26,13 +27,12 @@ from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.domain.periods import Period, period_days
 from hindsight.live.coalesce import coalesce
 from hindsight.live.hub import LiveScope, Snapshot, hub_for
 from hindsight.live.shared_reads import SharedReads, reads_for
 from hindsight.resolvers.common import authorize, authorize_rep
 from hindsight.schema import feedback_types, types
-from hindsight.schema.context import Context
-from hindsight.schema.period import PeriodInput, period_days
 from hindsight.services import channel
 
 T = TypeVar("T")
@@ -164,7 +164,7 @@ async def authorize_scope(
     rep_id: str | None,
     team_id: str | None,
     executive: bool | None,
-    period: PeriodInput | None = None,
+    period: Period | None = None,
 ) -> LiveScope:
     """Exactly one of the three, with the same rights as the matching dashboard query."""
     await authorize(ctx, "dashboardUpdates")
@@ -187,7 +187,7 @@ async def dashboard_updates(
     rep_id: str | None,
     team_id: str | None,
     executive: bool | None,
-    period: PeriodInput | None = None,
+    period: Period | None = None,
 ) -> AsyncIterator[Snapshot]:
     """The scope's current dashboard, then a fresh one whenever its numbers change."""
     scope = await authorize_scope(ctx, rep_id, team_id, executive, period)

@@ -1,49 +1,9 @@
-"""Per-request (or per-WebSocket-connection) context handed to every resolver."""
+"""The ``info`` every field receives: Strawberry's, carrying our ``Context``."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from hindsight.domain.access import Viewer
-from hindsight.domain.errors import Unauthenticated
-from hindsight.services import Services
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-@dataclass
-class Context:
-    services: Services
-    viewer_or_none: Viewer | None = None
-    auth_error: str | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    connection_params: dict[str, Any] | None = None
-    websocket: Any = None  # the connection, for a WebSocket context
-    expiry_task: Any = None  # closes the connection when its token expires
-    loaders: dict[str, Any] = field(default_factory=dict)
-    team_looked_up: bool = False  # a MANAGER's team was read from team_members (access)
-
-    @property
-    def viewer(self) -> Viewer:
-        if self.viewer_or_none is None:
-            raise Unauthenticated(self.auth_error or "a valid bearer token is required")
-        return self.viewer_or_none
-
-    def loader(
-        self, name: str, load: Callable[[list[K]], Awaitable[Sequence[V]]]
-    ) -> DataLoader[K, V]:
-        """This context's DataLoader ``name``, made on first use so one request shares it."""
-        if name not in self.loaders:
-            self.loaders[name] = DataLoader(load_fn=load)
-        found: DataLoader[K, V] = self.loaders[name]
-        return found
-
+from hindsight.context import Context
 
 Info = StrawberryInfo[Context, None]

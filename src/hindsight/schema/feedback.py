@@ -19,9 +19,7 @@ from hindsight.schema.feedback_types import (
     RecordFeedbackInput,
     RecordFeedbackResult,
 )
-from hindsight.schema.links import LINKS
 
-LINKS.outcome_feedback = resolvers.outcome_feedback  # the nested field's data (schema/links.py)
 FILTER = strawberry.argument(description="Only entries matching every given field.")
 ORDER = strawberry.argument(description="Sort key and direction; default CREATED_AT DESC.")
 

@@ -7,7 +7,6 @@ import strawberry
 from hindsight.domain import directory
 from hindsight.schema import enums
 from hindsight.schema.context import Info
-from hindsight.schema.links import LINKS
 from hindsight.schema.node import Node, global_id
 
 
@@ -35,7 +34,7 @@ class Team(Node):
 
     @strawberry.field(description="Its directory entries, by user id.")
     async def members(self, info: Info) -> list[TeamMember]:
-        return [TeamMember.of(m) for m in await LINKS.members_of(info.context, self.team_id)]
+        return [TeamMember.of(m) for m in await info.context.members_of(self.team_id)]
 
     @classmethod
     def of(cls, team_id: str) -> Team:

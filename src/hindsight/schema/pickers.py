@@ -8,10 +8,8 @@ import strawberry
 
 from hindsight.resolvers import pickers
 from hindsight.schema.context import Info
-from hindsight.schema.links import LINKS
 from hindsight.schema.picker_types import ActionType, EscalationTrigger, FeedbackTag, Rep, Team
 
-LINKS.team_members = pickers.team_members  # the nested field's data (schema/links.py)
 SCOPE = " Within your outcome scope: MANAGER their team, REP their own; others the tenant."
 TEAM_ID = strawberry.argument(description="The team's id (as outcomes carry it).")
 

@@ -13,7 +13,6 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.schema import enums
 from hindsight.schema.context import Info
-from hindsight.schema.links import LINKS
 from hindsight.schema.node import Node
 
 if TYPE_CHECKING:
@@ -148,7 +147,7 @@ class Outcome(Node):
     ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback")]]:
         from hindsight.schema.feedback_types import FeedbackEntry  # it imports this module
 
-        rows = await LINKS.feedback_of(info.context, str(self.id))
+        rows = await info.context.feedback_of(str(self.id))
         return [FeedbackEntry.from_row(r) for r in rows]
 
 

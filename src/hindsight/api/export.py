@@ -1,8 +1,8 @@
-"""Print the schema's SDL: ``python -m hindsight.schema.export > schema.graphql``."""
+"""Print the schema's SDL: ``python -m hindsight.api.export > schema.graphql``."""
 
 from __future__ import annotations
 
-from hindsight.schema.build import build_schema
+from hindsight.api.build import build_schema
 from hindsight.settings import Settings
 
 

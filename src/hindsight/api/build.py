@@ -10,10 +10,10 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from hindsight.api.root import Mutation, Query
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
-from hindsight.schema.root import Mutation, Query
 from hindsight.schema.scalars import OVERRIDES
 from hindsight.schema.subscriptions import Subscription
 from hindsight.settings import Settings
