@@ -18,9 +18,9 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from hindsight.events.broker import DEFAULT_QUEUE_SIZE, LocalFanout
+from hindsight.events.redis_faults import REDIS_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ _HEALTH_CHECK_INTERVAL = 30  # a PING on the idle connection notices a silently 
 _CONFIRM_TIMEOUT = 2.0
 _MIN_BACKOFF = 0.1
 _MAX_BACKOFF = 5.0
-_FAILURES = (RedisError, OSError)
 # A channel the connection joins with the others and never leaves. redis-py runs a health
 # check (PING, then a read) inside subscribe() whenever its PubSub has no channel; that read
 # races the reader's own on the same socket, fails, and drops the connection. Never being
@@ -96,7 +95,7 @@ class RedisBroker:
         data = json.dumps(message)
         try:
             await self._publisher.publish(channel, data)
-        except _FAILURES as exc:
+        except REDIS_FAILURES as exc:
             # Warn once per outage: at-most-once delivery is the contract, a log flood is not.
             level = logging.DEBUG if self._publish_failing else logging.WARNING
             logger.log(level, "redis publish to %s failed, message dropped: %s", channel, exc)
@@ -123,7 +122,7 @@ class RedisBroker:
     async def ping(self) -> bool:
         try:
             return bool(await self._publisher.ping())
-        except _FAILURES:
+        except REDIS_FAILURES:
             return False
 
     def local_subscribers(self, channel: str) -> int:
@@ -195,7 +194,7 @@ class RedisBroker:
     async def _back_off(self, failures: int, exc: Exception) -> None:
         self._live = False
         delay = min(_MAX_BACKOFF, _MIN_BACKOFF * 2 ** (failures - 1))
-        if isinstance(exc, _FAILURES):
+        if isinstance(exc, REDIS_FAILURES):
             logger.warning("redis pub/sub lost (%s); reconnecting in %.1fs", exc, delay)
         else:
             logger.exception("redis pub/sub reader failed; restarting in %.1fs", delay)

@@ -14,16 +14,15 @@ import time
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from hindsight.events.cache import ttl_milliseconds
+from hindsight.events.redis_faults import REDIS_FAILURES
 
 logger = logging.getLogger(__name__)
 
 # Short timeouts: a slow cache is worse than none, the caller can always recompute.
 _CONNECT_TIMEOUT = 1.0
 _SOCKET_TIMEOUT = 1.0
-_FAILURES = (RedisError, OSError)
 
 
 class RedisCache:
@@ -37,7 +36,7 @@ class RedisCache:
     async def get(self, key: str) -> Any | None:
         try:
             raw = await self._client.get(key)
-        except _FAILURES as exc:
+        except REDIS_FAILURES as exc:
             self._degrade("get", key, exc)
             return None
         self._recover()
@@ -53,7 +52,7 @@ class RedisCache:
         encoded, px = json.dumps(value), ttl_milliseconds(ttl_seconds)
         try:
             await self._client.set(key, encoded, px=px)
-        except _FAILURES as exc:
+        except REDIS_FAILURES as exc:
             self._degrade("set", key, exc)
             return
         self._recover()
@@ -61,7 +60,7 @@ class RedisCache:
     async def incr(self, key: str) -> int:
         try:
             value = int(await self._client.incr(key))
-        except _FAILURES as exc:
+        except REDIS_FAILURES as exc:
             self._degrade("incr", key, exc)
             return self._stand_in()
         self._recover()
@@ -73,7 +72,7 @@ class RedisCache:
     async def ping(self) -> bool:
         try:
             return bool(await self._client.ping())
-        except _FAILURES:
+        except REDIS_FAILURES:
             return False
 
     def _stand_in(self) -> int:

@@ -14,11 +14,11 @@ import datetime as dt
 import logging
 
 from arq.worker import Worker
-from redis.exceptions import RedisError
+
+from hindsight.events.redis_faults import REDIS_FAILURES
 
 log = logging.getLogger(__name__)
 
-FAILURES = (RedisError, OSError)
 MIN_BACKOFF = 0.5
 MAX_BACKOFF = 10.0
 
@@ -29,7 +29,7 @@ class ResilientWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except FAILURES as exc:
+        except REDIS_FAILURES as exc:
             self._failures += 1
             self._last_health_check = 0  # write the health key as soon as Redis answers
             delay = min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (self._failures - 1))
@@ -47,7 +47,7 @@ class ResilientWorker(Worker):
         for job_id in job_ids:
             try:
                 await super().start_jobs([job_id])
-            except FAILURES:
+            except REDIS_FAILURES:
                 self._release_sem_dec_counter_on_complete()
                 raise
 
@@ -57,7 +57,7 @@ class ResilientWorker(Worker):
         planned = [job.next_run for job in self.cron_jobs]
         try:
             await super().run_cron(n, delay, num_windows)
-        except FAILURES:
+        except REDIS_FAILURES:
             for job, next_run in zip(self.cron_jobs, planned, strict=True):
                 job.next_run = next_run
             raise
