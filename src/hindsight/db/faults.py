@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.exc import DBAPIError
 
-from hindsight.domain.errors import Unavailable
-
 # connection exceptions (class 08) and the server shutting down or starting up (57P0x)
 LOST_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 LOST_TYPES = (
@@ -34,6 +32,15 @@ def is_connection_loss(error: BaseException) -> bool:
     if isinstance(error, asyncpg.InternalClientError):
         return True  # the protocol got the server's goodbye mid-way (a killed backend)
     return isinstance(error, LOST_TYPES) or (sqlstate(error) or "").startswith(LOST_SQLSTATES)
+
+
+class Unavailable(Exception):
+    """A dependency (the database) is unreachable: the client may retry the request.
+    Defined here, where it is raised, so ``db`` needs nothing from the domain;
+    ``domain.errors`` names it beside the other expected failures."""
+
+    def __init__(self, message: str = "the service is unavailable; retry shortly") -> None:
+        super().__init__(message)
 
 
 def unavailable(error: BaseException) -> Unavailable:

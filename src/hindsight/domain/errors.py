@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+from hindsight.db.faults import Unavailable
+
+__all__ = [
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "Unauthenticated",
+    "Unavailable",
+    "ValidationFailed",
+]
+
 
 class DomainError(Exception):
     """Base of every expected failure."""
@@ -30,11 +41,4 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     def __init__(self, message: str = "not allowed for this role") -> None:
-        super().__init__(message)
-
-
-class Unavailable(DomainError):
-    """A dependency (the database) is unreachable: the client may retry the request."""
-
-    def __init__(self, message: str = "the service is unavailable; retry shortly") -> None:
         super().__init__(message)

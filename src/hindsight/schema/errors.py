@@ -18,19 +18,20 @@ from hindsight.domain.errors import (
 
 log = logging.getLogger("hindsight.errors")
 
-CODES: dict[type[DomainError], str] = {
+CODES: dict[type[Exception], str] = {
     Unauthenticated: "UNAUTHENTICATED",
     Forbidden: "FORBIDDEN",
     NotFound: "NOT_FOUND",
     ValidationFailed: "BAD_USER_INPUT",
     Unavailable: "SERVICE_UNAVAILABLE",  # retryable: e.g. the database connection was lost
 }
+EXPECTED = (DomainError, Unavailable, GraphQLError)
 
 
 def is_unexpected(error: GraphQLError) -> bool:
     """Errors from graphql-core itself (syntax, validation) and domain errors stay visible."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError | GraphQLError)
+    return original is not None and not isinstance(original, EXPECTED)
 
 
 def with_code(error: GraphQLError) -> GraphQLError:
