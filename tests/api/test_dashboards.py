@@ -202,12 +202,18 @@ async def test_a_repeated_read_is_served_from_the_cache(tenant: Tenant) -> None:
     assert statements == []
 
 
-async def test_a_managers_rep_dashboard_is_one_unit_of_work(tenant: Tenant) -> None:
+@pytest.mark.parametrize("claim", ["team-u", None], ids=["team claim", "no team claim"])
+async def test_a_managers_rep_dashboard_is_one_unit_of_work(
+    tenant: Tenant, claim: str | None
+) -> None:
     """The rep's team (the permission check) and the report are read in one transaction;
-    from the cache, the check still runs (one transaction) and the report is the same."""
+    from the cache, the check still runs (one transaction) and the report is the same.
+    Without a team claim, the manager's own team is read in that same transaction."""
     await team(tenant, "team-u", "rep-u")
+    member = {"userId": "boss-u", "teamId": "team-u", "role": "MANAGER"}
+    await tenant.api.gql(MEMBER, {"i": member}, tenant.token())
     await record(tenant, repId="rep-u")
-    manager = tenant.token(Role.MANAGER, sub="boss-u", team="team-u")
+    manager = tenant.token(Role.MANAGER, sub="boss-u", team=claim)
     with transactions(tenant.api) as computed:
         board = (await tenant.api.gql(REP, {"rep": "rep-u"}, manager))["repDashboard"]
     assert board["metrics"]["actions"] == 1

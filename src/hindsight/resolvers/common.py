@@ -29,12 +29,22 @@ async def known_viewer(ctx: Context) -> access.Viewer:
     """The viewer, with the team a MANAGER manages: the token's claim, else their
     team_members row (role MANAGER), read once and kept on the context (the request, or the
     WebSocket connection)."""
+    if not _team_unknown(ctx):
+        return ctx.viewer
+    return await read_in_tenant(ctx, lambda s: viewer_in(s, ctx))
+
+
+def _team_unknown(ctx: Context) -> bool:
     viewer = ctx.viewer
-    if viewer.role != Role.MANAGER or viewer.team or ctx.team_looked_up:
+    return viewer.role == Role.MANAGER and not viewer.team and not ctx.team_looked_up
+
+
+async def viewer_in(session: AsyncSession, ctx: Context) -> access.Viewer:
+    """``known_viewer``, reading a MANAGER's team in ``session`` (the caller's unit of work)."""
+    viewer = ctx.viewer
+    if not _team_unknown(ctx):
         return viewer
-    found = await read_in_tenant(
-        ctx, lambda s: team.managed_team(s, viewer.tenant_id, viewer.subject)
-    )
+    found = await team.managed_team(session, viewer.tenant_id, viewer.subject)
     ctx.viewer_or_none, ctx.team_looked_up = dataclasses.replace(viewer, team=found), True
     return ctx.viewer
 
@@ -67,14 +77,17 @@ async def read_about_rep(
     work: Callable[[AsyncSession], Awaitable[T]],
 ) -> T:
     """``work`` about a rep ``through`` a cache, in one unit of work with the permission
-    check: when the check reads the rep's team, it shares ``work``'s read-only transaction
-    (and a cached answer is still checked first); otherwise no transaction on a cache hit."""
+    check: when the check reads the directory (the rep's team, and the team a MANAGER
+    manages when ``grant`` — ``access.grant``'s, no I/O — does not know it yet), it shares
+    ``work``'s read-only transaction (and a cached answer is still checked first);
+    otherwise no transaction on a cache hit."""
     if not grant.needs_rep_team(rep_id):
         grant.require_rep(rep_id)
         return await through(lambda: read_in_tenant(ctx, work))
 
     async def checked(session: AsyncSession) -> T:
-        await require_rep(session, ctx, grant, rep_id)
+        known = access.grant(await viewer_in(session, ctx), grant.field)
+        await require_rep(session, ctx, known, rep_id)
         return await through(lambda: work(session))
 
     return await read_in_tenant(ctx, checked)
