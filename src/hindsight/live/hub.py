@@ -6,13 +6,14 @@ burst of writes costs one computation) and hands the same snapshot to every loca
 subscriber. A snapshot equal to the previous one is not sent again. A subscriber that has
 not taken the last snapshot yet only ever gets the newest one: dashboards are state, not a
 log. Snapshots are computed from the rollups, never read from the report cache: an event
-can arrive before its writer has bumped the tenant's cache version.
+can arrive before its writer has bumped the tenant's cache version. A snapshot holds the
+domain dashboard; the subscription field maps it onto its GraphQL type once per snapshot
+(``Snapshot.shaped``), for every subscriber alike.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -21,7 +22,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,6 @@ from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.periods import Between, period_days
 from hindsight.events.broker import Broker
-from hindsight.schema import dashboard_types as gql
 from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
@@ -75,24 +75,23 @@ class LiveScope:
 
 @dataclass(frozen=True)
 class Snapshot:
-    generated_at: dt.datetime
-    rep: gql.RepDashboard | None = None
-    manager: gql.ManagerDashboard | None = None
-    executive: gql.ExecutiveSummary | None = None
+    dashboard: dashboards.Dashboard
     id: str = field(default_factory=lambda: uuid.uuid4().hex, compare=False)
-
-    @property
-    def dashboard(self) -> gql.DashboardUpdate:
-        found = self.rep or self.manager or self.executive
-        assert found is not None, "a snapshot holds one dashboard"
-        return found
+    _shapes: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def same_numbers(self, other: Snapshot | None) -> bool:
         """Equal dashboards apart from when they were generated."""
         if other is None:
             return False
-        mine, theirs = self.dashboard, other.dashboard
-        return dataclasses.replace(mine, generated_at=theirs.generated_at) == theirs
+        theirs = other.dashboard
+        return dashboards.regenerated(self.dashboard, theirs.frame.generated_at) == theirs
+
+    def shaped(self, shape: Callable[[dashboards.Dashboard], T]) -> T:
+        """``shape(dashboard)``, made once per snapshot and ``shape``: every subscriber of
+        the scope is handed the same result, as they are the same snapshot."""
+        if shape not in self._shapes:
+            self._shapes[shape] = shape(self.dashboard)
+        return cast(T, self._shapes[shape])
 
 
 class Latest:
@@ -129,7 +128,7 @@ async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) ->
     now = services.now()
     days = scope.days(now)
     start, end, zone = days.start, days.stop, days.zone
-    frame = gql.Frame(tenant_id, now, zone)
+    frame = dashboards.Frame(tenant_id, now, zone)
 
     def read(work: Callable[[AsyncSession], Awaitable[T]]) -> Awaitable[T]:
         return services.db.run(tenant_id, work, readonly=True)
@@ -137,20 +136,20 @@ async def compute(services: Services, tenant_id: uuid.UUID, scope: LiveScope) ->
     if scope.rep_id is not None:
         where = DashboardScope(rep_id=scope.rep_id)
         view = await read(lambda s: dashboards.overview(s, tenant_id, where, start, end, zone=zone))
-        return Snapshot(now, rep=gql.RepDashboard.from_domain(frame, scope.rep_id, view))
+        return Snapshot(dashboards.RepDashboard(frame, scope.rep_id, view))
     if scope.team_id is not None:
         team = scope.team_id
         report = await read(
             lambda s: dashboards.manager_report(s, tenant_id, team, start, end, zone=zone)
         )
-        return Snapshot(now, manager=gql.ManagerDashboard.from_domain(frame, team, report))
+        return Snapshot(dashboards.ManagerDashboard(frame, team, report))
     minutes = services.settings.minutes_saved_per_action
     summary = await read(
         lambda s: dashboards.executive_report(
             s, tenant_id, start, end, minutes_saved_per_action=minutes, zone=zone
         )
     )
-    return Snapshot(now, executive=gql.ExecutiveSummary.from_domain(frame, summary))
+    return Snapshot(dashboards.ExecutiveSummary(frame, summary))
 
 
 class Feed:

@@ -1,4 +1,5 @@
-"""Dashboard resolvers: authorise the scope, read (cached) reports, map to types."""
+"""Dashboard resolvers: authorise the scope, read the (cached) report, return it with its
+frame (tenant, time, time zone) as a domain dashboard."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from hindsight.domain import access, team
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.directory import Member
+from hindsight.domain.enums import Role
 from hindsight.domain.periods import Period, period_days
 from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant
-from hindsight.schema import dashboard_types as gql
-from hindsight.schema.picker_types import TeamMember
 
 
 def whole_days(ctx: Context, period: Period | None) -> Days:
@@ -22,15 +22,17 @@ def whole_days(ctx: Context, period: Period | None) -> Days:
     return period_days(period, ctx.services.now())
 
 
-def frame(ctx: Context, days: Days) -> gql.Frame:
-    return gql.Frame(ctx.viewer.tenant_id, ctx.services.now(), days.zone)
+def frame(ctx: Context, days: Days) -> dashboards.Frame:
+    return dashboards.Frame(ctx.viewer.tenant_id, ctx.services.now(), days.zone)
 
 
 def key(days: Days, **params: str) -> dict[str, object]:
     return {"from": days.start, "to": days.stop, "zone": days.zone, **params}
 
 
-async def rep_dashboard(ctx: Context, rep_id: str, period: Period | None) -> gql.RepDashboard:
+async def rep_dashboard(
+    ctx: Context, rep_id: str, period: Period | None
+) -> dashboards.RepDashboard:
     v = ctx.viewer
     grant = access.grant(v, "repDashboard")  # the team, if needed, is read with the report
     days = whole_days(ctx, period)
@@ -42,12 +44,12 @@ async def rep_dashboard(ctx: Context, rep_id: str, period: Period | None) -> gql
         functools.partial(cached, ctx, "rep", key(days, rep=rep_id), dashboards.Overview),
         lambda s: dashboards.overview(s, v.tenant_id, scope, days.start, days.stop, zone=days.zone),
     )
-    return gql.RepDashboard.from_domain(frame(ctx, days), rep_id, report)
+    return dashboards.RepDashboard(frame(ctx, days), rep_id, report)
 
 
 async def manager_dashboard(
     ctx: Context, team_id: str, period: Period | None
-) -> gql.ManagerDashboard:
+) -> dashboards.ManagerDashboard:
     v = ctx.viewer
     (await authorize(ctx, "managerDashboard")).require_team(team_id)
     days = whole_days(ctx, period)
@@ -63,10 +65,10 @@ async def manager_dashboard(
             ),
         ),
     )
-    return gql.ManagerDashboard.from_domain(frame(ctx, days), team_id, report)
+    return dashboards.ManagerDashboard(frame(ctx, days), team_id, report)
 
 
-async def executive_summary(ctx: Context, period: Period | None) -> gql.ExecutiveSummary:
+async def executive_summary(ctx: Context, period: Period | None) -> dashboards.ExecutiveSummary:
     v = ctx.viewer
     await authorize(ctx, "executiveSummary")
     days = whole_days(ctx, period)
@@ -88,20 +90,21 @@ async def executive_summary(ctx: Context, period: Period | None) -> gql.Executiv
             ),
         ),
     )
-    return gql.ExecutiveSummary.from_domain(frame(ctx, days), report)
+    return dashboards.ExecutiveSummary(frame(ctx, days), report)
 
 
-async def set_team_member(ctx: Context, data: gql.TeamMemberInput) -> TeamMember:
+async def set_team_member(ctx: Context, member: Member) -> Member:
+    """Create or replace ``member``'s directory entry; the entry as stored."""
     v = (await authorize(ctx, "setTeamMember")).viewer
     row = await in_tenant(
         ctx,
         lambda s: team.set_team_member(
             s,
             v.tenant_id,
-            user_id=data.user_id,
-            team_id=data.team_id,
-            role=data.role,
-            display_name=data.display_name,
+            user_id=member.user_id,
+            team_id=member.team_id,
+            role=Role(member.role),
+            display_name=member.display_name,
         ),
     )
-    return TeamMember.of(Member(row.user_id, row.team_id, row.role, row.display_name))
+    return Member(row.user_id, row.team_id, row.role, row.display_name)

@@ -22,7 +22,7 @@ from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import calibration as curve_types
-from hindsight.schema import feedback_types, types
+from hindsight.schema import dashboard_types, feedback_types, types
 from hindsight.schema.node import Node, parse_id
 
 MAX_IDS = 100
@@ -96,17 +96,20 @@ def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Betw
 
 async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
     tenant, rep_id, *days = parts
-    return await dashboards.rep_dashboard(ctx, rep_id, _period(ctx, tenant, *days))
+    board = await dashboards.rep_dashboard(ctx, rep_id, _period(ctx, tenant, *days))
+    return dashboard_types.RepDashboard.from_domain(board)
 
 
 async def _manager_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
     tenant, team_id, *days = parts
-    return await dashboards.manager_dashboard(ctx, team_id, _period(ctx, tenant, *days))
+    board = await dashboards.manager_dashboard(ctx, team_id, _period(ctx, tenant, *days))
+    return dashboard_types.ManagerDashboard.from_domain(board)
 
 
 async def _executive_summary(ctx: Context, parts: tuple[str, ...]) -> Node:
     tenant, _, *days = parts
-    return await dashboards.executive_summary(ctx, _period(ctx, tenant, *days))
+    board = await dashboards.executive_summary(ctx, _period(ctx, tenant, *days))
+    return dashboard_types.ExecutiveSummary.from_domain(board)
 
 
 def _by_name(read: Callable[[Context, str], Awaitable[Node]]) -> Loader:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics import measures as analytics
-from hindsight.domain.analytics.measures import Days
+from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
 from hindsight.schema.feedback_types import RatingCount
@@ -90,20 +88,8 @@ class DashboardScope:
     executive: bool = strawberry.field(description="True for the ExecutiveSummary.")
 
 
-@dataclass(frozen=True)
-class Frame:
-    """What identifies a dashboard besides its scope: the tenant and the period."""
-
-    tenant_id: uuid.UUID
-    generated_at: dt.datetime
-    zone: str = "UTC"
-
-    def days(self, o: dashboards.Overview) -> Days:
-        return Days.until(o.start, o.end, self.zone)
-
-
 def dashboard_id(
-    type_name: str, frame: Frame, subject: str, o: dashboards.Overview
+    type_name: str, frame: dashboards.Frame, subject: str, o: dashboards.Overview
 ) -> strawberry.ID:
     """Per tenant, scope and period (first and last day, time zone): the query and
     ``dashboardUpdates`` name the same dashboard with the same id."""
@@ -173,7 +159,9 @@ class DashboardUpdate(Node):
         return self if isinstance(self, ExecutiveSummary) else None
 
 
-def _frame(type_name: str, frame: Frame, subject: str, o: dashboards.Overview) -> dict[str, Any]:
+def _frame(
+    type_name: str, frame: dashboards.Frame, subject: str, o: dashboards.Overview
+) -> dict[str, Any]:
     before = frame.days(o).previous()
     return {
         "id": dashboard_id(type_name, frame, subject, o),
@@ -197,8 +185,8 @@ class RepDashboard(DashboardUpdate):
     rep_id: str = strawberry.field(description="The rep (the `repId` outcomes carry).")
 
     @classmethod
-    def from_domain(cls, frame: Frame, rep_id: str, o: dashboards.Overview) -> RepDashboard:
-        return cls(rep_id=rep_id, **_frame("RepDashboard", frame, rep_id, o))
+    def from_domain(cls, d: dashboards.RepDashboard) -> RepDashboard:
+        return cls(rep_id=d.rep_id, **_frame("RepDashboard", d.frame, d.rep_id, d.overview))
 
 
 @strawberry.type(description=formulas.REP_ROW)
@@ -221,9 +209,8 @@ class ManagerDashboard(DashboardUpdate):
     )
 
     @classmethod
-    def from_domain(
-        cls, frame: Frame, team_id: str, r: dashboards.ManagerReport
-    ) -> ManagerDashboard:
+    def from_domain(cls, d: dashboards.ManagerDashboard) -> ManagerDashboard:
+        r = d.report
         rows = [
             RepRow(
                 rep_id=x.rep_id,
@@ -233,10 +220,10 @@ class ManagerDashboard(DashboardUpdate):
             for x in r.reps
         ]
         return cls(
-            team_id=team_id,
+            team_id=d.team_id,
             reps=rows,
             coaching_opportunities=[CoachingPattern.from_domain(p) for p in r.coaching],
-            **_frame("ManagerDashboard", frame, team_id, r.overview),
+            **_frame("ManagerDashboard", d.frame, d.team_id, r.overview),
         )
 
 
@@ -265,13 +252,23 @@ class ExecutiveSummary(DashboardUpdate):
     )
 
     @classmethod
-    def from_domain(cls, frame: Frame, r: dashboards.ExecutiveReport) -> ExecutiveSummary:
+    def from_domain(cls, d: dashboards.ExecutiveSummary) -> ExecutiveSummary:
+        r = d.report
         return cls(
             automation_rate=r.automation_rate,
             hours_saved=r.hours_saved,
             calibration=[CalibrationHealth(**vars(c)) for c in r.calibration],
-            **_frame("ExecutiveSummary", frame, "", r.overview),
+            **_frame("ExecutiveSummary", d.frame, "", r.overview),
         )
+
+
+def dashboard_update(d: dashboards.Dashboard) -> DashboardUpdate:
+    """The type of a domain dashboard, whichever of the three it is."""
+    if isinstance(d, dashboards.RepDashboard):
+        return RepDashboard.from_domain(d)
+    if isinstance(d, dashboards.ManagerDashboard):
+        return ManagerDashboard.from_domain(d)
+    return ExecutiveSummary.from_domain(d)
 
 
 @strawberry.input(description="A directory entry to create or replace (ADMIN).")
@@ -280,3 +277,6 @@ class TeamMemberInput:
     team_id: str = strawberry.field(description="Their team.")
     role: enums.Role = strawberry.field(description="Their role.")
     display_name: str | None = strawberry.field(default=None, description="A name to show.")
+
+    def to_domain(self) -> Member:
+        return Member(self.user_id, self.team_id, self.role, self.display_name)

@@ -30,7 +30,7 @@ class DashboardQuery:
         rep_id: Annotated[str, args.REP_ID],
         period: Annotated[PeriodInput | None, args.PERIOD] = None,
     ) -> RepDashboard | None:
-        return await resolvers.rep_dashboard(info.context, rep_id, period)
+        return RepDashboard.from_domain(await resolvers.rep_dashboard(info.context, rep_id, period))
 
     @strawberry.field(description=f"A team's numbers, per rep, with coaching. {PERIOD}")
     async def manager_dashboard(
@@ -39,13 +39,14 @@ class DashboardQuery:
         team_id: Annotated[str, args.TEAM_ID],
         period: Annotated[PeriodInput | None, args.PERIOD] = None,
     ) -> ManagerDashboard | None:
-        return await resolvers.manager_dashboard(info.context, team_id, period)
+        board = await resolvers.manager_dashboard(info.context, team_id, period)
+        return ManagerDashboard.from_domain(board)
 
     @strawberry.field(description=f"The tenant's numbers, automation and calibration. {PERIOD}")
     async def executive_summary(
         self, info: Info, period: Annotated[PeriodInput | None, args.PERIOD] = None
     ) -> ExecutiveSummary | None:
-        return await resolvers.executive_summary(info.context, period)
+        return ExecutiveSummary.from_domain(await resolvers.executive_summary(info.context, period))
 
 
 @strawberry.type
@@ -54,4 +55,4 @@ class DashboardMutation:
     async def set_team_member(
         self, info: Info, input: Annotated[TeamMemberInput, args.INPUT]
     ) -> TeamMember:
-        return await resolvers.set_team_member(info.context, input)
+        return TeamMember.of(await resolvers.set_team_member(info.context, input.to_domain()))

@@ -15,7 +15,7 @@ from hindsight.resolvers import subscriptions as resolvers
 from hindsight.schema import enums, types
 from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
-from hindsight.schema.dashboard_types import DashboardUpdate
+from hindsight.schema.dashboard_types import DashboardUpdate, dashboard_update
 from hindsight.schema.feedback_types import FeedbackEntry
 from hindsight.schema.period import PeriodInput
 
@@ -114,4 +114,4 @@ class Subscription:
         executive = None if scope.executive is strawberry.UNSET else scope.executive
         snapshots = resolvers.dashboard_updates(info.context, rep_id, team_id, executive, period)
         async for snapshot in snapshots:
-            yield snapshot.dashboard
+            yield snapshot.shaped(dashboard_update)

@@ -3,6 +3,7 @@ previous period of equal length, plus each role's extras."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -69,6 +70,47 @@ class ExecutiveReport:
     automation_rate: float | None
     hours_saved: float
     calibration: list[CalibrationHealth]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What identifies a dashboard besides its scope and its days: the tenant, the time
+    zone of its days, and when it was produced."""
+
+    tenant_id: uuid.UUID
+    generated_at: dt.datetime
+    zone: str = "UTC"
+
+    def days(self, o: Overview) -> Days:
+        return Days.until(o.start, o.end, self.zone)
+
+
+@dataclass(frozen=True)
+class RepDashboard:
+    frame: Frame
+    rep_id: str
+    overview: Overview
+
+
+@dataclass(frozen=True)
+class ManagerDashboard:
+    frame: Frame
+    team_id: str
+    report: ManagerReport
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    frame: Frame
+    report: ExecutiveReport
+
+
+Dashboard = RepDashboard | ManagerDashboard | ExecutiveSummary
+
+
+def regenerated(d: Dashboard, at: dt.datetime) -> Dashboard:
+    """``d`` as if produced at ``at``: equal to another dashboard with the same numbers."""
+    return dataclasses.replace(d, frame=dataclasses.replace(d.frame, generated_at=at))
 
 
 async def overview(
