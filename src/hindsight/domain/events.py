@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.db.models import OutcomeRecord
+from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
+
 OUTCOMES = "outcomes"
 FEEDBACK = "feedback"
 CALIBRATION = "calibration"
@@ -19,6 +22,17 @@ class Event:
     topic: str
     payload: dict[str, Any]
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class OutcomeChange:
+    """An outcome event as a subscriber receives it: the event's id, what happened, the
+    status the event left, and the outcome row as it is now."""
+
+    id: str
+    kind: OutcomeEventKind
+    status: OutcomeStatus
+    outcome: OutcomeRecord
 
 
 def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:

@@ -14,17 +14,18 @@ import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.context import Context
+from hindsight.db.models import FeedbackEntry
 from hindsight.domain import events as topics
 from hindsight.domain import validation
 from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.events import OutcomeChange
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.periods import Period, period_days
@@ -32,7 +33,6 @@ from hindsight.live.coalesce import coalesce
 from hindsight.live.hub import LiveScope, Snapshot, hub_for
 from hindsight.live.shared_reads import SharedReads, reads_for
 from hindsight.resolvers.common import authorize, authorize_rep
-from hindsight.schema import feedback_types, types
 from hindsight.services import channel
 
 T = TypeVar("T")
@@ -42,14 +42,6 @@ log = logging.getLogger(__name__)
 MIN_BACKOFF = 0.1
 MAX_BACKOFF = 5.0
 _SKIP = object()
-
-
-@dataclass(frozen=True)
-class OutcomeChange:
-    id: str
-    kind: OutcomeEventKind
-    status: OutcomeStatus  # as the event left it; the outcome shows the current state
-    outcome: types.Outcome
 
 
 async def _stream(
@@ -114,13 +106,13 @@ async def outcome_events(
     async def load(m: Message, s: AsyncSession) -> OutcomeChange:
         row = await outcomes.read_outcome(s, viewer.tenant_id, str(m["outcomeId"]), scope)
         kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
-        return OutcomeChange(str(m["id"]), kind, status, types.Outcome.from_row(row))
+        return OutcomeChange(str(m["id"]), kind, status, row)
 
     async for change in _stream(ctx, topics.OUTCOMES, scope, accept, load):
         yield change
 
 
-async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.FeedbackEntry]:
+async def feedback_events(ctx: Context) -> AsyncIterator[FeedbackEntry]:
     """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
     viewer = ctx.viewer
     vis = feedback_reads.visibility(await authorize(ctx, "feedbackEvents"))
@@ -129,9 +121,8 @@ async def feedback_events(ctx: Context) -> AsyncIterator[feedback_types.Feedback
     def accept(m: Message) -> bool:
         return not own_only or viewer.subject in (m.get("repId"), m.get("reviewerId"))
 
-    async def load(m: Message, s: AsyncSession) -> feedback_types.FeedbackEntry:
-        row = await feedback_reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
-        return feedback_types.FeedbackEntry.from_row(row)
+    async def load(m: Message, s: AsyncSession) -> FeedbackEntry:
+        return await feedback_reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
 
     async for entry in _stream(ctx, topics.FEEDBACK, vis, accept, load):
         yield entry

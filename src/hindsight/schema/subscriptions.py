@@ -11,6 +11,7 @@ from typing import Annotated
 
 import strawberry
 
+from hindsight.domain.events import OutcomeChange
 from hindsight.resolvers import subscriptions as resolvers
 from hindsight.schema import enums, types
 from hindsight.schema.calibration import CalibrationCurve
@@ -32,8 +33,9 @@ class OutcomeEvent:
     )
 
     @classmethod
-    def from_change(cls, c: resolvers.OutcomeChange) -> OutcomeEvent:
-        return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=c.outcome)
+    def from_change(cls, c: OutcomeChange) -> OutcomeEvent:
+        outcome = types.Outcome.from_row(c.outcome)
+        return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=outcome)
 
 
 @strawberry.input(one_of=True, description="Exactly one: a rep, a team, or `executive: true`.")
@@ -69,8 +71,8 @@ class Subscription:
 
     @strawberry.subscription(description="Feedback given or changed that you may read.")
     async def feedback_events(self, info: Info) -> AsyncGenerator[FeedbackEntry, None]:
-        async for entry in resolvers.feedback_events(info.context):
-            yield entry
+        async for row in resolvers.feedback_events(info.context):
+            yield FeedbackEntry.from_row(row)
 
     @strawberry.subscription(
         description="A calibration curve whenever it changes: a POSITIVE/NEGATIVE resolution "
