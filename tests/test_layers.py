@@ -22,7 +22,6 @@ WIRING = {
     "feedback.py",
     "history.py",
     "nodes.py",
-    "outcomes.py",
     "pickers.py",
     "subscriptions.py",
 }

@@ -12,7 +12,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from hindsight.domain.paging import Page
+from hindsight.domain.outcomes import listing
+from hindsight.domain.paging import Order, Page
 
 N = TypeVar("N")
 FIRST = strawberry.argument(
@@ -110,3 +111,6 @@ class OutcomeOrder:
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC, description="The direction."
     )
+
+    def to_domain(self) -> Order:
+        return listing.order(self.field.name, descending=self.direction == OrderDirection.DESC)

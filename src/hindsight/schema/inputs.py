@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import strawberry
 from strawberry.scalars import JSON
 
+from hindsight.domain.outcomes import listing, signals, writes
 from hindsight.schema import enums
 
 
@@ -43,6 +45,9 @@ class RecordOutcomeInput:
         ),
     )
 
+    def to_domain(self) -> writes.NewOutcome:
+        return writes.NewOutcome(**dataclasses.asdict(self))
+
 
 @strawberry.input(description="An explicit decision on a pending outcome.")
 class ResolveOutcomeInput:
@@ -77,6 +82,9 @@ class RecordSignalInput:
         default=None, description="Any other details, a JSON object."
     )
 
+    def to_domain(self) -> signals.NewSignal:
+        return signals.NewSignal(**dataclasses.asdict(self))
+
 
 @strawberry.input(
     description="Which outcomes: every given field must match (the same shape as FeedbackFilter)."
@@ -103,3 +111,8 @@ class OutcomeFilter:
     created_before: dt.datetime | None = strawberry.field(
         default=None, description="Acted before this instant (with an offset)."
     )
+
+    def to_domain(self) -> listing.OutcomeFilter:
+        """The given fields; the domain's defaults (no condition) for the rest."""
+        values = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        return listing.OutcomeFilter(**values)

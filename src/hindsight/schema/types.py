@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from hindsight.db import models
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.outcomes.detection import JobReport as DomainJobReport
 from hindsight.schema import enums
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node
@@ -144,7 +145,7 @@ class Outcome(Node):
     @strawberry.field(description="Feedback linked to this outcome; one query per request.")
     async def feedback(
         self, info: Info
-    ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback")]]:
+    ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback_types")]]:
         from hindsight.schema.feedback_types import FeedbackEntry  # it imports this module
 
         rows = await info.context.feedback_of(str(self.id))
@@ -186,6 +187,15 @@ class SignalRecorded:
         description="Pending outcomes it decided in the same transaction."
     )
 
+    @classmethod
+    def from_domain(
+        cls, signal: models.Signal, resolved: list[models.OutcomeRecord]
+    ) -> SignalRecorded:
+        return cls(signal=Signal.from_row(signal), resolved=[Outcome.from_row(o) for o in resolved])
+
+
+STATUS_COUNTS = ("POSITIVE", "NEGATIVE", "AMBIGUOUS", "EXPIRED")  # JobReport's counts
+
 
 @strawberry.type(description="What one detection job did in runDetection.")
 class JobReport:
@@ -197,6 +207,11 @@ class JobReport:
     ambiguous: int = strawberry.field(description="Of those, AMBIGUOUS.")
     expired: int = strawberry.field(description="Of those, EXPIRED.")
 
+    @classmethod
+    def from_domain(cls, r: DomainJobReport) -> JobReport:
+        counts = {s.lower(): r.by_status.get(s, 0) for s in STATUS_COUNTS}
+        return cls(name=r.name, examined=r.examined, resolved=r.resolved, **counts)
+
 
 @strawberry.type(description="What runDetection did, per job.")
 class DetectionReport:
@@ -204,6 +219,13 @@ class DetectionReport:
         description="One report per job, in the order they ran."
     )
     resolved: int = strawberry.field(description="Outcomes resolved by all jobs together.")
+
+    @classmethod
+    def from_domain(cls, reports: list[DomainJobReport]) -> DetectionReport:
+        return cls(
+            jobs=[JobReport.from_domain(r) for r in reports],
+            resolved=sum(r.resolved for r in reports),
+        )
 
 
 RESULT = "What was written, or why nothing was (ValidationError, NotFoundError)."
@@ -217,3 +239,19 @@ ResolveOutcomeResult = Annotated[
 RecordSignalResult = Annotated[
     SignalRecorded | ValidationError, strawberry.union("RecordSignalResult", description=RESULT)
 ]
+
+
+def outcome_result(result: models.OutcomeRecord | ValidationFailed) -> Outcome | ValidationError:
+    """A ``RecordOutcomeResult``: the outcome written, or why nothing was."""
+    if isinstance(result, ValidationFailed):
+        return ValidationError.of(result)
+    return Outcome.from_row(result)
+
+
+def signal_result(
+    result: tuple[models.Signal, list[models.OutcomeRecord]] | ValidationFailed,
+) -> SignalRecorded | ValidationError:
+    """A ``RecordSignalResult``: the signal and what it resolved, or why nothing was written."""
+    if isinstance(result, ValidationFailed):
+        return ValidationError.of(result)
+    return SignalRecorded.from_domain(*result)
