@@ -19,7 +19,6 @@ WIRING = {
     "calibration.py",
     "coaching.py",
     "dashboards.py",
-    "feedback.py",
     "history.py",
     "nodes.py",
     "pickers.py",

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 
 from hindsight.db import models
+from hindsight.domain.feedback import filters, listing
+from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
+from hindsight.domain.paging import Order
 from hindsight.schema import enums, formulas
 from hindsight.schema.connections import OrderDirection
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.types import ValidationError
+
+T = TypeVar("T")
 
 
 @strawberry.type(
@@ -156,6 +162,9 @@ class RecordFeedbackInput:
         "most the longest outcome window (720 h) back. A re-rating keeps the first day.",
     )
 
+    def to_domain(self) -> feedback.NewFeedback:
+        return feedback.NewFeedback(**dataclasses.asdict(self))
+
 
 @strawberry.input(
     description="Which feedback entries: every given field must match (the same shape as "
@@ -203,6 +212,26 @@ class FeedbackFilter:
         default=None, description="On this kind of target.", deprecation_reason="Use targetTypes."
     )
 
+    def to_domain(self) -> filters.AskedFilter:
+        """The filter as asked; the deprecated single values join their lists."""
+        return filters.AskedFilter(
+            period=self.period,
+            reviewer_id=self.reviewer_id,
+            rep_id=self.rep_id,
+            team_id=self.team_id,
+            action_types=[*(self.action_types or []), *_given(self.action_type)],
+            target_types=[*(self.target_types or []), *_given(self.target_type)],
+            sources=list(self.sources or []),
+            conversation_id=self.conversation_id,
+            outcome_id=str(self.outcome_id) if self.outcome_id is not None else None,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
+
+
+def _given(value: T | None) -> list[T]:
+    return [value] if value else []
+
 
 @strawberry.enum(description="What a list of feedback entries can be sorted by (ties: by id).")
 class FeedbackOrderField(enum.Enum):
@@ -219,6 +248,9 @@ class FeedbackOrder:
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC, description="The direction."
     )
+
+    def to_domain(self) -> Order:
+        return listing.order(self.field.name, descending=self.direction == OrderDirection.DESC)
 
 
 RecordFeedbackResult = Annotated[

@@ -1,4 +1,4 @@
-"""Feedback fields of the Query and Mutation roots: each delegates to one resolver."""
+"""Feedback root fields: input to domain values, one resolver, the result mapped."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.paging import Window
 from hindsight.resolvers import feedback as resolvers
 from hindsight.schema import args
@@ -19,6 +20,7 @@ from hindsight.schema.feedback_types import (
     RecordFeedbackInput,
     RecordFeedbackResult,
 )
+from hindsight.schema.types import ValidationError
 
 FILTER = strawberry.argument(description="Only entries matching every given field.")
 ORDER = strawberry.argument(description="Sort key and direction; default CREATED_AT DESC.")
@@ -30,7 +32,7 @@ class FeedbackQuery:
     async def feedback(
         self, info: Info, id: Annotated[strawberry.ID, args.ID]
     ) -> FeedbackEntry | None:
-        return await resolvers.feedback_entry(info.context, str(id))
+        return FeedbackEntry.from_row(await resolvers.feedback_entry(info.context, str(id)))
 
     @strawberry.field(description="Feedback on one conversation that you may see, oldest first.")
     async def feedback_for_conversation(
@@ -38,7 +40,8 @@ class FeedbackQuery:
         info: Info,
         conversation_id: Annotated[str, strawberry.argument(description="The conversation.")],
     ) -> list[FeedbackEntry]:
-        return await resolvers.feedback_for_conversation(info.context, conversation_id)
+        rows = await resolvers.feedback_for_conversation(info.context, conversation_id)
+        return [FeedbackEntry.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Feedback entries you may see, newest first unless `orderBy` says "
@@ -56,13 +59,18 @@ class FeedbackQuery:
         order_by: Annotated[FeedbackOrder | None, ORDER] = None,
     ) -> Connection[FeedbackEntry] | None:
         window = Window(first=first, after=after, last=last, before=before)
-        return await resolvers.feedback_entries(info.context, filter, window, order_by)
+        asked = (filter or FeedbackFilter()).to_domain()
+        sort = order_by.to_domain() if order_by else None
+        page, count = await resolvers.feedback_entries(info.context, asked, window, sort)
+        return Connection.from_page(page, FeedbackEntry.from_row, count)
 
     @strawberry.field(description="Counts, mean score, distribution and daily trend of feedback.")
     async def feedback_summary(
         self, info: Info, filter: Annotated[FeedbackFilter | None, FILTER] = None
     ) -> FeedbackSummary | None:
-        return await resolvers.feedback_summary(info.context, filter)
+        asked = (filter or FeedbackFilter()).to_domain()
+        flt, summary = await resolvers.feedback_summary(info.context, asked)
+        return FeedbackSummary.from_domain(summary, flt.start, flt.end)
 
     @strawberry.field(description="False while the reviewer is fatigued (DESIGN.md §5).")
     async def should_request_feedback(
@@ -79,4 +87,7 @@ class FeedbackMutation:
     async def record_feedback(
         self, info: Info, input: Annotated[RecordFeedbackInput, args.INPUT]
     ) -> RecordFeedbackResult:
-        return await resolvers.record_feedback(info.context, input)
+        result = await resolvers.record_feedback(info.context, input.to_domain())
+        if isinstance(result, ValidationFailed):
+            return ValidationError.of(result)
+        return FeedbackEntry.from_row(result)
