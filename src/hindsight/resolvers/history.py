@@ -1,48 +1,30 @@
-"""``importOutcomes``: read the viewer, check the right, one domain call, map the results."""
+"""``importOutcomes``: read the viewer, check the right, one domain call.
+
+It takes the domain's ``PastOutcome`` values and returns one row or ``ValidationFailed`` per
+item (a single one when the whole batch is refused); ``api/history.py`` maps them.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from hindsight.context import Context
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import history
-from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.resolvers.common import authorize, in_tenant
-from hindsight.schema import types
-
-if TYPE_CHECKING:
-    from hindsight.schema.history import ImportOutcomeInput
-
-
-def _item(data: ImportOutcomeInput) -> history.PastOutcome:
-    return history.PastOutcome(
-        outcome=outcomes.NewOutcome(**dataclasses.asdict(data.outcome)),
-        status=data.status,
-        resolved_at=data.resolved_at,
-        reason=data.reason,
-    )
 
 
 async def import_outcomes(
-    ctx: Context, data: Sequence[ImportOutcomeInput]
-) -> list[types.Outcome | types.ValidationError]:
+    ctx: Context, items: Sequence[history.PastOutcome]
+) -> list[history.Result]:
     await authorize(ctx, "importOutcomes")
-    items, svc = [_item(d) for d in data], ctx.services
+    svc = ctx.services
     try:
-        results = await in_tenant(
+        return await in_tenant(
             ctx,
             lambda s: history.import_outcomes(
                 s, ctx.viewer.tenant_id, items, rules=svc.rules, now=svc.now()
             ),
         )
     except ValidationFailed as error:
-        return [types.ValidationError.of(error)]
-    return [
-        types.ValidationError.of(r)
-        if isinstance(r, ValidationFailed)
-        else types.Outcome.from_row(r)
-        for r in results
-    ]
+        return [error]

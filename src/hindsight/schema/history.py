@@ -1,26 +1,14 @@
-"""``importOutcomes``: already-resolved history from a CRM export (ADMIN; DESIGN.md §9a)."""
+"""The input of ``importOutcomes``: already-resolved history from a CRM export (ADMIN;
+DESIGN.md §9a). The mutation is ``api/history.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import strawberry
 
-from hindsight.resolvers import history as resolvers
-from hindsight.schema import enums, inputs, types
-from hindsight.schema.context import Info
-
-IMPORT_DESCRIPTION = """ADMIN: import up to 500 outcomes that already ended (a CRM export).
-
-Each is stored with its final status and resolvedAt and counts everywhere exactly as a live
-resolution would: calibration sums (POSITIVE/NEGATIVE only), dashboards and their previous
-periods and trends (on the UTC day of occurredAt), coaching. Unlike recordOutcome, occurredAt
-is required and may lie any time in the past (never more than 5 minutes ahead); no window
-rule or signal is applied. The same idempotencyKey imported again returns the first outcome
-and counts once. One result per input, in order; the valid items commit together, an invalid
-one is a ValidationError naming its field and writes nothing. Planner statistics are
-refreshed (ANALYZE) in the same transaction."""
+from hindsight.domain.outcomes import history
+from hindsight.schema import enums, inputs
 
 
 @strawberry.input(description="One ended outcome: what the agent did, and how it ended.")
@@ -39,16 +27,10 @@ class ImportOutcomeInput:
         default=None, description="resolutionReason (≤ 2,000 characters); default 'imported'."
     )
 
-
-@strawberry.type
-class HistoryMutation:
-    @strawberry.mutation(description=IMPORT_DESCRIPTION)
-    async def import_outcomes(
-        self,
-        info: Info,
-        inputs: Annotated[
-            list[ImportOutcomeInput],
-            strawberry.argument(description="The resolved outcomes to import, in order."),
-        ],
-    ) -> list[types.RecordOutcomeResult]:
-        return await resolvers.import_outcomes(info.context, inputs)
+    def to_domain(self) -> history.PastOutcome:
+        return history.PastOutcome(
+            outcome=self.outcome.to_domain(),
+            status=self.status,
+            resolved_at=self.resolved_at,
+            reason=self.reason,
+        )
