@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from hindsight.context import Context
 from hindsight.domain import access
@@ -22,11 +22,12 @@ from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import calibration as curve_types
-from hindsight.schema import dashboard_types, feedback_types, types
+from hindsight.schema import dashboard_types, feedback_types, picker_types, types
 from hindsight.schema.node import Node, parse_id
 
 MAX_IDS = 100
 Loader = Callable[[Context, tuple[str, ...]], Awaitable[Any]]
+T = TypeVar("T")
 
 
 async def node(ctx: Context, node_id: str, field: str = "node") -> Node:
@@ -112,19 +113,21 @@ async def _executive_summary(ctx: Context, parts: tuple[str, ...]) -> Node:
     return dashboard_types.ExecutiveSummary.from_domain(board)
 
 
-def _by_name(read: Callable[[Context, str], Awaitable[Node]]) -> Loader:
+def _by_name(read: Callable[[Context, str], Awaitable[T]], node: Callable[[T], Node]) -> Loader:
+    """A loader of one-part keys: ``read`` the value by name, ``node`` maps it."""
+
     async def load(ctx: Context, parts: tuple[str, ...]) -> Node:
         (name,) = parts
-        return await read(ctx, name)
+        return node(await read(ctx, name))
 
     return load
 
 
 LOADERS: dict[str, Loader] = {
-    "Team": _by_name(pickers.team),
-    "TeamMember": _by_name(pickers.member),
-    "Rep": _by_name(pickers.rep),
-    "ActionType": _by_name(pickers.action_type),
+    "Team": _by_name(pickers.team, picker_types.Team.of),
+    "TeamMember": _by_name(pickers.member, picker_types.TeamMember.of),
+    "Rep": _by_name(pickers.rep, picker_types.Rep.of),
+    "ActionType": _by_name(pickers.action_type, picker_types.ActionType.of),
     "CalibrationCurve": _curve,
     "RepDashboard": _rep_dashboard,
     "ManagerDashboard": _manager_dashboard,

@@ -78,8 +78,16 @@ class FeedbackTag:
     tag: str = strawberry.field(description="The tag.")
     count: int = strawberry.field(description="Entries carrying it.")
 
+    @classmethod
+    def of(cls, t: directory.Tally) -> FeedbackTag:
+        return cls(tag=t.name, count=t.count)
+
 
 @strawberry.type(description="An escalation trigger (`metadata.trigger`) and how often it fired.")
 class EscalationTrigger:
     trigger: str = strawberry.field(description="The trigger; `unspecified` when none was given.")
     count: int = strawberry.field(description="ESCALATION outcomes with it (all time).")
+
+    @classmethod
+    def of(cls, t: directory.Tally) -> EscalationTrigger:
+        return cls(trigger=t.name, count=t.count)
