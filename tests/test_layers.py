@@ -21,7 +21,6 @@ WIRING = {
     "dashboards.py",
     "history.py",
     "nodes.py",
-    "pickers.py",
     "subscriptions.py",
 }
 DOMAIN_FORBIDDEN = ("hindsight.schema", "hindsight.resolvers", "strawberry", "redis")
