@@ -8,7 +8,7 @@ import strawberry
 
 from hindsight.resolvers import pickers
 from hindsight.schema.context import Info
-from hindsight.schema.picker_types import ActionType, EscalationTrigger, FeedbackTag, Rep, Team
+from hindsight.schema.pickers import ActionType, EscalationTrigger, FeedbackTag, Rep, Team
 
 SCOPE = " Within your outcome scope: MANAGER their team, REP their own; others the tenant."
 TEAM_ID = strawberry.argument(description="The team's id (as outcomes carry it).")

@@ -22,7 +22,8 @@ from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 from hindsight.schema import calibration as curve_types
-from hindsight.schema import dashboard_types, feedback_types, picker_types, types
+from hindsight.schema import dashboard_types, feedback_types, types
+from hindsight.schema import pickers as picker_types
 from hindsight.schema.node import Node, parse_id
 
 MAX_IDS = 100

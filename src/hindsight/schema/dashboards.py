@@ -16,7 +16,7 @@ from hindsight.schema.dashboard_types import (
     TeamMemberInput,
 )
 from hindsight.schema.period import PeriodInput
-from hindsight.schema.picker_types import TeamMember
+from hindsight.schema.pickers import TeamMember
 
 PERIOD = "Whole UTC days; the result's `to` is the exclusive end (midnight after the last day)."
 
