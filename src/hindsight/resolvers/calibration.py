@@ -1,7 +1,7 @@
 """Calibration resolvers: read the viewer, check the right, run one domain call.
 
-They return domain values; ``schema.calibration`` maps them onto its types (the types and
-the fields live in one module there, so mapping here would import it in a circle).
+They return domain values; the root fields (``api/calibration.py``) map them onto the
+types of ``schema/calibration.py``.
 """
 
 from __future__ import annotations
