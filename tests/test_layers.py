@@ -16,7 +16,6 @@ PACKAGE = Path(hindsight.__file__).parent
 
 # schema/ modules that define root fields (Query/Mutation/Subscription) and call resolvers.
 WIRING = {
-    "coaching.py",
     "dashboards.py",
     "history.py",
     "nodes.py",

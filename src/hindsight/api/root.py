@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from hindsight.api.calibration import CalibrationMutation, CalibrationQuery
+from hindsight.api.coaching import CoachingQuery
 from hindsight.api.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.api.history import HistoryMutation
 from hindsight.api.outcomes import OutcomeMutation, OutcomeQuery
 from hindsight.api.pickers import PickerQuery
-from hindsight.schema.coaching import CoachingQuery
 from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 from hindsight.schema.nodes import NodeQuery
 

@@ -1,4 +1,5 @@
-"""Coaching fields of the Query root (DESIGN.md §7, §9): each delegates to one resolver.
+"""Coaching fields of the Query root (DESIGN.md §7, §9): each asks one resolver and maps
+the domain patterns it returns onto ``CoachingPattern`` (``schema/pattern.py``).
 
 Statistics: success rate = POSITIVE / (POSITIVE + NEGATIVE) with a 95% Wilson interval;
 ``confidence`` is the statistic ``evidence.confidenceMeasure`` names — the Wilson lower
