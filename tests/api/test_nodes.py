@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+import graphql
+
+from hindsight.api.export import sdl
+from hindsight.api.nodes import AS_NODE
 from hindsight.domain.enums import Role
+from hindsight.resolvers.nodes import LOADERS
 from tests.api.factories import rate_outcome, record, resolve, signal
 from tests.conftest import Tenant
 
@@ -117,3 +122,12 @@ async def test_nodes_answers_each_id_in_order(tenant: Tenant) -> None:
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["nodes", 1], "NOT_FOUND")
     ]
+
+
+def test_every_node_type_can_be_fetched_again() -> None:
+    """A new type implementing Node needs a loader (resolvers/nodes.py) and a mapping
+    (api/nodes.py); rows (UUID ids) are found by trying each table instead."""
+    schema = graphql.build_schema(sdl())
+    implementers = {t.name for t in schema.get_implementations(schema.get_type("Node")).objects}
+    rows = {"Outcome", "FeedbackEntry", "Signal"}
+    assert implementers == set(AS_NODE) == set(LOADERS) | rows

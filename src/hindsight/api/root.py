@@ -8,10 +8,10 @@ from hindsight.api.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.api.coaching import CoachingQuery
 from hindsight.api.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.api.history import HistoryMutation
+from hindsight.api.nodes import NodeQuery
 from hindsight.api.outcomes import OutcomeMutation, OutcomeQuery
 from hindsight.api.pickers import PickerQuery
 from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
-from hindsight.schema.nodes import NodeQuery
 
 QUERIES: tuple[type, ...] = (
     OutcomeQuery,

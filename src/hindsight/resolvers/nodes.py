@@ -2,6 +2,8 @@
 
 Each type is read by the same resolver its own query uses, so rights are the same; an id
 the viewer may not see, or that names nothing, is NOT_FOUND (DESIGN.md §8), never FORBIDDEN.
+What is found comes back as a domain value with the name of the type it is
+(``Found``); ``api/nodes.py`` maps it.
 """
 
 from __future__ import annotations
@@ -9,47 +11,50 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from hindsight.context import Context
 from hindsight.domain import access
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
+from hindsight.domain.identity import parse_id
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
-from hindsight.schema import calibration as curve_types
-from hindsight.schema import dashboard_types, feedback_types, types
-from hindsight.schema import pickers as picker_types
-from hindsight.schema.node import Node, parse_id
 
 MAX_IDS = 100
 Loader = Callable[[Context, tuple[str, ...]], Awaitable[Any]]
-T = TypeVar("T")
 
 
-async def node(ctx: Context, node_id: str, field: str = "node") -> Node:
+@dataclass(frozen=True)
+class Found:
+    """What an id named: ``value`` (a row, report or directory entry) of type ``type_name``."""
+
+    type_name: str
+    value: Any
+
+
+async def node(ctx: Context, node_id: str, field: str = "node") -> Found:
     await authorize(ctx, field)  # every role; then the rule of the node's own query
     key = parse_id(node_id)
     try:
         if key is None:
             raise NotFound(node_id)
         if key.type_name is None:
-            found: Node = await _row(ctx, key.parts[0])
-            return found
+            return await _row(ctx, key.parts[0])
         loader = LOADERS.get(key.type_name)
         if loader is None:
             raise NotFound(node_id)
-        found = await loader(ctx, key.parts)
-        return found
+        return Found(key.type_name, await loader(ctx, key.parts))
     except (Forbidden, NotFound, ValidationFailed, ValueError, TypeError, KeyError):
         raise NotFound(node_id, "no object with this id") from None
 
 
-async def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Node]]:
+async def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Found]]:
     """One entry per id, in order; each missing one is null with its own NOT_FOUND error."""
     await authorize(ctx, "nodes")
     if len(node_ids) > MAX_IDS:
@@ -57,7 +62,7 @@ async def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Node]]:
     return [asyncio.ensure_future(node(ctx, i, "nodes")) for i in node_ids]
 
 
-async def _row(ctx: Context, row_id: str) -> Node:
+async def _row(ctx: Context, row_id: str) -> Found:
     """Outcomes, feedback and signals keep their UUIDs: try each table the viewer may read,
     each with the right of its own query (``outcome``, ``feedback``)."""
     tenant_id = ctx.viewer.tenant_id
@@ -66,7 +71,7 @@ async def _row(ctx: Context, row_id: str) -> Node:
         row = await read_in_tenant(
             ctx, lambda s: outcomes.read_outcome(s, tenant_id, row_id, scope)
         )
-        return types.Outcome.from_row(row)
+        return Found("Outcome", row)
     except (NotFound, Forbidden):
         pass
     try:
@@ -74,19 +79,14 @@ async def _row(ctx: Context, row_id: str) -> Node:
         entry = await read_in_tenant(
             ctx, lambda s: feedback.read_feedback(s, tenant_id, row_id, vis)
         )
-        return feedback_types.FeedbackEntry.from_row(entry)
+        return Found("FeedbackEntry", entry)
     except (NotFound, Forbidden):
         pass
     # A signal names no rep or team: whoever reads the whole tenant's outcomes may read it.
     if (await authorize(ctx, "outcome")).reach != access.Reach.TENANT:
         raise NotFound(row_id)
     signal = await read_in_tenant(ctx, lambda s: signals.read_signal(s, tenant_id, row_id))
-    return types.Signal.from_row(signal)
-
-
-async def _curve(ctx: Context, parts: tuple[str, ...]) -> Node:
-    (action_type,) = parts
-    return curve_types.CalibrationCurve.from_domain(await calibration.curve(ctx, action_type))
+    return Found("Signal", signal)
 
 
 def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Between:
@@ -96,40 +96,37 @@ def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Betw
     return Between(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
 
 
-async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
+async def _rep_dashboard(ctx: Context, parts: tuple[str, ...]) -> Any:
     tenant, rep_id, *days = parts
-    board = await dashboards.rep_dashboard(ctx, rep_id, _period(ctx, tenant, *days))
-    return dashboard_types.RepDashboard.from_domain(board)
+    return await dashboards.rep_dashboard(ctx, rep_id, _period(ctx, tenant, *days))
 
 
-async def _manager_dashboard(ctx: Context, parts: tuple[str, ...]) -> Node:
+async def _manager_dashboard(ctx: Context, parts: tuple[str, ...]) -> Any:
     tenant, team_id, *days = parts
-    board = await dashboards.manager_dashboard(ctx, team_id, _period(ctx, tenant, *days))
-    return dashboard_types.ManagerDashboard.from_domain(board)
+    return await dashboards.manager_dashboard(ctx, team_id, _period(ctx, tenant, *days))
 
 
-async def _executive_summary(ctx: Context, parts: tuple[str, ...]) -> Node:
+async def _executive_summary(ctx: Context, parts: tuple[str, ...]) -> Any:
     tenant, _, *days = parts
-    board = await dashboards.executive_summary(ctx, _period(ctx, tenant, *days))
-    return dashboard_types.ExecutiveSummary.from_domain(board)
+    return await dashboards.executive_summary(ctx, _period(ctx, tenant, *days))
 
 
-def _by_name(read: Callable[[Context, str], Awaitable[T]], node: Callable[[T], Node]) -> Loader:
-    """A loader of one-part keys: ``read`` the value by name, ``node`` maps it."""
+def _by_name(read: Callable[[Context, str], Awaitable[Any]]) -> Loader:
+    """A loader of one-part keys (a name or an id)."""
 
-    async def load(ctx: Context, parts: tuple[str, ...]) -> Node:
+    async def load(ctx: Context, parts: tuple[str, ...]) -> Any:
         (name,) = parts
-        return node(await read(ctx, name))
+        return await read(ctx, name)
 
     return load
 
 
 LOADERS: dict[str, Loader] = {
-    "Team": _by_name(pickers.team, picker_types.Team.of),
-    "TeamMember": _by_name(pickers.member, picker_types.TeamMember.of),
-    "Rep": _by_name(pickers.rep, picker_types.Rep.of),
-    "ActionType": _by_name(pickers.action_type, picker_types.ActionType.of),
-    "CalibrationCurve": _curve,
+    "Team": _by_name(pickers.team),
+    "TeamMember": _by_name(pickers.member),
+    "Rep": _by_name(pickers.rep),
+    "ActionType": _by_name(pickers.action_type),
+    "CalibrationCurve": _by_name(calibration.curve),
     "RepDashboard": _rep_dashboard,
     "ManagerDashboard": _manager_dashboard,
     "ExecutiveSummary": _executive_summary,
