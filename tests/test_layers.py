@@ -18,7 +18,6 @@ PACKAGE = Path(hindsight.__file__).parent
 WIRING = {
     "dashboards.py",
     "history.py",
-    "subscriptions.py",
 }
 DOMAIN_FORBIDDEN = ("hindsight.schema", "hindsight.resolvers", "strawberry", "redis")
 

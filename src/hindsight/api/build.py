@@ -11,11 +11,11 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 from strawberry.schema.config import StrawberryConfig
 
 from hindsight.api.root import Mutation, Query
+from hindsight.api.subscriptions import Subscription
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
 from hindsight.schema.scalars import OVERRIDES
-from hindsight.schema.subscriptions import Subscription
 from hindsight.settings import Settings
 
 
