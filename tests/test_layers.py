@@ -16,7 +16,6 @@ PACKAGE = Path(hindsight.__file__).parent
 
 # schema/ modules that define root fields (Query/Mutation/Subscription) and call resolvers.
 WIRING = {
-    "dashboards.py",
     "history.py",
 }
 DOMAIN_FORBIDDEN = ("hindsight.schema", "hindsight.resolvers", "strawberry", "redis")

@@ -6,12 +6,12 @@ import strawberry
 
 from hindsight.api.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.api.coaching import CoachingQuery
+from hindsight.api.dashboards import DashboardMutation, DashboardQuery
 from hindsight.api.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.api.history import HistoryMutation
 from hindsight.api.nodes import NodeQuery
 from hindsight.api.outcomes import OutcomeMutation, OutcomeQuery
 from hindsight.api.pickers import PickerQuery
-from hindsight.schema.dashboards import DashboardMutation, DashboardQuery
 
 QUERIES: tuple[type, ...] = (
     OutcomeQuery,
