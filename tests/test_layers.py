@@ -1,8 +1,14 @@
-"""The layers of DESIGN §2 hold: schema -> resolvers -> domain, never the other way.
+"""The layers of DESIGN §2 and issue 15, as import rules every module must keep.
 
-Only the root-field wiring modules of ``schema/`` may import ``hindsight.resolvers``; the
-type modules get nested fields' data through ``schema/links.py``. The domain is plain
-Python: no GraphQL, no resolvers, no strawberry, no redis.
+    api/        root fields: the only package that imports both schema and resolvers
+    schema/     Strawberry types and their mapping from domain values; never resolvers
+    resolvers/  context in, domain values out; never schema
+    live/       the dashboard hub and shared reads; never schema or resolvers
+    domain/     plain Python: no GraphQL, no resolvers, no strawberry, no redis
+    db/         never the domain
+    redis       only events/redis_*
+
+An ``ast`` walk, so an import inside a function counts too.
 """
 
 from __future__ import annotations
@@ -10,15 +16,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import hindsight
 
 PACKAGE = Path(hindsight.__file__).parent
+API, SCHEMA, RESOLVERS = "hindsight.api", "hindsight.schema", "hindsight.resolvers"
 
-# schema/ modules that define root fields (Query/Mutation/Subscription) and call resolvers.
-WIRING = {
-    "history.py",
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "schema": (RESOLVERS, API),
+    "resolvers": (SCHEMA, API),
+    "live": (SCHEMA, RESOLVERS, API),
+    "domain": (SCHEMA, RESOLVERS, API, "hindsight.live", "strawberry", "redis"),
+    "db": ("hindsight.domain", SCHEMA, RESOLVERS, API),
+    "context.py": (SCHEMA, RESOLVERS, API),
 }
-DOMAIN_FORBIDDEN = ("hindsight.schema", "hindsight.resolvers", "strawberry", "redis")
 
 
 def imported(path: Path) -> set[str]:
@@ -38,7 +50,9 @@ def offending(paths: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[s
     for path in paths:
         bad = sorted(n for n in imported(path) if _under(n, forbidden))
         if bad:
-            found[str(path.relative_to(PACKAGE))] = bad
+            found[
+                path.relative_to(PACKAGE).as_posix() if path.is_relative_to(PACKAGE) else path.name
+            ] = bad
     return found
 
 
@@ -46,22 +60,27 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def test_wiring_list_names_real_modules() -> None:
-    """A renamed wiring module must not silently widen what the next test allows."""
-    assert {p.name for p in (PACKAGE / "schema").glob("*.py")} >= WIRING
+def _modules(part: str) -> list[Path]:
+    path = PACKAGE / part
+    return [path] if path.is_file() else sorted(path.rglob("*.py"))
 
 
-def test_schema_type_modules_do_not_import_resolvers() -> None:
-    types = [p for p in (PACKAGE / "schema").rglob("*.py") if p.name not in WIRING]
-    assert offending(types, ("hindsight.resolvers",)) == {}
+@pytest.mark.parametrize("part", sorted(FORBIDDEN))
+def test_layer_imports_only_downwards(part: str) -> None:
+    modules = _modules(part)
+    assert modules, f"{part} names no module: a rename must not silently drop its rule"
+    assert offending(modules, FORBIDDEN[part]) == {}
 
 
-def test_domain_is_plain_python() -> None:
-    assert offending(sorted((PACKAGE / "domain").rglob("*.py")), DOMAIN_FORBIDDEN) == {}
+def test_only_events_redis_modules_import_redis() -> None:
+    others = [p for p in PACKAGE.rglob("*.py") if not p.match("events/redis_*.py")]
+    assert offending(others, ("redis",)) == {}
 
 
-def test_resolver_helpers_know_no_graphql_types() -> None:
-    """Resolvers' shared helpers raise/return domain values; only the Context is shared."""
-    found = imported(PACKAGE / "resolvers" / "common.py")
-    schema = {n for n in found if _under(n, ("hindsight.schema",))}
-    assert schema <= {"hindsight.schema.context", "hindsight.schema.context.Context"}
+def test_the_rules_would_catch_a_violation(tmp_path: Path) -> None:
+    """The walk sees a local import, which is how a cycle is usually hidden."""
+    module = tmp_path / "types.py"
+    module.write_text("def f():\n    from hindsight.resolvers import feedback\n")
+    assert offending([module], FORBIDDEN["schema"]) == {
+        "types.py": [RESOLVERS, f"{RESOLVERS}.feedback"]
+    }
