@@ -1,5 +1,5 @@
 """Coaching fields of the Query root (DESIGN.md §7, §9): each asks one resolver and maps
-the domain patterns it returns onto ``CoachingPattern`` (``schema/pattern.py``).
+the domain patterns it returns onto ``CoachingPattern`` (``schema/coaching.py``).
 
 Statistics: success rate = POSITIVE / (POSITIVE + NEGATIVE) with a 95% Wilson interval;
 ``confidence`` is the statistic ``evidence.confidenceMeasure`` names — the Wilson lower
@@ -15,8 +15,8 @@ import strawberry
 
 from hindsight.resolvers import coaching as resolvers
 from hindsight.schema import args
+from hindsight.schema.coaching import CoachingPattern
 from hindsight.schema.context import Info
-from hindsight.schema.pattern import CoachingPattern
 from hindsight.schema.period import PeriodInput
 
 ROLES = " For MANAGER (the whole tenant), EXECUTIVE, ANALYST and ADMIN."

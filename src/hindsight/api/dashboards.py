@@ -9,7 +9,7 @@ import strawberry
 from hindsight.resolvers import dashboards as resolvers
 from hindsight.schema import args
 from hindsight.schema.context import Info
-from hindsight.schema.dashboard_types import (
+from hindsight.schema.dashboards import (
     ExecutiveSummary,
     ManagerDashboard,
     RepDashboard,

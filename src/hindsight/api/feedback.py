@@ -12,7 +12,8 @@ from hindsight.resolvers import feedback as resolvers
 from hindsight.schema import args
 from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection
 from hindsight.schema.context import Info
-from hindsight.schema.feedback_types import (
+from hindsight.schema.errors import ValidationError
+from hindsight.schema.feedback import (
     FeedbackEntry,
     FeedbackFilter,
     FeedbackOrder,
@@ -20,7 +21,6 @@ from hindsight.schema.feedback_types import (
     RecordFeedbackInput,
     RecordFeedbackResult,
 )
-from hindsight.schema.types import ValidationError
 
 FILTER = strawberry.argument(description="Only entries matching every given field.")
 ORDER = strawberry.argument(description="Sort key and direction; default CREATED_AT DESC.")

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from hindsight.resolvers import history as resolvers
-from hindsight.schema import types
+from hindsight.schema import outcomes as gql
 from hindsight.schema.context import Info
 from hindsight.schema.history import ImportOutcomeInput
 
@@ -34,6 +34,6 @@ class HistoryMutation:
             list[ImportOutcomeInput],
             strawberry.argument(description="The resolved outcomes to import, in order."),
         ],
-    ) -> list[types.RecordOutcomeResult]:
+    ) -> list[gql.RecordOutcomeResult]:
         results = await resolvers.import_outcomes(info.context, [i.to_domain() for i in inputs])
-        return [types.outcome_result(r) for r in results]
+        return [gql.outcome_result(r) for r in results]

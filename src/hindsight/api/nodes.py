@@ -9,22 +9,22 @@ from typing import Annotated, Any
 import strawberry
 
 from hindsight.resolvers import nodes as resolvers
-from hindsight.schema import calibration, dashboard_types, feedback_types, pickers, types
+from hindsight.schema import calibration, dashboards, feedback, outcomes, pickers
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node
 
 AS_NODE: dict[str, Callable[[Any], Node]] = {
-    "Outcome": types.Outcome.from_row,
-    "FeedbackEntry": feedback_types.FeedbackEntry.from_row,
-    "Signal": types.Signal.from_row,
+    "Outcome": outcomes.Outcome.from_row,
+    "FeedbackEntry": feedback.FeedbackEntry.from_row,
+    "Signal": outcomes.Signal.from_row,
     "Team": pickers.Team.of,
     "TeamMember": pickers.TeamMember.of,
     "Rep": pickers.Rep.of,
     "ActionType": pickers.ActionType.of,
     "CalibrationCurve": calibration.CalibrationCurve.from_domain,
-    "RepDashboard": dashboard_types.RepDashboard.from_domain,
-    "ManagerDashboard": dashboard_types.ManagerDashboard.from_domain,
-    "ExecutiveSummary": dashboard_types.ExecutiveSummary.from_domain,
+    "RepDashboard": dashboards.RepDashboard.from_domain,
+    "ManagerDashboard": dashboards.ManagerDashboard.from_domain,
+    "ExecutiveSummary": dashboards.ExecutiveSummary.from_domain,
 }
 """Each type ``resolvers.nodes`` can find, and how its value becomes that GraphQL type."""
 

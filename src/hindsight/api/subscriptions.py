@@ -15,8 +15,8 @@ from hindsight.resolvers import subscriptions as resolvers
 from hindsight.schema import enums
 from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
-from hindsight.schema.dashboard_types import DashboardUpdate, dashboard_update
-from hindsight.schema.feedback_types import FeedbackEntry
+from hindsight.schema.dashboards import DashboardUpdate, dashboard_update
+from hindsight.schema.feedback import FeedbackEntry
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.subscriptions import DashboardScopeInput, OutcomeEvent
 

@@ -1,9 +1,12 @@
-"""Error shaping: domain failures get their ``extensions.code``; anything else is masked."""
+"""Errors: the types the …Result unions return as data (ValidationError, NotFoundError), and
+the shaping of the rest: domain failures get their ``extensions.code``; anything else is
+masked."""
 
 from __future__ import annotations
 
 import logging
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -15,6 +18,34 @@ from hindsight.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+
+
+@strawberry.type(description="Bad input: nothing was written.")
+class ValidationError:
+    field: str | None = strawberry.field(
+        description=(
+            "The input field at fault (camelCase path, e.g. `predictedConfidence`); null "
+            "when the input as a whole is."
+        )
+    )
+    message: str = strawberry.field(description="What is wrong, for a person.")
+
+    @classmethod
+    def of(cls, error: ValidationFailed) -> ValidationError:
+        return cls(field=error.field, message=error.message)
+
+
+@strawberry.type(
+    description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
+)
+class NotFoundError:
+    id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    message: str = strawberry.field(description="What was not found, for a person.")
+
+    @classmethod
+    def of(cls, error: NotFound) -> NotFoundError:
+        return cls(id=strawberry.ID(error.id), message=error.message)
+
 
 log = logging.getLogger("hindsight.errors")
 

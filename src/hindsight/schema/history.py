@@ -8,12 +8,13 @@ import datetime as dt
 import strawberry
 
 from hindsight.domain.outcomes import history
-from hindsight.schema import enums, inputs
+from hindsight.schema import enums
+from hindsight.schema.outcomes import RecordOutcomeInput
 
 
 @strawberry.input(description="One ended outcome: what the agent did, and how it ended.")
 class ImportOutcomeInput:
-    outcome: inputs.RecordOutcomeInput = strawberry.field(
+    outcome: RecordOutcomeInput = strawberry.field(
         description="As for recordOutcome; occurredAt is required and has no lower limit."
     )
     status: enums.OutcomeStatus = strawberry.field(

@@ -23,7 +23,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from hindsight.domain import validation
 from hindsight.domain.errors import ValidationFailed
-from hindsight.schema.types import ValidationError
+from hindsight.schema.errors import ValidationError
 
 
 class CheckedArguments(FieldExtension):

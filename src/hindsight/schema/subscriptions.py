@@ -6,7 +6,8 @@ from __future__ import annotations
 import strawberry
 
 from hindsight.domain.events import OutcomeChange
-from hindsight.schema import enums, types
+from hindsight.schema import enums
+from hindsight.schema.outcomes import Outcome
 
 
 @strawberry.type(description="An outcome was recorded or resolved.")
@@ -16,13 +17,13 @@ class OutcomeEvent:
     status: enums.OutcomeStatus = strawberry.field(
         description="The status the event left; `outcome` shows the current state."
     )
-    outcome: types.Outcome = strawberry.field(
+    outcome: Outcome = strawberry.field(
         description="The outcome itself, as `outcome(id:)` shows it now (a cache merges it)."
     )
 
     @classmethod
     def from_change(cls, c: OutcomeChange) -> OutcomeEvent:
-        outcome = types.Outcome.from_row(c.outcome)
+        outcome = Outcome.from_row(c.outcome)
         return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=outcome)
 
 

@@ -12,9 +12,9 @@ from hindsight.domain.analytics import measures as analytics
 from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
-from hindsight.schema.feedback_types import RatingCount
+from hindsight.schema.coaching import CoachingPattern
+from hindsight.schema.feedback import RatingCount
 from hindsight.schema.node import Node, global_id
-from hindsight.schema.pattern import CoachingPattern
 
 
 @strawberry.type(description="Feedback in aggregate.")

@@ -17,9 +17,9 @@ from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
 from hindsight.schema import enums, formulas
 from hindsight.schema.connections import OrderDirection
+from hindsight.schema.errors import ValidationError
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
-from hindsight.schema.types import ValidationError
 
 T = TypeVar("T")
 

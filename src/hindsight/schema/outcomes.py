@@ -1,7 +1,9 @@
-"""Output types of the fixed GraphQL surface (DESIGN.md §9)."""
+"""Outcome and signal types (DESIGN.md §4, §9): the outcome, the signal, what recording
+them returns, runDetection's report, and their inputs."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -9,69 +11,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hindsight.db import models
-from hindsight.domain.access import Viewer
-from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.errors import ValidationFailed
+from hindsight.domain.outcomes import listing, signals, writes
 from hindsight.domain.outcomes.detection import JobReport as DomainJobReport
 from hindsight.schema import enums
 from hindsight.schema.context import Info
+from hindsight.schema.errors import NotFoundError, ValidationError
 from hindsight.schema.node import Node
 
 if TYPE_CHECKING:
-    from hindsight.schema.feedback_types import FeedbackEntry
-
-
-@strawberry.type(name="Viewer", description="Who the bearer token says you are.")
-class ViewerType:
-    """The GraphQL mirror of ``access.Viewer`` (the domain's, which every check uses)."""
-
-    subject: str = strawberry.field(
-        description="The token's `sub`: for a REP the `repId` their outcomes carry."
-    )
-    tenant: strawberry.ID = strawberry.field(
-        description="The tenant (a UUID) every read and write is confined to."
-    )
-    role: enums.Role = strawberry.field(
-        description="The token's role; decides what you may read and write."
-    )
-    team: str | None = strawberry.field(
-        description="The team the token names (a MANAGER manages it); null if none."
-    )
-
-    @classmethod
-    def from_domain(cls, viewer: Viewer) -> ViewerType:
-        return cls(
-            subject=viewer.subject,
-            tenant=strawberry.ID(str(viewer.tenant_id)),
-            role=viewer.role,
-            team=viewer.team,
-        )
-
-
-@strawberry.type(description="Bad input: nothing was written.")
-class ValidationError:
-    field: str | None = strawberry.field(
-        description=(
-            "The input field at fault (camelCase path, e.g. `predictedConfidence`); null "
-            "when the input as a whole is."
-        )
-    )
-    message: str = strawberry.field(description="What is wrong, for a person.")
-
-    @classmethod
-    def of(cls, error: ValidationFailed) -> ValidationError:
-        return cls(field=error.field, message=error.message)
-
-
-@strawberry.type(
-    description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
-)
-class NotFoundError:
-    id: strawberry.ID = strawberry.field(description="The id that was not found.")
-    message: str = strawberry.field(description="What was not found, for a person.")
-
-    @classmethod
-    def of(cls, error: NotFound) -> NotFoundError:
-        return cls(id=strawberry.ID(error.id), message=error.message)
+    from hindsight.schema.feedback import FeedbackEntry
 
 
 @strawberry.type(
@@ -145,8 +94,8 @@ class Outcome(Node):
     @strawberry.field(description="Feedback linked to this outcome; one query per request.")
     async def feedback(
         self, info: Info
-    ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback_types")]]:
-        from hindsight.schema.feedback_types import FeedbackEntry  # it imports this module
+    ) -> list[Annotated[FeedbackEntry, strawberry.lazy("hindsight.schema.feedback")]]:
+        from hindsight.schema.feedback import FeedbackEntry  # it imports this module
 
         rows = await info.context.feedback_of(str(self.id))
         return [FeedbackEntry.from_row(r) for r in rows]
@@ -255,3 +204,109 @@ def signal_result(
     if isinstance(result, ValidationFailed):
         return ValidationError.of(result)
     return SignalRecorded.from_domain(*result)
+
+
+@strawberry.input(description="One agent action to record (DESIGN.md §4).")
+class RecordOutcomeInput:
+    action_type: str = strawberry.field(
+        description="What the agent did: lower snake case, 1–64 characters."
+    )
+    outcome_type: enums.OutcomeType = strawberry.field(description="What result it aims for.")
+    predicted_confidence: float = strawberry.field(
+        description="The agent's probability of success, 0..1."
+    )
+    conversation_id: str = strawberry.field(description="The conversation (1–128 characters).")
+    deal_id: str | None = strawberry.field(
+        default=None, description="The CRM deal; required for DEAL_PROGRESSION."
+    )
+    rep_id: str | None = strawberry.field(
+        default=None, description="The human rep it was done for."
+    )
+    team_id: str | None = strawberry.field(default=None, description="The rep's team.")
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description='A JSON object (≤ 16 KiB), e.g. `{"trigger": "pricing"}` for an escalation.',
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Recording the same key again returns the first outcome instead of a copy.",
+    )
+    occurred_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When the agent acted, with an offset (default now); never in the future, at "
+            "most the longest window ago."
+        ),
+    )
+
+    def to_domain(self) -> writes.NewOutcome:
+        return writes.NewOutcome(**dataclasses.asdict(self))
+
+
+@strawberry.input(description="An explicit decision on a pending outcome.")
+class ResolveOutcomeInput:
+    outcome_id: strawberry.ID = strawberry.field(description="The outcome.")
+    status: enums.OutcomeStatus = strawberry.field(description="POSITIVE, NEGATIVE or AMBIGUOUS.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (≤ 2,000 characters); default `resolved explicitly`."
+    )
+
+
+@strawberry.input(description="A CRM or conversation event to record (DESIGN.md §4).")
+class RecordSignalInput:
+    kind: enums.SignalKind = strawberry.field(description="What happened.")
+    conversation_id: str | None = strawberry.field(
+        default=None, description="Required for conversation kinds."
+    )
+    deal_id: str | None = strawberry.field(default=None, description="Required for deal kinds.")
+    occurred_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description="When it happened, with an offset (default now); never in the future.",
+    )
+    from_stage: str | None = strawberry.field(
+        default=None, description="DEAL_STAGE_CHANGED: the stage before."
+    )
+    to_stage: str | None = strawberry.field(
+        default=None, description="DEAL_STAGE_CHANGED: the stage after."
+    )
+    helpful: bool | None = strawberry.field(
+        default=None, description="ESCALATION_RESOLVED: whether the escalation was worth it."
+    )
+    payload: JSON | None = strawberry.field(
+        default=None, description="Any other details, a JSON object."
+    )
+
+    def to_domain(self) -> signals.NewSignal:
+        return signals.NewSignal(**dataclasses.asdict(self))
+
+
+@strawberry.input(
+    description="Which outcomes: every given field must match (the same shape as FeedbackFilter)."
+)
+class OutcomeFilter:
+    statuses: list[enums.OutcomeStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    outcome_types: list[enums.OutcomeType] | None = strawberry.field(
+        default=None, description="Any of these outcome types."
+    )
+    action_types: list[str] | None = strawberry.field(
+        default=None, description="Any of these action types."
+    )
+    rep_id: str | None = strawberry.field(default=None, description="This rep's.")
+    team_id: str | None = strawberry.field(default=None, description="Carrying this teamId.")
+    conversation_id: str | None = strawberry.field(
+        default=None, description="In this conversation."
+    )
+    deal_id: str | None = strawberry.field(default=None, description="On this deal.")
+    created_after: dt.datetime | None = strawberry.field(
+        default=None, description="Acted at or after this instant (with an offset)."
+    )
+    created_before: dt.datetime | None = strawberry.field(
+        default=None, description="Acted before this instant (with an offset)."
+    )
+
+    def to_domain(self) -> listing.OutcomeFilter:
+        """The given fields; the domain's defaults (no condition) for the rest."""
+        values = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        return listing.OutcomeFilter(**values)
