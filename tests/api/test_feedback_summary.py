@@ -11,7 +11,7 @@ from hindsight.demo.simulation import TEAMS, load_demo
 from hindsight.domain.enums import Role
 from tests.api.factories import record
 from tests.api.test_feedback import rate
-from tests.conftest import Tenant
+from tests.conftest import Tenant, transactions
 
 SUMMARY = """
 query S($f: FeedbackFilter) {
@@ -155,6 +155,24 @@ async def test_more_than_the_daily_cap_is_fatigue(tenant: Tenant) -> None:
     tenant.api.clock.advance(hours=24)  # exactly a day later they are history: mean 51/14
     assert await should(tenant, "heavy") is True
     error = await tenant.api.error(SHOULD, {"r": "someone-else"}, heavy)
+    assert error["extensions"]["code"] == "FORBIDDEN"
+
+
+MEMBER = """mutation($i: TeamMemberInput!) { setTeamMember(input: $i) { userId } }"""
+
+
+@pytest.mark.parametrize("claim", ["team-f", None], ids=["team claim", "no team claim"])
+async def test_a_managers_question_is_one_unit_of_work(tenant: Tenant, claim: str | None) -> None:
+    """The directory reads behind a MANAGER's reach (their team, the rep's) share the
+    answer's transaction; a rep outside the team stays FORBIDDEN."""
+    for user, team_id, role in [("rep-f", "team-f", "REP"), ("boss-f", "team-f", "MANAGER")]:
+        member = {"userId": user, "teamId": team_id, "role": role}
+        await tenant.api.gql(MEMBER, {"i": member}, tenant.token())
+    manager = tenant.token(Role.MANAGER, sub="boss-f", team=claim)
+    with transactions(tenant.api) as begun:
+        assert await should(tenant, "rep-f", manager) is True
+    assert len(begun) == 1
+    error = await tenant.api.error(SHOULD, {"r": "rep-elsewhere"}, manager)
     assert error["extensions"]["code"] == "FORBIDDEN"
 
 

@@ -50,12 +50,20 @@ async def viewer_in(session: AsyncSession, ctx: Context) -> access.Viewer:
 
 
 async def authorize_rep(ctx: Context, field: str, rep_id: str) -> access.Grant:
-    """``authorize`` for a field about one rep, who must be within the viewer's reach."""
-    grant = await authorize(ctx, field)
-    if grant.needs_rep_team(rep_id):
-        await read_in_tenant(ctx, lambda s: require_rep(s, ctx, grant, rep_id))
-    else:
+    """``authorize`` for a field about one rep, who must be within the viewer's reach: at
+    most one transaction, which reads a MANAGER's own team and the rep's together."""
+    grant = access.grant(ctx.viewer, field)
+    if not grant.needs_rep_team(rep_id):
         grant.require_rep(rep_id)
+        return grant
+    return await read_in_tenant(ctx, lambda s: rep_grant(s, ctx, field, rep_id))
+
+
+async def rep_grant(session: AsyncSession, ctx: Context, field: str, rep_id: str) -> access.Grant:
+    """The viewer's grant to ``field`` about ``rep_id``, checked with the directory read in
+    ``session``: the team a MANAGER manages (if the token does not say) and the rep's."""
+    grant = access.grant(await viewer_in(session, ctx), field)
+    await require_rep(session, ctx, grant, rep_id)
     return grant
 
 
@@ -86,8 +94,7 @@ async def read_about_rep(
         return await through(lambda: read_in_tenant(ctx, work))
 
     async def checked(session: AsyncSession) -> T:
-        known = access.grant(await viewer_in(session, ctx), grant.field)
-        await require_rep(session, ctx, known, rep_id)
+        await rep_grant(session, ctx, grant.field, rep_id)
         return await through(lambda: work(session))
 
     return await read_in_tenant(ctx, checked)

@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable
 
 from hindsight.context import Context
 from hindsight.db import models
-from hindsight.domain import paging
+from hindsight.domain import access, paging
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback import filters, listing, reads
 from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.resolvers.common import (
     authorize,
-    authorize_rep,
     in_tenant,
+    read_about_rep,
     read_in_tenant,
 )
 
@@ -105,14 +105,18 @@ async def feedback_entries(
 
 
 async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
-    """The agent asks before prompting a person; people ask about whom they reach."""
-    viewer = (await authorize_rep(ctx, "shouldRequestFeedback", reviewer_id)).viewer
-    svc = ctx.services
-    return await read_in_tenant(
+    """The agent asks before prompting a person; people ask about whom they reach. One unit
+    of work: a MANAGER's reach (the directory) is read in the answer's transaction."""
+    grant = access.grant(ctx.viewer, "shouldRequestFeedback")
+    svc, tenant_id = ctx.services, ctx.viewer.tenant_id
+    return await read_about_rep(
         ctx,
+        grant,
+        reviewer_id,
+        lambda answer: answer(),
         lambda s: feedback.should_request_feedback(
             s,
-            viewer.tenant_id,
+            tenant_id,
             reviewer_id,
             now=svc.now(),
             daily_cap=svc.settings.feedback_daily_cap,
