@@ -105,6 +105,15 @@ async def in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) 
     return await ctx.services.db.run(ctx.viewer.tenant_id, work)
 
 
+async def write(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T | ValidationFailed:
+    """``in_tenant`` for the mutations answering a ``…Result`` union: bad input comes back as
+    a value (nothing was written), for the api field to map onto ValidationError."""
+    try:
+        return await in_tenant(ctx, work)
+    except ValidationFailed as error:
+        return error
+
+
 async def read_in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one read-only transaction scoped to the viewer's tenant."""
     return await ctx.services.db.run(ctx.viewer.tenant_id, work, readonly=True)

@@ -20,9 +20,9 @@ from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.resolvers.common import (
     authorize,
-    in_tenant,
     read_about_rep,
     read_in_tenant,
+    write,
 )
 
 Counter = Callable[[], Awaitable[int]]
@@ -35,22 +35,19 @@ async def record_feedback(
     grant = await authorize(ctx, "recordFeedback")
     viewer = grant.viewer
     now = ctx.services.now()
-    try:
-        return await in_tenant(
-            ctx,
-            lambda s: feedback.record_feedback(
-                s,
-                viewer.tenant_id,
-                new,
-                reviewer_id=viewer.subject,
-                reviewer_role=viewer.role,
-                scope=grant.scope,
-                now=now,
-                rules=ctx.services.rules,
-            ),
-        )
-    except ValidationFailed as error:
-        return error
+    return await write(
+        ctx,
+        lambda s: feedback.record_feedback(
+            s,
+            viewer.tenant_id,
+            new,
+            reviewer_id=viewer.subject,
+            reviewer_role=viewer.role,
+            scope=grant.scope,
+            now=now,
+            rules=ctx.services.rules,
+        ),
+    )
 
 
 async def feedback_entry(ctx: Context, feedback_id: str) -> models.FeedbackEntry:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from hindsight.context import Context
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import history
-from hindsight.resolvers.common import authorize, in_tenant
+from hindsight.resolvers.common import authorize, write
 
 
 async def import_outcomes(
@@ -19,12 +19,10 @@ async def import_outcomes(
 ) -> list[history.Result]:
     await authorize(ctx, "importOutcomes")
     svc = ctx.services
-    try:
-        return await in_tenant(
-            ctx,
-            lambda s: history.import_outcomes(
-                s, ctx.viewer.tenant_id, items, rules=svc.rules, now=svc.now()
-            ),
-        )
-    except ValidationFailed as error:
-        return [error]
+    results = await write(
+        ctx,
+        lambda s: history.import_outcomes(
+            s, ctx.viewer.tenant_id, items, rules=svc.rules, now=svc.now()
+        ),
+    )
+    return [results] if isinstance(results, ValidationFailed) else results

@@ -23,6 +23,7 @@ from hindsight.resolvers.common import (
     in_tenant,
     known_viewer,
     read_in_tenant,
+    write,
 )
 from hindsight.workers import jobs
 
@@ -68,15 +69,10 @@ async def record_outcome(
 ) -> OutcomeRecord | ValidationFailed:
     viewer = (await authorize(ctx, "recordOutcome")).viewer
     svc = ctx.services
-    try:
-        return await in_tenant(
-            ctx,
-            lambda s: outcomes.record_outcome(
-                s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()
-            ),
-        )
-    except ValidationFailed as error:
-        return error
+    return await write(
+        ctx,
+        lambda s: outcomes.record_outcome(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
+    )
 
 
 async def record_outcomes(
@@ -113,13 +109,13 @@ async def resolve_outcome(
     viewer = (await authorize(ctx, "resolveOutcome")).viewer
     svc = ctx.services
     try:
-        return await in_tenant(
+        return await write(
             ctx,
             lambda s: outcomes.resolve_outcome(
                 s, viewer.tenant_id, outcome_id, status, reason, now=svc.now()
             ),
         )
-    except (ValidationFailed, NotFound) as error:
+    except NotFound as error:  # a …Result member too: nothing you may resolve has this id
         return error
 
 
@@ -127,15 +123,10 @@ async def record_signal(ctx: Context, new: signals.NewSignal) -> SignalResult | 
     """The stored signal and the outcomes it resolved, or why nothing was written."""
     viewer = (await authorize(ctx, "recordSignal")).viewer
     svc = ctx.services
-    try:
-        return await in_tenant(
-            ctx,
-            lambda s: signals.record_signal(
-                s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()
-            ),
-        )
-    except ValidationFailed as error:
-        return error
+    return await write(
+        ctx,
+        lambda s: signals.record_signal(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
+    )
 
 
 async def run_detection(ctx: Context) -> list[JobReport]:

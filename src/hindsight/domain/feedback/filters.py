@@ -7,26 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hindsight.domain import periods
-from hindsight.domain.enums import FeedbackSource, FeedbackTarget
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback import listing, reads, summary
 
 
 @dataclass(frozen=True)
-class AskedFilter:
-    """Every given field must match; ``period`` and the created bounds exclude each other."""
+class AskedFilter(listing.Matching):
+    """As the client asked: the outcome id unparsed, and ``period`` as an alternative to
+    the created bounds (giving both is refused)."""
 
     period: periods.Period | None = None
-    reviewer_id: str | None = None
-    rep_id: str | None = None
-    team_id: str | None = None
-    action_types: list[str] = field(default_factory=list)
-    target_types: list[FeedbackTarget] = field(default_factory=list)
-    sources: list[FeedbackSource] = field(default_factory=list)
-    conversation_id: str | None = None
     outcome_id: str | None = None
     created_after: dt.datetime | None = None
     created_before: dt.datetime | None = None
@@ -44,13 +37,7 @@ def entry_filter(asked: AskedFilter, now: dt.datetime) -> listing.FeedbackFilter
     if asked.outcome_id is not None and outcome_id is None:
         raise ValidationFailed("filter.outcomeId", "is not an outcome id")
     return listing.FeedbackFilter(
-        reviewer_id=asked.reviewer_id,
-        rep_id=asked.rep_id,
-        team_id=asked.team_id,
-        action_types=asked.action_types,
-        target_types=asked.target_types,
-        sources=asked.sources,
-        conversation_id=asked.conversation_id,
+        **asked.matching(),
         outcome_id=outcome_id,
         created_after=_utc(asked.created_after, "filter.createdAfter") or start,
         created_before=_utc(asked.created_before, "filter.createdBefore") or end,

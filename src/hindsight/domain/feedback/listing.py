@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_
@@ -23,8 +23,9 @@ ORDER_COLUMNS = {
 
 
 @dataclass(frozen=True)
-class FeedbackFilter:
-    """Every given field must match; rep, team and action type through the linked outcome."""
+class Matching:
+    """The fields every form of the feedback filter shares: each given one must match; rep,
+    team and action type through the linked outcome."""
 
     reviewer_id: str | None = None
     rep_id: str | None = None
@@ -33,6 +34,16 @@ class FeedbackFilter:
     target_types: list[FeedbackTarget] = field(default_factory=list)
     sources: list[FeedbackSource] = field(default_factory=list)
     conversation_id: str | None = None
+
+    def matching(self) -> dict[str, Any]:
+        """These shared fields, to build another form of the filter from this one."""
+        return {f.name: getattr(self, f.name) for f in fields(Matching)}
+
+
+@dataclass(frozen=True)
+class FeedbackFilter(Matching):
+    """The checked filter the queries use."""
+
     outcome_id: uuid.UUID | None = None
     created_after: dt.datetime | None = None  # inclusive
     created_before: dt.datetime | None = None  # exclusive
