@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event
+from starlette.applications import Starlette
 
 from hindsight.app import create_app
 from hindsight.auth import issue_token
@@ -106,6 +107,7 @@ class Api:
     services: Services
     clock: FrozenClock
     backend: Backend
+    app: Starlette  # the session's app, already started (to serve it on a real socket)
 
     def token(
         self, tenant: uuid.UUID, role: Role, sub: str | None = None, team: str | None = None
@@ -150,7 +152,7 @@ async def api(backend: Backend) -> AsyncIterator[Api]:
         http = await stack.enter_async_context(
             httpx.AsyncClient(transport=transport, base_url="http://hindsight.test")
         )
-        yield Api(http, app.state.services, clock, backend)
+        yield Api(http, app.state.services, clock, backend, app)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 import pytest_asyncio
 from websockets.exceptions import ConnectionClosed
@@ -22,9 +21,7 @@ CURVES = "subscription($a: String) { calibrationUpdates(actionType: $a) { action
 
 @pytest_asyncio.fixture
 async def url(api: Api) -> AsyncIterator[str]:
-    transport = api.http._transport  # the session's app, already started
-    assert isinstance(transport, httpx.ASGITransport)
-    async with serve(transport.app) as served:
+    async with serve(api.app) as served:
         yield served
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest_asyncio
 
 from hindsight.live.hub import hub_for
@@ -20,7 +19,5 @@ async def live(api: Api) -> AsyncIterator[str]:
     """The backend's app (SQLite + in-process events, PostgreSQL + Redis) on a real socket;
     yields its WebSocket URL."""
     hub_for(api.services).min_interval = TEST_INTERVAL
-    transport = api.http._transport  # the session's app, already started
-    assert isinstance(transport, httpx.ASGITransport)
-    async with serve(transport.app) as url:
+    async with serve(api.app) as url:
         yield url
