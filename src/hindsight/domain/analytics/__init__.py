@@ -1,5 +1,6 @@
-"""Dashboards and their metrics (DESIGN.md §7): ``measures`` (metrics read from rollups,
-response quality from feedback), ``local_days`` (periods in a zone other than UTC),
+"""Dashboards and their metrics (DESIGN.md §7): ``metrics`` (one declaration per metric,
+computed from ``counts``), ``measures`` (the counts read from rollups, response quality from
+feedback), ``local_days`` (periods in a zone other than UTC),
 ``dashboards`` (rep, manager and executive reports) and ``patterns`` (the shape of a piece of
 coaching advice, shared with ``domain.coaching``)."""
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
 from hindsight.domain.analytics import local_days
+from hindsight.domain.analytics.counts import Counts
 from hindsight.domain.analytics.measures import (
-    Counts,
     DashboardScope,
     Days,
     Metrics,

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +23,8 @@ from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
 from hindsight.domain import team
 from hindsight.domain.analytics import local_days
-from hindsight.domain.enums import OutcomeStatus, OutcomeType
+from hindsight.domain.analytics.counts import Counts
+from hindsight.domain.analytics.metrics import METRICS
 from hindsight.domain.feedback.ratings import RATINGS
 from hindsight.domain.outcomes.lookup import in_reach
 
@@ -96,6 +96,9 @@ class Quality:
 
 @dataclass(frozen=True)
 class Metrics:
+    """One typed field per entry of ``metrics.METRICS``, in its order (int for a count,
+    float | None for a rate), then response quality (tests/domain/test_metrics.py)."""
+
     actions: int
     pending: int
     positive: int
@@ -116,50 +119,11 @@ class TrendPoint:
     metrics: Metrics
 
 
-@dataclass
-class Counts:
-    """Outcome counts by (outcome type, status), and feedback by (source, rating)."""
-
-    outcomes: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    ratings: dict[tuple[str, int], tuple[int, float]] = field(default_factory=dict)
-
-    def add_rating(self, key: tuple[str, int], count: int, total: float) -> None:
-        n, s = self.ratings.get(key, (0, 0.0))
-        self.ratings[key] = (n + count, s + total)
-
-
-def rate(positive: int, negative: int) -> float | None:
-    return positive / (positive + negative) if positive + negative else None
-
-
 def metrics(c: Counts) -> Metrics:
-    """The metric block of DESIGN.md §7 from one set of counts."""
-
-    def n(types: set[str] | None = None, status: str | None = None) -> int:
-        return sum(
-            v
-            for (t, s), v in c.outcomes.items()
-            if (types is None or t in types) and (status is None or s == status)
-        )
-
-    def success(types: set[str] | None = None) -> float | None:
-        return rate(n(types, OutcomeStatus.POSITIVE), n(types, OutcomeStatus.NEGATIVE))
-
-    actions = n()
-    return Metrics(
-        actions=actions,
-        pending=n(status=OutcomeStatus.PENDING),
-        positive=n(status=OutcomeStatus.POSITIVE),
-        negative=n(status=OutcomeStatus.NEGATIVE),
-        ambiguous=n(status=OutcomeStatus.AMBIGUOUS),
-        expired=n(status=OutcomeStatus.EXPIRED),
-        success_rate=success(),
-        engagement_score=success({OutcomeType.IMMEDIATE_RESPONSE, OutcomeType.ENGAGEMENT}),
-        qualification_completion_rate=success({OutcomeType.QUALIFICATION}),
-        deal_progression_rate=success({OutcomeType.DEAL_PROGRESSION}),
-        escalation_rate=n({OutcomeType.ESCALATION}) / actions if actions else None,
-        response_quality=quality(c),
-    )
+    """The metric block of DESIGN.md §7 from one set of counts: every entry of ``METRICS``,
+    then response quality."""
+    values: dict[str, Any] = {m.name: m.compute(c) for m in METRICS}
+    return Metrics(**values, response_quality=quality(c))
 
 
 def quality(c: Counts) -> Quality:
