@@ -9,6 +9,7 @@ import strawberry
 
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics import measures as analytics
+from hindsight.domain.analytics.metrics import BY_NAME
 from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
@@ -28,29 +29,27 @@ class QualitySummary:
     )
 
 
+def _metric(name: str) -> Any:
+    """A field of ``MetricBlock`` described by its metric's declaration (``METRICS``)."""
+    return strawberry.field(description=BY_NAME[name].description)
+
+
 @strawberry.type(description=formulas.METRIC_BLOCK)
 class MetricBlock:
-    actions: int = strawberry.field(description="Outcomes acted on in the period (every status).")
-    pending: int = strawberry.field(description="Of those, PENDING.")
-    positive: int = strawberry.field(description="Of those, POSITIVE.")
-    negative: int = strawberry.field(description="Of those, NEGATIVE.")
-    ambiguous: int = strawberry.field(description="Of those, AMBIGUOUS.")
-    expired: int = strawberry.field(description="Of those, EXPIRED.")
-    success_rate: float | None = strawberry.field(
-        description="positive / (positive + negative); null when both are 0."
-    )
-    engagement_score: float | None = strawberry.field(
-        description="The success rate of IMMEDIATE_RESPONSE and ENGAGEMENT outcomes."
-    )
-    qualification_completion_rate: float | None = strawberry.field(
-        description="The success rate of QUALIFICATION outcomes."
-    )
-    deal_progression_rate: float | None = strawberry.field(
-        description="The success rate of DEAL_PROGRESSION outcomes."
-    )
-    escalation_rate: float | None = strawberry.field(
-        description="ESCALATION outcomes / actions; null without actions."
-    )
+    """One typed field per entry of ``METRICS``, in its order (tests/test_schema_metrics.py),
+    then response quality."""
+
+    actions: int = _metric("actions")
+    pending: int = _metric("pending")
+    positive: int = _metric("positive")
+    negative: int = _metric("negative")
+    ambiguous: int = _metric("ambiguous")
+    expired: int = _metric("expired")
+    success_rate: float | None = _metric("success_rate")
+    engagement_score: float | None = _metric("engagement_score")
+    qualification_completion_rate: float | None = _metric("qualification_completion_rate")
+    deal_progression_rate: float | None = _metric("deal_progression_rate")
+    escalation_rate: float | None = _metric("escalation_rate")
     response_quality: QualitySummary = strawberry.field(
         description="Feedback given in the period on the scope's outcomes."
     )

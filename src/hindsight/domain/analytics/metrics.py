@@ -28,6 +28,12 @@ class Metric:
     compute: Callable[[Counts], int | float | None]
     tile: bool = True  # shown on the live panel
 
+    @property
+    def camel_name(self) -> str:
+        """The name GraphQL clients see: ``success_rate`` -> ``successRate``."""
+        first, *rest = self.name.split("_")
+        return first + "".join(word.capitalize() for word in rest)
+
 
 def escalation_rate(c: Counts) -> float | None:
     actions = c.of()
