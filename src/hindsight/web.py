@@ -1,5 +1,6 @@
-"""The browser front door: the live panel at ``/``, GraphiQL's page, the packaged static
-files, and the one JSON shape every refused HTTP request gets."""
+"""The browser front door: the live panel at ``/`` (and the metric tiles it draws, from the
+registry, at ``/panel/metrics.json``), GraphiQL's page, the packaged static files, and the one
+JSON shape every refused HTTP request gets."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from starlette.types import Scope
 
 from hindsight.auth import issue_token
 from hindsight.demo.simulation import DEMO_TENANT
+from hindsight.domain.analytics.metrics import METRICS
 from hindsight.domain.enums import Role
 from hindsight.settings import Settings
 
@@ -102,11 +104,28 @@ def demo_token(settings: Settings) -> str:
     )
 
 
+@cache
+def panel_tiles() -> dict[str, list[dict[str, str | int]]]:
+    """The metrics the panel shows as tiles, in the registry's order, named as in GraphQL."""
+    tiles = [m for m in METRICS if m.tile]
+    return {
+        "metrics": [
+            {"name": m.camel_name, "label": m.label, "kind": m.kind, "better": m.better}
+            for m in tiles
+        ]
+    }
+
+
+async def panel_metrics(request: Request) -> Response:
+    return JSONResponse(panel_tiles(), headers=SECURITY_HEADERS)
+
+
 def routes(settings: Settings) -> list[Route | Mount]:
     async def panel(request: Request) -> Response:
         return page("panel/index.html", settings)
 
     return [
         Route("/", panel, methods=["GET"]),
+        Route("/panel/metrics.json", panel_metrics, methods=["GET"]),
         Mount("/static", app=PackagedFiles(directory=STATIC), name="static"),
     ]

@@ -149,6 +149,15 @@ async def _becomes(page: Page, selector: str, value: int) -> float:
     return time.perf_counter() - started
 
 
+async def _tiles_from_the_registry(page: Page, server: Server) -> None:
+    """One tile per metric the server lists, with its label, then Response quality."""
+    async with httpx.AsyncClient(base_url=server.base) as http:
+        tiles = (await http.get("/panel/metrics.json")).json()["metrics"]
+    shown = page.locator("#metrics [data-metric] dt")
+    labels = [t["label"] for t in tiles] + ["Response quality"]
+    await expect(shown).to_have_text(labels)  # the manager view: no executive extras
+
+
 async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: Browser) -> None:
     page = await _page(browser, server)
     documents: list[str] = []
@@ -170,6 +179,7 @@ async def test_panel_signs_in_and_follows_writes_live(server: Server, browser: B
     assert await diagram.locator("line.diagonal").count() == 1
     today = dt.datetime.now(dt.UTC).date().isoformat()  # the default period ends today
     assert f"to {today} (UTC)" in await page.locator("#period").inner_text()
+    await _tiles_from_the_registry(page, server)
     await _shot(page, "panel-1280x800")
     await _shot(page, "panel-full", full_page=True)
     await page.locator("#calibration").screenshot(path=str(ARTIFACTS / "panel-calibration.png"))

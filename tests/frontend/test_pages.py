@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+from graphql import GraphQLObjectType, build_schema
+
+from hindsight.api.export import sdl
+from hindsight.domain.analytics.metrics import METRICS
 from tests.conftest import Api
 
 ASSET = re.compile(r'(?:src|href)="([^"]+)"')
@@ -50,3 +54,19 @@ async def test_panel_is_served_at_the_root(api: Api) -> None:
     assert "<script>" not in html
     for asset in ASSET.findall(html):
         assert (await api.http.get(asset)).status_code == 200, asset
+
+
+async def test_panel_tiles_come_from_the_metric_registry(api: Api) -> None:
+    """The panel draws one tile per registry entry marked ``tile``, named as in GraphQL."""
+    response = await api.http.get("/panel/metrics.json")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"].startswith(CSP)
+    tiles = response.json()["metrics"]
+    assert [t["name"] for t in tiles] == [m.camel_name for m in METRICS if m.tile]
+    block = build_schema(sdl()).get_type("MetricBlock")
+    assert isinstance(block, GraphQLObjectType)
+    for t in tiles:
+        assert t["name"] in block.fields and t["label"], t
+        assert t["kind"] in ("count", "rate") and t["better"] in (-1, 0, 1), t
+    panel = (await api.http.get("/static/panel/documents.js")).text
+    assert 'from "./metrics.js"' in panel  # the GraphQL fragment asks for exactly these

@@ -1,9 +1,10 @@
 // Every GraphQL document the panel sends, in one place, asking only for the fields it shows.
 // (When the schema moves — Node ids, dashboardUpdates yielding the dashboard itself — this
-// is the one file to change.)
+// is the one file to change; the metric tiles' fields come from the server's registry.)
+import { TILES } from "./metrics.js";
 
 const METRICS = `
-  actions positive negative pending successRate engagementScore escalationRate
+  ${TILES.map((tile) => tile.name).join(" ")}
   responseQuality { meanScore }`;
 
 const PATTERN = `kind subject description successRate sampleSize confidence recommendation`;

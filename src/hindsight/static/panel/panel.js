@@ -3,6 +3,7 @@
 import * as docs from "./documents.js";
 import { LiveConnection, query } from "./graphql.js";
 import { multiplierHistory, reliabilityDiagram, trendChart } from "./charts.js";
+import { TILES } from "./metrics.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
@@ -16,6 +17,7 @@ function h(tag, attrs = {}, ...children) {
 }
 
 const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
+const count = (x) => String(x);
 const num = (x, digits = 3) => (x == null ? "—" : Number(x).toFixed(digits));
 
 // better: +1 when a rise is good news, -1 when it is bad news, 0 when it is neither.
@@ -34,17 +36,16 @@ function metric(key, label, value, previous, rate, format, better = 0) {
     h("dd", {}, h("span", { class: "value" }, format(value)), change(value, previous, rate, better)));
 }
 
+// One tile per metric of the registry (./metrics.js): a rate as a percentage, a count as is.
+function tile(t, m, p) {
+  const rate = t.kind === "rate";
+  return metric(t.name, t.label, m[t.name], p[t.name], rate, rate ? pct : count, t.better);
+}
+
 function renderMetrics(board, extra) {
   const m = board.metrics, p = board.previous;
-  const count = (x) => String(x);
   $("metrics").replaceChildren(
-    metric("actions", "Actions", m.actions, p.actions, false, count),
-    metric("positive", "Positive", m.positive, p.positive, false, count),
-    metric("negative", "Negative", m.negative, p.negative, false, count),
-    metric("pending", "Pending", m.pending, p.pending, false, count),
-    metric("successRate", "Success rate", m.successRate, p.successRate, true, pct, 1),
-    metric("engagementScore", "Engagement", m.engagementScore, p.engagementScore, true, pct, 1),
-    metric("escalationRate", "Escalation rate", m.escalationRate, p.escalationRate, true, pct, -1),
+    ...TILES.map((t) => tile(t, m, p)),
     metric("quality", "Response quality", m.responseQuality.meanScore, p.responseQuality.meanScore, true, pct, 1),
     ...extra,
   );
