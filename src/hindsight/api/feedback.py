@@ -6,13 +6,12 @@ from typing import Annotated
 
 import strawberry
 
-from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.paging import Window
 from hindsight.resolvers import feedback as resolvers
 from hindsight.schema import args
 from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection
 from hindsight.schema.context import Info
-from hindsight.schema.errors import ValidationError
+from hindsight.schema.errors import written_or_refused
 from hindsight.schema.feedback import (
     FeedbackEntry,
     FeedbackFilter,
@@ -88,6 +87,4 @@ class FeedbackMutation:
         self, info: Info, input: Annotated[RecordFeedbackInput, args.INPUT]
     ) -> RecordFeedbackResult:
         result = await resolvers.record_feedback(info.context, input.to_domain())
-        if isinstance(result, ValidationFailed):
-            return ValidationError.of(result)
-        return FeedbackEntry.from_row(result)
+        return written_or_refused(result, FeedbackEntry.from_row)

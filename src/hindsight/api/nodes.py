@@ -61,5 +61,5 @@ class NodeQuery:
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Node ids.")],
     ) -> list[Node | None]:
         found = await resolvers.nodes(info.context, [str(i) for i in ids])
-        mapped = [asyncio.ensure_future(_mapped(f)) for f in found]
+        mapped = [asyncio.ensure_future(_mapped(f)) for f in found]  # side by side
         return mapped  # type: ignore[return-value]  # graphql-core awaits each item itself

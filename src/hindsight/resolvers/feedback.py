@@ -20,6 +20,7 @@ from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.resolvers.common import (
     authorize,
+    directly,
     read_about_rep,
     read_in_tenant,
     write,
@@ -110,7 +111,7 @@ async def should_request_feedback(ctx: Context, reviewer_id: str) -> bool:
         ctx,
         grant,
         reviewer_id,
-        lambda answer: answer(),
+        directly,
         lambda s: feedback.should_request_feedback(
             s,
             tenant_id,

@@ -8,9 +8,8 @@ What is found comes back as a domain value with the name of the type it is
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +53,13 @@ async def node(ctx: Context, node_id: str, field: str = "node") -> Found:
         raise NotFound(node_id, "no object with this id") from None
 
 
-async def nodes(ctx: Context, node_ids: list[str]) -> list[Awaitable[Found]]:
-    """One entry per id, in order; each missing one is null with its own NOT_FOUND error."""
+async def nodes(ctx: Context, node_ids: list[str]) -> list[Coroutine[Any, Any, Found]]:
+    """One lookup per id, in order, not started (the caller runs them side by side); each
+    missing one is null with its own NOT_FOUND error."""
     await authorize(ctx, "nodes")
     if len(node_ids) > MAX_IDS:
         raise ValidationFailed("ids", f"at most {MAX_IDS} ids per call")
-    return [asyncio.ensure_future(node(ctx, i, "nodes")) for i in node_ids]
+    return [node(ctx, i, "nodes") for i in node_ids]
 
 
 async def _row(ctx: Context, row_id: str) -> Found:

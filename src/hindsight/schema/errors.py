@@ -5,6 +5,8 @@ masked."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -18,6 +20,9 @@ from hindsight.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type(description="Bad input: nothing was written.")
@@ -45,6 +50,15 @@ class NotFoundError:
     @classmethod
     def of(cls, error: NotFound) -> NotFoundError:
         return cls(id=strawberry.ID(error.id), message=error.message)
+
+
+def written_or_refused(
+    result: T | ValidationFailed, written: Callable[[T], R]
+) -> R | ValidationError:
+    """A ``…Result`` union's member: ``written(result)``, or why nothing was written."""
+    if isinstance(result, ValidationFailed):
+        return ValidationError.of(result)
+    return written(result)
 
 
 log = logging.getLogger("hindsight.errors")

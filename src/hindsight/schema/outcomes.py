@@ -16,7 +16,7 @@ from hindsight.domain.outcomes import listing, signals, writes
 from hindsight.domain.outcomes.detection import JobReport as DomainJobReport
 from hindsight.schema import enums
 from hindsight.schema.context import Info
-from hindsight.schema.errors import NotFoundError, ValidationError
+from hindsight.schema.errors import NotFoundError, ValidationError, written_or_refused
 from hindsight.schema.node import Node
 
 if TYPE_CHECKING:
@@ -192,18 +192,14 @@ RecordSignalResult = Annotated[
 
 def outcome_result(result: models.OutcomeRecord | ValidationFailed) -> Outcome | ValidationError:
     """A ``RecordOutcomeResult``: the outcome written, or why nothing was."""
-    if isinstance(result, ValidationFailed):
-        return ValidationError.of(result)
-    return Outcome.from_row(result)
+    return written_or_refused(result, Outcome.from_row)
 
 
 def signal_result(
     result: tuple[models.Signal, list[models.OutcomeRecord]] | ValidationFailed,
 ) -> SignalRecorded | ValidationError:
     """A ``RecordSignalResult``: the signal and what it resolved, or why nothing was written."""
-    if isinstance(result, ValidationFailed):
-        return ValidationError.of(result)
-    return SignalRecorded.from_domain(*result)
+    return written_or_refused(result, lambda r: SignalRecorded.from_domain(*r))
 
 
 @strawberry.input(description="One agent action to record (DESIGN.md §4).")
