@@ -12,12 +12,13 @@ import datetime as dt
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain import events
 from hindsight.domain.calibration import bins as calibration_bins
@@ -39,6 +40,19 @@ from hindsight.domain.outcomes.rules import (
 )
 
 PENDING = OutcomeStatus.PENDING.value
+
+
+async def meet(
+    session: AsyncSession, tenant_id: uuid.UUID, matches: Iterable[tuple[str, str | None]]
+) -> None:
+    """Serialise the outcome and signal paths per conversation and per deal, first thing in
+    the transaction: of an outcome and a signal that match, whichever commits second waits
+    for the first and then sees its row, so neither is left waiting for the other.
+
+    ``matches`` are (``conversation_id`` or ``deal_id``, value) pairs; empty values are skipped.
+    """
+    names = (f"{tenant_id}:{column}:{value}" for column, value in matches if value)
+    await dialects.serialize_on(session, names)
 
 
 async def evaluate(
@@ -140,13 +154,14 @@ async def apply_decisions(
     resolved = await _resolve(session, tenant_id, decisions, now) if decisions else []
     if not resolved:
         return resolved
+    # Rollups before bins, as the record path takes them: one lock order for every writer.
+    await rollups.apply(session, tenant_id, rollups.moves(resolved, PENDING))
     await calibration_bins.add_to_bins(
         session,
         tenant_id,
         ((o.action_type, o.predicted_confidence, OutcomeStatus(o.status)) for o in resolved),
         now,
     )
-    await rollups.apply(session, tenant_id, rollups.moves(resolved, PENDING))
     for outcome in resolved:
         events.emit(session, events.OUTCOMES, outcome_event(outcome, OutcomeEventKind.RESOLVED))
     return resolved

@@ -149,6 +149,7 @@ async def record_signals(
     batch = [r for r in results if isinstance(r, Stored)]
     if not batch:
         return results
+    await resolution.meet(session, tenant_id, [(b.column, b.key) for b in batch])
     await tenants.register(session, tenant_id, now)
     await session.execute(SIGNALS.insert(), [b.row for b in batch])
     candidates = await _pending_in_windows(session, tenant_id, batch)

@@ -107,27 +107,33 @@ async def record_outcomes(
     """Store agent actions; one result per input, in order.
 
     The same idempotency key always returns the first record (also twice in one batch).
-    Late uploads (``occurred_at`` in the past) are at once resolved by signals already
-    stored inside their windows; window-end rules wait for the scheduled jobs.
+    Each new outcome is at once resolved by the signals already stored inside its window (a
+    late upload's past ones, or one that committed a moment before), and answered as
+    resolved; window-end rules wait for the scheduled jobs.
     """
     check_batch_size(len(news))
     results: list[Any] = [_row_or_error(new, tenant_id, rules, now) for new in news]
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return results
+    await resolution.meet(session, tenant_id, _matches(rows))
     await fill_teams(session, tenant_id, rows)
     await tenants.register(session, tenant_id, now)
     stored = await _insert_once(session, tenant_id, rows)
-    fresh = [
-        (stored[row["id"]], new)
-        for row, new in zip(rows, _valid(news, results), strict=True)
-        if stored[row["id"]].id == row["id"]
-    ]  # not an earlier call's (or item's) record
-    await _announce(session, tenant_id, [o for o, _ in fresh])
-    late = [o for o, new in fresh if new.occurred_at is not None]
-    if late:
-        await resolution.evaluate(session, tenant_id, late, rules=rules, now=now)
-    return [stored[r["id"]] if isinstance(r, dict) else r for r in results]
+    # not an earlier call's (or item's) record
+    fresh = [stored[row["id"]] for row in rows if stored[row["id"]].id == row["id"]]
+    await _announce(session, tenant_id, fresh)
+    # Signals stored earlier inside a window: a late upload's past, or one that committed
+    # just before this outcome (``meet`` made it visible).
+    resolved = await resolution.evaluate(session, tenant_id, fresh, rules=rules, now=now)
+    current = {o.id: o for o in resolved}
+    answers = {key: current.get(o.id, o) for key, o in stored.items()}
+    return [answers[r["id"]] if isinstance(r, dict) else r for r in results]
+
+
+def _matches(rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """What each row can be resolved by: its conversation and its deal."""
+    return [(column, row[column]) for row in rows for column in ("conversation_id", "deal_id")]
 
 
 def _row_or_error(
@@ -146,10 +152,6 @@ def _row_or_error(
         "window_ends_at": values["created_at"] + window,
         **values,
     }
-
-
-def _valid(news: Sequence[NewOutcome], results: list[Any]) -> list[NewOutcome]:
-    return [new for new, r in zip(news, results, strict=True) if isinstance(r, dict)]
 
 
 async def fill_teams(
