@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     # superusers bypass it). Empty when the login user already is a non-owner role.
     database_role: str = "hindsight_app"
     database_pool_size: int = 10
+    # "transaction" behind PgBouncer (or a managed pooler) in transaction mode: the role is
+    # set per transaction and no statement is prepared by name across transactions.
+    database_pooler: Literal["", "transaction"] = ""
     redis_url: str | None = None
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = 24 * 3600
