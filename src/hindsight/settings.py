@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     connection_init_timeout_seconds: float = 10.0
     ws_keep_alive_seconds: float = 15.0  # graphql-transport-ws pings on acknowledged sockets
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
+    # Persisted documents (schema/persisted.py): APQ texts kept this long in the cache; a
+    # trusted-documents manifest (hash -> document) refuses every other document, except for
+    # the roles in adhoc_roles (comma-separated).
+    persisted_query_ttl_seconds: float = 7 * 24 * 3600
+    trusted_documents: Path | None = None
+    adhoc_roles: str = "ANALYST,ADMIN"
 
     # Outcome windows and rules (DESIGN.md §4)
     window_immediate_hours: float = 24

@@ -26,6 +26,7 @@ from hindsight.auth import bearer, read_token
 from hindsight.context import Context
 from hindsight.domain.errors import Unauthenticated
 from hindsight.resolvers.nested import NESTED
+from hindsight.schema import persisted
 from hindsight.services import Services
 from hindsight.web import GRAPHQL_RESPONSE, error_response, page
 from hindsight.ws import KeepAliveTransportWSHandler
@@ -55,6 +56,12 @@ def is_unavailable(body: dict[str, Any]) -> bool:
     """A lost database connection: retryable, so 503 under graphql-response+json."""
     errors = body.get("errors") or []
     return any(e.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
+def is_refused_document(body: dict[str, Any]) -> bool:
+    """An untrusted document or a hash that is not its text's: a 400 for every client."""
+    errors = body.get("errors") or []
+    return any(e.get("extensions", {}).get("code") in persisted.REFUSALS for e in errors)
 
 
 def is_request_error(body: dict[str, Any]) -> bool:
@@ -134,6 +141,12 @@ class GraphQLView(GraphQL[Context, None]):
                 raise HTTPException(405, error.reason) from error
             raise
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted document instead of sending its text."""
+        if "extensions" in request.query_params:
+            return False
+        return bool(super().should_render_graphql_ide(request))
+
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from the package's vendored assets (nothing from a CDN), not Strawberry's
         template; embedded mode prefills the demo token's ``Authorization`` header."""
@@ -196,6 +209,8 @@ class GraphQLView(GraphQL[Context, None]):
             sub_response.status_code = 400
         if wants and isinstance(response_data, dict) and is_unavailable(response_data):
             sub_response.status_code = 503
+        if isinstance(response_data, dict) and is_refused_document(response_data):
+            sub_response.status_code = 400
         response = super().create_response(response_data, sub_response)
         if wants:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"

@@ -12,9 +12,11 @@ from strawberry.schema.config import StrawberryConfig
 
 from hindsight.api.root import Mutation, Query
 from hindsight.api.subscriptions import Subscription
+from hindsight.domain.enums import Role
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
+from hindsight.schema.persisted import Manifest, PersistedDocuments
 from hindsight.schema.scalars import OVERRIDES
 from hindsight.settings import Settings
 
@@ -30,8 +32,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     rules: list[type[ASTValidationRule]] = [limits_rule(Limits.from_settings(settings))]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    manifest = Manifest.load(settings.trusted_documents) if settings.trusted_documents else None
+    adhoc = frozenset(Role(name.strip()) for name in settings.adhoc_roles.split(",") if name)
+    ttl = settings.persisted_query_ttl_seconds
     extensions: list[object] = [
         ShapeErrors,  # classes or factories, never shared instances: one per operation
+        lambda: PersistedDocuments(manifest, adhoc, ttl),
         lambda: MaxTokensLimiter(settings.max_tokens),
         lambda: AddValidationRules(rules),
         ParserCache,
