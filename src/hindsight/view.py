@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import weakref
 from typing import Any
@@ -22,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from hindsight.api.build import build_schema
-from hindsight.auth import bearer, read_token
+from hindsight.auth import TokenReader, bearer
 from hindsight.context import Context
 from hindsight.domain.errors import Unauthenticated
 from hindsight.resolvers.nested import NESTED
@@ -115,6 +116,11 @@ class GraphQLView(GraphQL[Context, None]):
             response = error_response(error.status_code, error.reason, accept=accept, headers=allow)
         await response(scope, receive, send)
 
+    @functools.cached_property
+    def tokens(self) -> TokenReader:
+        """Made on first use: the secret is read (or refused) when a token arrives."""
+        return TokenReader(self.services.settings.secret)
+
     def decode_json(self, data: str | bytes) -> object:
         """JSON Python cannot take (nested past the recursion limit, an integer over 4,300
         digits, bytes that are not UTF-8) is malformed: a 400 (or 4400 on a socket)."""
@@ -175,7 +181,7 @@ class GraphQLView(GraphQL[Context, None]):
         if token is None:
             return
         try:
-            context.viewer_or_none = read_token(self.services.settings.secret, token)
+            context.viewer_or_none = self.tokens.read(token)
         except Unauthenticated as error:
             context.auth_error = str(error)
 
