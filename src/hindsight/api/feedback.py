@@ -70,7 +70,10 @@ class FeedbackQuery:
         flt, summary = await resolvers.feedback_summary(info.context, asked)
         return FeedbackSummary.from_domain(summary, flt.start, flt.end)
 
-    @strawberry.field(description="False while the reviewer is fatigued (DESIGN.md §5).")
+    @strawberry.field(
+        description="False while the reviewer is fatigued: more than feedback_daily_cap (50) "
+        "new entries in 24 h, or at least twice their daily mean over the 14 days before."
+    )
     async def should_request_feedback(
         self,
         info: Info,

@@ -1,5 +1,5 @@
-"""Calibration types (DESIGN.md §6, §9): curves and the agent's calibrated confidence, each
-mapped from its domain report by ``from_domain``. Their root fields: ``api/calibration.py``."""
+"""Calibration types (docs/concepts/calibration.md): curves and the agent's calibrated confidence,
+each mapped from its domain report by ``from_domain``. Their root fields: ``api/calibration.py``."""
 
 from __future__ import annotations
 

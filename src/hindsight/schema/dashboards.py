@@ -1,4 +1,4 @@
-"""Dashboard output types (DESIGN.md §7, §9), mapped from the domain reports."""
+"""Dashboard output types (docs/concepts/dashboards.md), mapped from the domain reports."""
 
 from __future__ import annotations
 

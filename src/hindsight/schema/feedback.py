@@ -1,4 +1,4 @@
-"""Feedback output and input types (DESIGN.md §5, §9)."""
+"""Feedback output and input types (docs/concepts/feedback.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 @strawberry.type(
     description=(
-        "A person's rating of something the agent did (DESIGN.md §5). REP: given by "
+        "A person's rating of something the agent did. REP: given by "
         "them or on their outcomes; MANAGER: also their team's; read-all roles: "
         "every one."
     )
@@ -135,9 +135,7 @@ def _by_key(groups: list[summaries.Group]) -> JSON:
     return JSON({str(g.key): {"count": g.count, "meanScore": g.mean} for g in groups})
 
 
-@strawberry.input(
-    description="A rating to record; the reviewer is your token's subject (DESIGN.md §5)."
-)
+@strawberry.input(description="A rating to record; the reviewer is your token's subject.")
 class RecordFeedbackInput:
     target_type: enums.FeedbackTarget = strawberry.field(description="What you rate.")
     target_id: str = strawberry.field(description="Its id.")
