@@ -136,3 +136,35 @@ def test_the_detector_names_what_breaks() -> None:
     assert names == {"Query.a", "Query.b", "I"}
     assert unlisted(breaking(old, new), "- `Query.a` …\n- `Query.b` …\n- `I` …") == []
     assert unlisted(breaking(old, new), "- `Query.ab` …") != []
+
+
+def deprecations(schema: GraphQLSchema) -> list[tuple[str, str | None]]:
+    """(coordinate, reason) of every deprecated field, argument, input field and enum value;
+    a field an interface declares counts once, on the interface."""
+    found = []
+    for name, type_ in schema.type_map.items():
+        members = {**getattr(type_, "fields", {}), **getattr(type_, "values", {})}
+        inherited = {f for i in getattr(type_, "interfaces", ()) for f in i.fields}
+        for member, definition in members.items():
+            if member not in inherited:  # announced once, on the interface
+                found.append((f"{name}.{member}", definition.deprecation_reason))
+            for arg, argument in getattr(definition, "args", {}).items():
+                found.append((f"{name}.{member}({arg}:)", argument.deprecation_reason))
+    return [(coordinate, reason) for coordinate, reason in found if reason is not None]
+
+
+def test_every_deprecation_says_what_instead_and_when_it_goes() -> None:
+    current = deprecations(load(ROOT / "schema.graphql"))
+    assert current, "expected the deprecated aliases of 0.2.0"
+    undated = [
+        f"{coordinate}: {reason!r}"
+        for coordinate, reason in current
+        if not re.search(r"Goes in \d+\.\d+\.\d+, not before \d{4}-\d{2}-\d{2}\.", reason or "")
+    ]
+    assert not undated, (
+        "say when each deprecated name goes (hindsight.schema.deprecations.going):\n"
+        + "\n".join(undated)
+    )
+    listed = section("Unreleased") + "".join(section(path.stem) for path in releases())
+    unlisted = [c for c, _ in current if c.split("(")[0] not in listed]
+    assert not unlisted, f"CHANGELOG.md lists no deprecation of {unlisted}"

@@ -17,6 +17,7 @@ from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
 from hindsight.schema import enums, formulas
 from hindsight.schema.connections import OrderDirection
+from hindsight.schema.deprecations import going
 from hindsight.schema.errors import ValidationError
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
@@ -204,10 +205,12 @@ class FeedbackFilter:
     action_type: str | None = strawberry.field(
         default=None,
         description="Rating outcomes of this action type.",
-        deprecation_reason="Use actionTypes.",
+        deprecation_reason=going("Use actionTypes."),
     )
     target_type: enums.FeedbackTarget | None = strawberry.field(
-        default=None, description="On this kind of target.", deprecation_reason="Use targetTypes."
+        default=None,
+        description="On this kind of target.",
+        deprecation_reason=going("Use targetTypes."),
     )
 
     def to_domain(self) -> filters.AskedFilter:
