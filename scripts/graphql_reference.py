@@ -95,7 +95,8 @@ def field(name: str, definition: GraphQLField | GraphQLInputField) -> list[str]:
 
 
 def entry(type_: GraphQLNamedType) -> list[str]:
-    lines = [f"### {type_.name}", "", text(type_.description), ""]
+    described = "  \n".join(text(type_.description).split("\n"))  # keep its line breaks
+    lines = [f"### {type_.name}", "", described, ""]
     interfaces = getattr(type_, "interfaces", ())
     if interfaces:
         lines += ["Implements " + ", ".join(link(i) for i in interfaces) + ".", ""]
