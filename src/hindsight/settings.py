@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     def _async_driver(cls, url: str) -> str:
         return normalise_database_url(url)
 
-    # GraphQL limits (DESIGN.md §10)
+    # GraphQL limits (docs/operations/security.md)
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     adhoc_roles: str = "ANALYST,ADMIN"
 
-    # Outcome windows and rules (DESIGN.md §4)
+    # Outcome windows and rules (docs/concepts/outcomes.md)
     window_immediate_hours: float = 24
     window_engagement_hours: float = 168
     window_qualification_hours: float = 168
@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     calibration_interval_seconds: int = 6 * 3600
     run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
-    # Calibration (DESIGN.md §6)
+    # Calibration (docs/concepts/calibration.md)
     calibration_min_samples: int = 30
     calibration_threshold: float = 0.15
     # ≤ 1 so a run never steps past its target: the controller converges without oscillating

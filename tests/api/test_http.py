@@ -1,4 +1,4 @@
-"""GraphQL over HTTP and the limits of DESIGN.md §10, through the front door."""
+"""GraphQL over HTTP and the limits of docs/operations/security.md, through the front door."""
 
 from __future__ import annotations
 

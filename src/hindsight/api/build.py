@@ -1,4 +1,4 @@
-"""The Strawberry schema, built with the limits of DESIGN.md §10 from settings."""
+"""The Strawberry schema, built with the limits of docs/operations/security.md from settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Subscription root (DESIGN.md §9, §10), served over graphql-transport-ws on /graphql.
+"""The Subscription root (docs/reference/api.md), served over graphql-transport-ws on /graphql.
 
 Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
 ``dashboardUpdates`` starts with the current snapshot, so a client that reconnects is whole.
