@@ -135,11 +135,78 @@ async def test_a_role_that_bypasses_rls_refuses_to_serve(api: Api) -> None:
 
 
 async def test_a_transaction_that_is_not_the_rls_role_refuses_to_run(api: Api) -> None:
+    """The refused connection leaves the pool: the next unit of work gets a new one."""
     url = _postgres(api)
     db = Database(create_engine(url, role=ROLE, pool_size=1))
+    pid = text("SELECT pg_backend_pid()")
     try:
+        left = await db.run(None, lambda s: s.scalar(pid))
         await db.run(None, lambda s: s.execute(text("SET ROLE NONE")))  # committed, session-wide
         with pytest.raises(UnsafeRole, match="not the RLS role"):
-            await db.run(None, lambda s: s.scalar(text("SELECT 1")))
+            await db.run(None, lambda s: s.scalar(pid))
+        who, fresh = await db.run(None, lambda s: _who_and_pid(s))
+        assert (who, fresh != left) == (ROLE, True)
+        assert db.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
     finally:
         await db.dispose()
+
+
+async def _who_and_pid(session) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    row = (await session.execute(text("SELECT current_user, pg_backend_pid()"))).one()
+    return row[0], row[1]
+
+
+# Each power, granted to a throwaway role the app's role is a member of (two levels down).
+POWERS = {
+    "superuser": ("CREATE ROLE {power} NOLOGIN SUPERUSER", "member of superuser role"),
+    "bypassrls": ("CREATE ROLE {power} NOLOGIN BYPASSRLS", "member of BYPASSRLS role"),
+    "owner": (
+        "CREATE ROLE {power} NOLOGIN; CREATE TABLE {power} ();"
+        " ALTER TABLE {power} OWNER TO {power}",
+        "member of table owner role",
+    ),
+}
+
+
+@pytest.mark.parametrize("power", sorted(POWERS))
+async def test_a_role_that_inherits_a_power_over_rls_refuses_to_serve(api: Api, power: str) -> None:
+    url = _postgres(api)
+    names = {
+        "power": f"trust_{power}_{uuid.uuid4().hex[:8]}",
+        "app": f"trust_app_{uuid.uuid4().hex[:8]}",
+    }
+    create, refusal = POWERS[power]
+    middle = f"{names['app']}_via"
+    async with _admin(url) as admin:
+        await admin.execute(create.format(**names))
+        await admin.execute(
+            f"CREATE ROLE {names['app']} NOLOGIN; CREATE ROLE {middle} NOLOGIN;"
+            f" GRANT {names['power']} TO {middle}; GRANT {middle} TO {names['app']}"
+        )
+    db = Database(create_engine(url, role=names["app"], pool_size=1))
+    try:
+        with pytest.raises(UnsafeRole, match=f"{refusal} '{names['power']}'"):
+            await db.check_role()
+    finally:
+        await db.dispose()
+        async with _admin(url) as admin:
+            await admin.execute(
+                f"DROP TABLE IF EXISTS {names['power']}; DROP ROLE {names['app']};"
+                f" DROP ROLE {middle}; DROP ROLE {names['power']}"
+            )
+
+
+async def test_a_plain_member_role_serves(api: Api) -> None:
+    """Membership alone is no refusal: only a membership that carries a power over RLS."""
+    url = _postgres(api)
+    plain, app = f"trust_plain_{uuid.uuid4().hex[:8]}", f"trust_app_{uuid.uuid4().hex[:8]}"
+    async with _admin(url) as admin:
+        await admin.execute(f"CREATE ROLE {plain} NOLOGIN; CREATE ROLE {app} NOLOGIN")
+        await admin.execute(f"GRANT {plain} TO {app}")
+    db = Database(create_engine(url, role=app, pool_size=1))
+    try:
+        await db.check_role()
+    finally:
+        await db.dispose()
+        async with _admin(url) as admin:
+            await admin.execute(f"DROP ROLE {app}; DROP ROLE {plain}")
