@@ -11,8 +11,10 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from hindsight.app import create_app
+from hindsight.db import faults
 from hindsight.db.engine import Database, create_engine
 from hindsight.db.roles import UnsafeRole
 from hindsight.domain.enums import Role
@@ -210,3 +212,39 @@ async def test_a_plain_member_role_serves(api: Api) -> None:
         await db.dispose()
         async with _admin(url) as admin:
             await admin.execute(f"DROP ROLE {app}; DROP ROLE {plain}")
+
+
+async def _refused(db: Database, tenant: uuid.UUID | None, sql: str) -> str | None:
+    """The SQLSTATE PostgreSQL refused ``sql`` with when run as the app role, else None."""
+    try:
+        await db.run(tenant, lambda s: s.execute(text(sql)))
+    except DBAPIError as error:
+        return faults.sqlstate(error)
+    return None
+
+
+async def test_the_app_role_cannot_write_the_plumbing(api: Api) -> None:
+    """``alembic_version`` is read-only to the app; ``tenants`` takes only the row of the
+    tenant the transaction is scoped to, and nothing is ever updated or deleted there."""
+    url = _postgres(api)
+    db = Database(create_engine(url, role=ROLE, pool_size=1))
+    mine, other = uuid.uuid4(), uuid.uuid4()
+    denied = "42501"  # insufficient_privilege: a missing grant and an RLS check alike
+    try:
+        assert await db.run(
+            None, lambda s: s.scalar(text("SELECT version_num FROM alembic_version"))
+        )
+        assert await _refused(db, None, "UPDATE alembic_version SET version_num = 'x'") == denied
+        assert await _refused(db, None, "INSERT INTO alembic_version VALUES ('x')") == denied
+        assert await _refused(db, None, "DELETE FROM alembic_version") == denied
+        assert await _refused(db, mine, f"INSERT INTO tenants VALUES ('{other}', now())") == denied
+        assert await _refused(db, None, f"INSERT INTO tenants VALUES ('{other}', now())") == denied
+        assert await _refused(db, mine, f"INSERT INTO tenants VALUES ('{mine}', now())") is None
+        assert await _refused(db, mine, "UPDATE tenants SET created_at = now()") == denied
+        assert await _refused(db, mine, f"DELETE FROM tenants WHERE id = '{mine}'") == denied
+        listed = await db.run(None, lambda s: s.scalars(text("SELECT id FROM tenants")))
+        assert mine in set(listed) and other not in set(listed)
+    finally:
+        await db.dispose()
+        async with _admin(url) as admin:
+            await admin.execute("DELETE FROM tenants WHERE id = ANY($1::uuid[])", [mine, other])
