@@ -130,7 +130,8 @@ async def _insert(
             unique.append(r)
             if key is not None:
                 first[key] = r
-    stmt = dialects.insert(session, OutcomeRecord).values(
+    unique.sort(key=lambda r: (r["idempotency_key"] is None, r["idempotency_key"] or ""))
+    stmt = dialects.insert(session, OutcomeRecord).values(  # in key order: one lock order
         [{"tenant_id": tenant_id, **r} for r in unique]
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
