@@ -248,3 +248,19 @@ async def test_the_app_role_cannot_write_the_plumbing(api: Api) -> None:
         await db.dispose()
         async with _admin(url) as admin:
             await admin.execute("DELETE FROM tenants WHERE id = ANY($1::uuid[])", [mine, other])
+
+
+async def test_readyz_names_the_role_problem_not_the_network(api: Api) -> None:
+    """An app whose connections would bypass RLS (it refuses to start under a server) says
+    so on ``/readyz``: the role, not "cannot reach"."""
+    _postgres(api)
+    app = create_app(api.backend.settings.model_copy(update={"database_role": ""}))
+    transport = httpx.ASGITransport(app=app)  # no lifespan: the start-up refusal is skipped
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://h.test") as http:
+            response = await http.get("/readyz")
+    finally:
+        await app.state.services.close()
+    database = response.json()["database"]
+    assert response.status_code == 503 and "cannot reach" not in database
+    assert database.startswith("database role 'postgres' is a superuser"), database
