@@ -134,7 +134,7 @@ def test_every_node_type_can_be_fetched_again() -> None:
     assert implementers == set(AS_NODE) == set(LOADERS) | rows
 
 
-UNSTORABLE = ["a\x00b", "\ud800"]  # what no argument may hold (DESIGN.md §10)
+UNSTORABLE = ["a\x00b", "\ud800"]  # what no argument may hold (docs/operations/security.md)
 EDGES = [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01")]
 NOT_DATES = [("2026-01-01", "2026-13-01"), ("2026-01-02", "2026-01-01"), ("1-1-1", "x")]
 ZONES = ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]
@@ -157,8 +157,9 @@ def _hand_made(tenant: Tenant) -> list[str]:
 
 
 async def test_hand_made_ids_are_not_found_never_internal(tenant: Tenant) -> None:
-    """A global id is input like any argument (DESIGN.md §10): whatever it decodes to, the
-    answer is NOT_FOUND, never an internal or database error; ``nodes(ids:)`` too."""
+    """A global id is input like any argument (docs/operations/security.md): whatever it
+    decodes to, the answer is NOT_FOUND, never an internal or database error; ``nodes(ids:)``
+    too."""
     ids = _hand_made(tenant)
     for node_id in ids:
         body = await node(tenant, node_id)

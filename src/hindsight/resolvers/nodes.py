@@ -43,7 +43,7 @@ async def node(ctx: Context, node_id: str, field: str = "node") -> Found:
     try:
         if key is None:
             raise NotFound(node_id)
-        for part in key.parts:  # the decoded key is input like any argument (§10)
+        for part in key.parts:  # the decoded key is input like any argument
             validation.text(part, "id")
         if key.type_name is None:
             return await _row(ctx, key.parts[0])

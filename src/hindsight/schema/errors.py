@@ -20,6 +20,7 @@ from hindsight.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from hindsight.schema.deprecations import going
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,7 +41,7 @@ class ValidationError:
         return cls(field=error.field, message=error.message)
 
 
-ID_DEPRECATION = "use requestedId; removed in 0.3.0"
+ID_DEPRECATION = going("Use requestedId.")
 
 
 @strawberry.type(

@@ -1,4 +1,4 @@
-"""How many items a list field can return, for the cost budget (``limits``, DESIGN.md §10).
+"""How many items a list field can return, for the cost budget (``limits``).
 
 A list declares its most items in its field's ``metadata`` (``SIZE``): a number (a curve's
 10 bins), or ``PER_DAY`` for one item per day of the period the field's report covers (a
