@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from hindsight.api.build import build_schema
 from hindsight.db.models import Signal
 from hindsight.domain.enums import Role
+from hindsight.schema.deprecations import going
 from hindsight.settings import Settings
 from tests.api import documents
 from tests.api.factories import read, record, resolve, signal
@@ -50,10 +51,10 @@ async def test_unknown_outcome_is_not_found(tenant: Tenant) -> None:
 
 def test_not_found_error_id_is_deprecated_for_requested_id() -> None:
     """A Relay store keyed by ``id`` would merge the error with the real node: the field is
-    ``requestedId``; ``id`` stays, deprecated with its removal version."""
+    ``requestedId``; ``id`` stays, deprecated with when it goes."""
     not_found = build_schema(Settings())._schema.type_map["NotFoundError"]
     fields = not_found.fields  # type: ignore[attr-defined]
-    assert fields["id"].deprecation_reason == "use requestedId; removed in 0.3.0"
+    assert fields["id"].deprecation_reason == going("Use requestedId.")
     assert fields["requestedId"].deprecation_reason is None
 
 
