@@ -156,3 +156,17 @@ async def read_monitors(
             )
         )
     return views
+
+
+def describe(alert: DriftAlert) -> str:
+    """The alert in one sentence, for a person (the panel shows it as it is)."""
+    name = alert.action_type
+    if alert.kind == DriftKind.SUCCESS_RATE:
+        before, after = alert.before_rate or 0.0, alert.after_rate or 0.0
+        over = (alert.before_count or 0) + (alert.after_count or 0)
+        return f"{name}: success rate {before:.0%} → {after:.0%} over the last {over} resolutions"
+    worse = "worse" if alert.direction == "OVERCONFIDENT" else "better"
+    return (
+        f"{name}: outcomes {worse} than the calibrated confidence says, "
+        f"e-value {alert.e_value or 0:,.0f} ≥ {alert.threshold or 0:,.0f}"
+    )
