@@ -168,5 +168,10 @@ def describe(alert: DriftAlert) -> str:
     worse = "worse" if alert.direction == "OVERCONFIDENT" else "better"
     return (
         f"{name}: outcomes {worse} than the calibrated confidence says, "
-        f"e-value {alert.e_value or 0:,.0f} ≥ {alert.threshold or 0:,.0f}"
+        f"e-value {_number(alert.e_value or 0)} ≥ {_number(alert.threshold or 0)}"
     )
+
+
+def _number(value: float) -> str:
+    """143, 30,541; past a million in scientific notation (1.6e+21)."""
+    return f"{value:,.0f}" if value < 1e6 else f"{value:.1e}"
