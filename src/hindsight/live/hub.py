@@ -60,7 +60,7 @@ class LiveScope:
     def topics(self) -> tuple[str, ...]:
         # Calibration health and open drift alerts are part of the executive summary only.
         executive = self.rep_id is None and self.team_id is None
-        extra = (topics.CALIBRATION, topics.DRIFT) if executive else ()
+        extra: tuple[str, ...] = (topics.CALIBRATION, topics.DRIFT) if executive else ()
         if self.team_id is not None:
             extra = (topics.TEAM,)  # who is in the team changes the manager view
         return (topics.OUTCOMES, topics.FEEDBACK, *extra)
