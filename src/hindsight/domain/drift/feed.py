@@ -15,14 +15,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db.models import OutcomeRecord
+from hindsight.db.models import UNFED, OutcomeRecord
 from hindsight.domain.drift.evalues import calibrated_q
-from hindsight.domain.enums import DECIDED, OutcomeStatus
+from hindsight.domain.enums import OutcomeStatus
 
-FED_STATUSES = sorted(s.value for s in DECIDED)
 MARK_CHUNK = 1000  # ids per UPDATE … WHERE id IN (…), well under SQLite's variable limit
 
 
@@ -37,11 +36,9 @@ class Resolution:
 
 
 def _unfed(tenant_id: uuid.UUID) -> list[object]:
-    return [
-        OutcomeRecord.tenant_id == tenant_id,
-        OutcomeRecord.drift_fed_at.is_(None),
-        OutcomeRecord.status.in_(FED_STATUSES),
-    ]
+    # the partial index's own predicate, as literal SQL: a bound ``status IN ($1, $2)``
+    # would not prove to PostgreSQL's generic plans (nor to SQLite) that the index applies
+    return [OutcomeRecord.tenant_id == tenant_id, text(UNFED)]
 
 
 async def pending_action_types(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
