@@ -12,10 +12,11 @@ from hindsight.context import Context
 from hindsight.db.models import DriftAlert
 from hindsight.domain import paging
 from hindsight.domain.drift import alerts
+from hindsight.domain.drift.monitors import DriftPolicy
 from hindsight.domain.errors import NotFound
 from hindsight.domain.identity import parse_id
 from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant
-from hindsight.workers.drift_jobs import DriftJobReport, run_drift_job
+from hindsight.workers.drift_jobs import DriftJobReport, feed_tenant
 
 Counter = Callable[[], Awaitable[int]]
 TYPE_NAME = "DriftAlert"
@@ -79,6 +80,5 @@ async def run_drift_detection(ctx: Context) -> DriftJobReport:
     """The drift job over the viewer's tenant, now."""
     await authorize(ctx, "runDriftDetection")
     svc = ctx.services
-    return await run_drift_job(
-        svc.db, settings=svc.settings, clock=svc.clock, tenants=[ctx.viewer.tenant_id]
-    )
+    policy = DriftPolicy.from_settings(svc.settings)
+    return await feed_tenant(svc.db, ctx.viewer.tenant_id, policy=policy, clock=svc.clock)

@@ -8,6 +8,7 @@ events leave after that commit. A failing tenant does not stop the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ async def run_drift_job(
         tenants = await db.run(None, detection.tenant_ids)
     for tenant_id in tenants:
         try:
-            await _run_tenant(db, tenant_id, policy, clock, report)
+            await feed_tenant(db, tenant_id, policy=policy, clock=clock, report=report)
         except Exception:  # one tenant's failure must not starve the others
             log.exception("drift detection failed for tenant %s", tenant_id)
             report.failed += 1
@@ -56,19 +57,29 @@ async def run_drift_job(
     return report
 
 
-async def _run_tenant(
-    db: Database, tenant_id: uuid.UUID, policy: DriftPolicy, clock: Clock, report: DriftJobReport
-) -> None:
-    names = await db.run(tenant_id, lambda s: feed.pending_action_types(s, tenant_id))
+async def feed_tenant(
+    db: Database,
+    tenant_id: uuid.UUID,
+    *,
+    policy: DriftPolicy,
+    clock: Clock,
+    report: DriftJobReport | None = None,
+) -> DriftJobReport:
+    """Feed one tenant's unseen resolutions to its monitors (errors propagate: the job
+    above logs them per tenant, ``runDriftDetection`` reports them to its caller)."""
+    report = report if report is not None else DriftJobReport()
+    pending = functools.partial(feed.pending_action_types, tenant_id=tenant_id)
+    names = await db.run(tenant_id, pending, readonly=True)
     report.tenants += 1
     report.action_types += len(names)
     for name in names:
         more = True
         while more:
-            step = await db.run(
-                tenant_id,
-                lambda s, name=name: feed_monitors(s, tenant_id, name, policy=policy, now=clock()),  # type: ignore[misc]
+            batch = functools.partial(
+                feed_monitors, tenant_id=tenant_id, action_type=name, policy=policy, now=clock()
             )
+            step = await db.run(tenant_id, batch)
             report.fed += step.fed
             report.alerts.extend(step.alerts)
             more = step.more
+    return report
