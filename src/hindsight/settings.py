@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     calibration_damping: float = Field(default=0.5, gt=0.0, le=1.0)
     calibration_max_step: float = 0.10
 
+    # Drift
+    drift_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)  # CALIBRATION alerts at E ≥ 1/α
+    drift_delta: float = Field(default=0.002, gt=0.0, lt=1.0)  # river's ADWIN confidence
+    drift_min_samples: int = Field(default=50, ge=1)  # no alert before this many resolutions
+    drift_interval_seconds: int = 60
+    drift_batch_size: int = 2000  # resolutions fed per transaction
+
     # Feedback, dashboards
     feedback_daily_cap: int = 50
     cache_ttl_seconds: int = 300

@@ -31,6 +31,8 @@ AGENT = {
     "resolveOutcome",
     "calibratedConfidence",
     "shouldRequestFeedback",  # the agent asks before prompting a person
+    "driftAlerts",  # docs/concepts/drift.md: it should back off an action that stopped working
+    "driftMonitors",
     *FRONTEND,
 }
 REP = {
@@ -57,8 +59,9 @@ CALIBRATION = {
     "calibrationUpdates",
     "calibratedConfidence",
 }
-MANAGER = REP | {"managerDashboard"} | COACHING | CALIBRATION
-READ_ALL = MANAGER | {"executiveSummary"}
+DRIFT = {"driftAlerts", "driftMonitors"}  # docs/concepts/drift.md; REP reads none
+MANAGER = REP | {"managerDashboard", "acknowledgeDriftAlert"} | COACHING | CALIBRATION | DRIFT
+READ_ALL = MANAGER - {"acknowledgeDriftAlert"} | {"executiveSummary"}
 
 
 def section_8(role: Role, field: str) -> bool:
@@ -101,6 +104,12 @@ OTHER_TENANT = {
 }
 
 
+# The matrix's world holds no drift alert (raising one takes 50 resolutions): the id it
+# passes names nothing, so a role allowed to acknowledge gets NotFoundError; the real
+# acknowledgement, and another tenant's, are tests/api/test_drift.py's.
+NO_SUCH_ALERT = {"acknowledgeDriftAlert": "NOT_FOUND"}
+
+
 @dataclass(frozen=True)
 class Who:
     label: str
@@ -112,7 +121,7 @@ class Who:
     def expected(self, field: str) -> str:
         if not section_8(self.role, field):
             return "FORBIDDEN"
-        codes: dict[str, str] = {}
+        codes: dict[str, str] = dict(NO_SUCH_ALERT)
         if self.kind == "outsider":
             codes |= OTHER_TENANT
         if self.kind != "within" and self.role in (Role.REP, Role.MANAGER):

@@ -28,7 +28,7 @@ async def test_every_role_gets_what_section_8_says(
     tenant: Tenant, field: str, asked: list[str]
 ) -> None:
     world = await build_world(tenant)
-    query, variables = document(field, world)
+    query, variables = document(field, world, "query", "mutation")
     asked.clear()
     wrong = []
     for who in [*WITHIN, *STRANGERS, *OUTSIDERS]:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -255,4 +256,70 @@ async def test_panel_reconnects_and_takes_the_snapshot_again(
     await live.wait_for(timeout=LOAD_MS)  # reconnected on its own (backoff 0.5 s first)
     assert len(sockets) == 2
     await expect(page.locator(actions)).to_have_text(str(before + 1), timeout=LOAD_MS)
+    assert server.outside == []
+
+
+IMPORT = """mutation($inputs: [ImportOutcomeInput!]!) { importOutcomes(inputs: $inputs) {
+  __typename } }"""
+RUN_DRIFT = "mutation { runDriftDetection { alerts { id summary } } }"
+ACKNOWLEDGE = "mutation($id: ID!) { acknowledgeDriftAlert(id: $id) { __typename } }"
+
+
+async def _as_admin(server: Server, document: str, variables: dict[str, object]) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.base, timeout=60) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"authorization": f"Bearer {server.token(Role.ADMIN, 'admin')}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+async def _a_new_drift(server: Server) -> str:
+    """60 imported resolutions the agent was sure of and got wrong, then a drift run: one
+    CALIBRATION alert for a fresh action type; returns its summary."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    items = [
+        {
+            "outcome": {
+                "actionType": "send_gift_card", "outcomeType": "IMMEDIATE_RESPONSE",
+                "predictedConfidence": 0.8, "conversationId": f"conv-gift-{i}",
+                "occurredAt": (start + dt.timedelta(minutes=i)).isoformat(),
+            },
+            "status": "NEGATIVE",
+            "resolvedAt": (start + dt.timedelta(minutes=i, seconds=30)).isoformat(),
+        }
+        for i in range(60)
+    ]  # fmt: skip
+    await _as_admin(server, IMPORT, {"inputs": items})
+    [alert] = (await _as_admin(server, RUN_DRIFT, {}))["runDriftDetection"]["alerts"]
+    return str(alert["summary"])
+
+
+async def test_panel_shows_the_planted_drift_and_follows_alerts_live(
+    server: Server, browser: Browser
+) -> None:
+    """The demo's planted drift is above the tiles in a sentence; a new alert appears and an
+    acknowledged one leaves without a reload."""
+    page = await _page(browser, server)
+    await page.goto(f"{server.base}/")
+    await page.locator("#token").fill(server.token(Role.MANAGER, "mgr-west", "team-west"))
+    await page.get_by_role("button", name="Sign in").click()
+    await page.locator(".connection[data-state=live]").wait_for(timeout=LOAD_MS)
+    planted = page.locator('#drift li[data-kind="SUCCESS_RATE"] .summary')
+    await expect(planted).to_contain_text("send_pricing_sheet: success rate", timeout=LOAD_MS)
+    box = await page.locator("#drift").bounding_box()
+    tiles = await page.locator("#metrics").bounding_box()
+    assert box is not None and tiles is not None and box["y"] < tiles["y"]  # above the tiles
+    await _shot(page, "panel-drift")
+
+    summary = await _a_new_drift(server)
+    fresh = page.locator("#drift li .summary", has_text=summary)
+    await expect(fresh).to_have_count(1, timeout=LOAD_MS)  # pushed by the subscription
+    item = page.locator("#drift li", has=page.locator(".summary", has_text=summary))
+    alert_id = await item.get_attribute("data-alert")
+    await _as_admin(server, ACKNOWLEDGE, {"id": alert_id})
+    await expect(fresh).to_have_count(0, timeout=LOAD_MS)  # acknowledged elsewhere: it leaves
     assert server.outside == []

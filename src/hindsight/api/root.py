@@ -7,6 +7,7 @@ import strawberry
 from hindsight.api.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.api.coaching import CoachingQuery
 from hindsight.api.dashboards import DashboardMutation, DashboardQuery
+from hindsight.api.drift import DriftMutation, DriftQuery
 from hindsight.api.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.api.history import HistoryMutation
 from hindsight.api.nodes import NodeQuery
@@ -21,6 +22,7 @@ QUERIES: tuple[type, ...] = (
     DashboardQuery,
     CoachingQuery,
     PickerQuery,
+    DriftQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     OutcomeMutation,
@@ -28,6 +30,7 @@ MUTATIONS: tuple[type, ...] = (
     FeedbackMutation,
     DashboardMutation,
     HistoryMutation,
+    DriftMutation,
 )
 
 Query = strawberry.type(

@@ -16,6 +16,7 @@ from hindsight.schema import enums
 from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
 from hindsight.schema.dashboards import DashboardUpdate, dashboard_update
+from hindsight.schema.drift import DriftAlert
 from hindsight.schema.feedback import FeedbackEntry
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.subscriptions import DashboardScopeInput, OutcomeEvent
@@ -60,6 +61,15 @@ class Subscription:
     ) -> AsyncGenerator[CalibrationCurve, None]:
         async for report in resolvers.calibration_updates(info.context, action_type):
             yield CalibrationCurve.from_domain(report)
+
+    @strawberry.subscription(
+        description="Each drift alert of your tenant when a monitor raises it, and again "
+        "when it is acknowledged (acknowledgedAt set): the same object as driftAlerts lists "
+        "(AGENT, MANAGER, EXECUTIVE, ANALYST, ADMIN)."
+    )
+    async def drift_alerts(self, info: Info) -> AsyncGenerator[DriftAlert, None]:
+        async for row in resolvers.drift_alerts(info.context):
+            yield DriftAlert.from_row(row)
 
     @strawberry.subscription(
         description="The scope's dashboard for `period` (default: the 30 UTC days ending today) "

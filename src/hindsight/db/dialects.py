@@ -43,6 +43,13 @@ def adding_upsert(
     )
 
 
+def clamp(session: AsyncSession, value: Any, low: float, high: float) -> ColumnElement[float]:
+    """``LEAST(GREATEST(value, low), high)``; SQLite spells them as its scalar MAX and MIN."""
+    if dialect_of(session) == "postgresql":
+        return func.least(func.greatest(value, low), high)
+    return func.min(func.max(value, low), high)
+
+
 def claim(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:
     """Lock the selected rows for this transaction, skipping rows other workers hold.
 

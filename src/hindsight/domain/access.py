@@ -40,6 +40,7 @@ COACHING: Rule = {M: T, E: T, N: T, AD: T}  # tenant-wide patterns (resolvers/co
 TEAMS: Rule = {M: TEAM, E: T, N: T, AD: T}
 READ_ALL_RULE: Rule = {E: T, N: T, AD: T}
 ADMIN_ONLY: Rule = {AD: T}
+DRIFT_READERS: Rule = {A: T, M: T, E: T, N: T, AD: T}  # §13: the agent backs off; REP none
 
 RULES: Mapping[str, Rule] = {
     # Query
@@ -71,6 +72,9 @@ RULES: Mapping[str, Rule] = {
     "actionTypes": OUTCOME_READERS,
     "escalationTriggers": OUTCOME_READERS,
     "feedbackTags": PEOPLE,
+    # Step 15 (drift, docs/concepts/drift.md); the subscription driftAlerts shares the query's rule
+    "driftAlerts": DRIFT_READERS,
+    "driftMonitors": DRIFT_READERS,
     # Mutation
     "recordOutcome": AGENT_WRITES,
     "recordOutcomes": AGENT_WRITES,
@@ -82,6 +86,8 @@ RULES: Mapping[str, Rule] = {
     "setTeamMember": ADMIN_ONLY,
     "runCalibration": ADMIN_ONLY,
     "runDetection": ADMIN_ONLY,
+    "acknowledgeDriftAlert": {M: T, AD: T},
+    "runDriftDetection": ADMIN_ONLY,
     # Subscription: the same rights as the matching query
     "outcomeEvents": OUTCOME_READERS,
     "feedbackEvents": PEOPLE,

@@ -67,3 +67,15 @@ class CalibrationMethod(StrEnum):
 DEAL_KINDS = frozenset({SignalKind.DEAL_STAGE_CHANGED, SignalKind.DEAL_WON, SignalKind.DEAL_LOST})
 CONVERSATION_KINDS = frozenset(set(SignalKind) - DEAL_KINDS)
 DECIDED = frozenset({OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE})
+
+
+class DriftKind(StrEnum):
+    CALIBRATION = "CALIBRATION"
+    SUCCESS_RATE = "SUCCESS_RATE"
+
+
+class DriftDirection(StrEnum):
+    OVERCONFIDENT = "OVERCONFIDENT"
+    UNDERCONFIDENT = "UNDERCONFIDENT"
+    UP = "UP"
+    DOWN = "DOWN"

@@ -59,8 +59,9 @@ class LiveScope:
 
     @property
     def topics(self) -> tuple[str, ...]:
-        # Calibration health is part of the executive summary only.
-        extra = (topics.CALIBRATION,) if self.rep_id is None and self.team_id is None else ()
+        # Calibration health and open drift alerts are part of the executive summary only.
+        executive = self.rep_id is None and self.team_id is None
+        extra: tuple[str, ...] = (topics.CALIBRATION, topics.DRIFT) if executive else ()
         if self.team_id is not None:
             extra = (topics.TEAM,)  # who is in the team changes the manager view
         return (topics.OUTCOMES, topics.FEEDBACK, *extra)

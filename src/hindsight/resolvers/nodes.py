@@ -22,7 +22,7 @@ from hindsight.domain.identity import parse_id
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.domain.periods import Between
-from hindsight.resolvers import calibration, dashboards, pickers
+from hindsight.resolvers import calibration, dashboards, drift, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 
 MAX_IDS = 100
@@ -134,6 +134,7 @@ LOADERS: dict[str, Loader] = {
     "Rep": _by_name(pickers.rep),
     "ActionType": _by_name(pickers.action_type),
     "CalibrationCurve": _by_name(calibration.curve),
+    "DriftAlert": _by_name(drift.drift_alert),
     "RepDashboard": _rep_dashboard,
     "ManagerDashboard": _manager_dashboard,
     "ExecutiveSummary": _executive_summary,

@@ -19,10 +19,11 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.context import Context
-from hindsight.db.models import FeedbackEntry
+from hindsight.db.models import DriftAlert, FeedbackEntry
 from hindsight.domain import events as topics
 from hindsight.domain import validation
 from hindsight.domain.calibration.curves import CurveReport, read_curves
+from hindsight.domain.drift import alerts as drift
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.events import OutcomeChange
@@ -148,6 +149,18 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
 
     async for report in _stream(ctx, topics.CALIBRATION, None, accept, load, shape):
         yield report
+
+
+async def drift_alerts(ctx: Context) -> AsyncIterator[DriftAlert]:
+    """Each drift alert of the tenant when it is raised, and again when it is acknowledged."""
+    await authorize(ctx, "driftAlerts")
+    tenant_id = ctx.viewer.tenant_id
+
+    async def load(m: Message, s: AsyncSession) -> DriftAlert:
+        return await drift.read_alert(s, tenant_id, str(m["alertId"]))
+
+    async for alert in _stream(ctx, topics.DRIFT, None, lambda _m: True, load):
+        yield alert
 
 
 async def authorize_scope(

@@ -257,6 +257,10 @@ class ExecutiveSummary(DashboardUpdate):
     calibration: list[CalibrationHealth] = strawberry.field(
         description=formulas.EXECUTIVE_CALIBRATION
     )
+    open_drift_alerts: int = strawberry.field(
+        description="Drift alerts nobody has acknowledged yet (all time: it ignores the "
+        "period); list them with driftAlerts(filter: {acknowledged: false})."
+    )
 
     @classmethod
     def from_domain(cls, d: dashboards.ExecutiveSummary) -> ExecutiveSummary:
@@ -265,6 +269,7 @@ class ExecutiveSummary(DashboardUpdate):
             automation_rate=r.automation_rate,
             hours_saved=r.hours_saved,
             calibration=[CalibrationHealth(**vars(c)) for c in r.calibration],
+            open_drift_alerts=r.open_drift_alerts,
             **_frame("ExecutiveSummary", d.frame, "", r.overview),
         )
 

@@ -70,6 +70,12 @@ class Outcome(Node):
     resolution_reason: str | None = strawberry.field(
         description="Why it resolved as it did (the signal, rule or person); null while pending."
     )
+    calibrated_confidence: float | None = strawberry.field(
+        description="q = clamp(predictedConfidence × m, 0.001, 0.999), m the action type's "
+        "multiplier in force when it resolved POSITIVE or NEGATIVE: what the CALIBRATION drift "
+        "monitor tests it against. Null while pending and for AMBIGUOUS or "
+        "EXPIRED outcomes."
+    )
 
     @classmethod
     def from_row(cls, row: models.OutcomeRecord) -> Outcome:
@@ -89,6 +95,7 @@ class Outcome(Node):
             window_ends_at=row.window_ends_at,
             resolved_at=row.resolved_at,
             resolution_reason=row.resolution_reason,
+            calibrated_confidence=row.calibrated_confidence,
         )
 
     @strawberry.field(description="Feedback linked to this outcome; one query per request.")

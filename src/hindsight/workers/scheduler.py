@@ -11,6 +11,7 @@ from hindsight.domain.outcomes.detection import JOBS
 from hindsight.services import Services
 from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job
+from hindsight.workers.drift_jobs import DRIFT_JOB, run_drift_job
 from hindsight.workers.jobs import run_detection_job
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,12 @@ Job = Callable[[], Awaitable[object]]
 def intervals(settings: Settings) -> dict[str, float]:
     """Every scheduled job's name and interval in seconds, from settings
     (docs/operations/workers.md): the detection jobs as ``detection.JOBS`` names them, then
-    calibration."""
+    calibration, then drift."""
     found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
-    return found | {CALIBRATION_JOB: settings.calibration_interval_seconds}
+    return found | {
+        CALIBRATION_JOB: settings.calibration_interval_seconds,
+        DRIFT_JOB: settings.drift_interval_seconds,
+    }
 
 
 def job(services: Services, name: str) -> Job:
@@ -32,6 +36,8 @@ def job(services: Services, name: str) -> Job:
     s = services.settings
     if name == CALIBRATION_JOB:
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
+    if name == DRIFT_JOB:
+        return lambda: run_drift_job(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(
         services.db,
         name,

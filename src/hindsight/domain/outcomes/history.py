@@ -26,7 +26,9 @@ from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord
 from hindsight.domain import events, tenants, validation
 from hindsight.domain.calibration import bins as calibration_bins
-from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
+from hindsight.domain.calibration.curves import read_states
+from hindsight.domain.drift.evalues import calibrated_q
+from hindsight.domain.enums import DECIDED, OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import resolution, rollups, writes
@@ -111,10 +113,27 @@ async def import_outcomes(
         return [r for r in results if isinstance(r, ValidationFailed)]
     await tenants.register(session, tenant_id, now)
     await writes.fill_teams(session, tenant_id, rows)
+    await _calibrate(session, tenant_id, rows)
     stored = await _insert(session, tenant_id, rows)
     fresh = [stored[id(r)] for r in rows if stored[id(r)].id == r["id"]]
     await _count(session, tenant_id, fresh, now)
     return [r if isinstance(r, ValidationFailed) else stored[id(r)] for r in results]
+
+
+async def _calibrate(
+    session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    """q = clamp(p·m, 0.001, 0.999) on each POSITIVE/NEGATIVE row, m the multiplier in force
+    now, as a live resolution stores it: one read for the batch."""
+    for row in rows:
+        row["calibrated_confidence"] = None  # one multi-row INSERT: every row names it
+    decided = [r for r in rows if OutcomeStatus(r["status"]) in DECIDED]
+    if not decided:
+        return
+    states = await read_states(session, tenant_id, sorted({r["action_type"] for r in decided}))
+    for row in decided:
+        multiplier = states.get(row["action_type"], (1.0, None))[0]
+        row["calibrated_confidence"] = calibrated_q(row["predicted_confidence"], multiplier)
 
 
 async def _insert(

@@ -15,16 +15,30 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
-from hindsight.db.models import OutcomeRecord, Signal
+from hindsight.db.models import CalibrationState, OutcomeRecord, Signal
 from hindsight.domain import events
 from hindsight.domain.calibration import bins as calibration_bins
+from hindsight.domain.drift import evalues
 from hindsight.domain.enums import (
     CONVERSATION_KINDS,
     DEAL_KINDS,
+    DECIDED,
     OutcomeEventKind,
     OutcomeStatus,
     OutcomeType,
@@ -194,11 +208,37 @@ async def _resolve(
             resolved_at=now,
             resolution_reason=per_row(lambda d: d.reason, Text()),
             resolved_by_signal_id=per_row(lambda d: d.signal_id, Uuid()),
+            calibrated_confidence=_calibrated(session, decisions),
         )
         .returning(OutcomeRecord)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
     return list(await session.scalars(stmt))
+
+
+def _calibrated(session: AsyncSession, decisions: dict[uuid.UUID, Decision]) -> Any:
+    """q = clamp(p·m, 0.001, 0.999) with the multiplier in force, set by the
+    resolving UPDATE itself (no extra statement) on the rows it makes POSITIVE or NEGATIVE."""
+    multiplier = (
+        select(CalibrationState.multiplier)
+        .where(
+            CalibrationState.tenant_id == OutcomeRecord.tenant_id,
+            CalibrationState.action_type == OutcomeRecord.action_type,
+        )
+        .scalar_subquery()
+    )
+    q = dialects.clamp(
+        session,
+        OutcomeRecord.predicted_confidence * func.coalesce(multiplier, 1.0),
+        evalues.Q_LOW,
+        evalues.Q_HIGH,
+    )
+    decided = [i for i, d in decisions.items() if d.status in DECIDED]
+    if len(decided) == len(decisions):
+        return q
+    if not decided:
+        return None
+    return case((OutcomeRecord.id.in_(decided), q), else_=None)
 
 
 def outcome_event(outcome: OutcomeRecord, kind: OutcomeEventKind) -> dict[str, object]:

@@ -4,6 +4,7 @@ import * as docs from "./documents.js";
 import { LiveConnection, query } from "./graphql.js";
 import { multiplierHistory, reliabilityDiagram, trendChart } from "./charts.js";
 import { TILES } from "./metrics.js";
+import { alertUpdates, loadAlerts, readsAlerts } from "./drift.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
@@ -124,6 +125,7 @@ async function snapshot() {
   if (state.view === "manager") renderBoard(data.managerDashboard, "ManagerDashboard");
   else renderBoard(data.executiveSummary, "ExecutiveSummary", data.coachingPatterns || []);
   renderCurves();
+  await loadAlerts(state.token, state.viewer.role);
 }
 
 function setCurve(curve) {
@@ -137,6 +139,7 @@ function subscribe() {
   state.live = new LiveConnection(state.token, {
     board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates, d.dashboardUpdates.__typename) },
     curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
+    ...(readsAlerts(state.viewer.role) ? { alerts: alertUpdates() } : {}),
   }, (name, detail) => {
     setConnection(name, detail);
     if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
