@@ -14,7 +14,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from hindsight.context import Context
@@ -38,7 +38,7 @@ async def cached(
     tenant = ctx.viewer.tenant_id
     version = await services.cache.get(version_key(tenant)) or 0
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-    key = f"hindsight:{tenant}:v{version}:{name}:{shape(kind)}:{digest[:32]}"
+    key = f"hindsight:{tenant}:v{version}:{name}:{shape(typing.cast(Hashable, kind))}:{digest[:32]}"
     hit = await services.cache.get(key)
     if hit is not None:
         return typing.cast(T, decode(kind, hit))
@@ -61,7 +61,7 @@ def encode(value: Any) -> Any:
 
 
 @functools.cache
-def shape(kind: Any) -> str:
+def shape(kind: Hashable) -> str:
     """A short digest of the fields ``kind`` is made of, at every depth: a release that
     changes a report's fields reads none of the entries an older release cached."""
     return hashlib.sha256(_fields_of(kind).encode()).hexdigest()[:12]
