@@ -7,20 +7,26 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select
 
 from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain.enums import Role
 from hindsight_client import AsyncHindsight, Hindsight, Rejected
+from tests.client.lossy import lossy
 from tests.client.server import Server, token
 from tests.live.client import eventually
 
 WAIT = 120.0  # generous: a server process on a busy machine
 
 
-def client(server: Server, tenant: uuid.UUID, **options: object) -> Hindsight:
-    return Hindsight(server.url, token(tenant, Role.AGENT), max_backoff=0.5, **options)  # type: ignore[arg-type]
+def client(server: Server, tenant: uuid.UUID, **options: Any) -> Hindsight:
+    return client_at(server.url, tenant, **options)
+
+
+def client_at(url: str, tenant: uuid.UUID, **options: Any) -> Hindsight:
+    return Hindsight(url, token(tenant, Role.AGENT), max_backoff=0.5, **options)
 
 
 async def stored(server: Server, tenant: uuid.UUID) -> tuple[int, int, int, int]:
@@ -145,3 +151,21 @@ async def test_the_async_client_records_flushes_and_closes(
     positive = OutcomeRecord.status == "POSITIVE"
     count = select(func.count()).where(OutcomeRecord.tenant_id == tenant_id, positive)
     assert await server.scalar(count) == 20
+
+
+async def test_a_lost_answer_is_retried_with_the_same_keys(
+    server: Server, tenant_id: uuid.UUID
+) -> None:
+    once = {"HindsightRecordOutcomes", "HindsightRecordSignals"}
+    async with lossy(server.url, lose=once) as url:  # each first answer
+        hs = client_at(url, tenant_id, flush_at=100, flush_interval=3600)
+        try:
+            before = await server.graphql_posts()
+            for n in range(10):
+                engagement(hs, n)
+            assert await asyncio.to_thread(hs.flush, WAIT)
+        finally:
+            await asyncio.to_thread(hs.close)
+    assert await server.graphql_posts() - before == 4  # each batch stored, answer lost, again
+    assert (hs.stats.sent, hs.stats.retried) == (20, 20)
+    assert await stored(server, tenant_id) == (10, 10, 10, 10)  # a doubled reply: POSITIVE
