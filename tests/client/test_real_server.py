@@ -5,6 +5,8 @@ request counter, a ValidationError reaching on_error, the async client."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -169,3 +171,26 @@ async def test_a_lost_answer_is_retried_with_the_same_keys(
     assert await server.graphql_posts() - before == 4  # each batch stored, answer lost, again
     assert (hs.stats.sent, hs.stats.retried) == (20, 20)
     assert await stored(server, tenant_id) == (10, 10, 10, 10)  # a doubled reply: POSITIVE
+
+
+EXITING = """
+from hindsight_client import Hindsight
+hs = Hindsight(flush_at=100, flush_interval=3600)  # HINDSIGHT_URL / HINDSIGHT_TOKEN
+for n in range(25):
+    hs.record_outcome(action_type="send_follow_up", outcome_type="IMMEDIATE_RESPONSE",
+                      predicted_confidence=0.5, conversation_id=f"exit-{n}")
+print(hs.stats.queued)
+"""  # no flush(), no close(): the interpreter's exit sends the queue
+
+
+async def test_interpreter_exit_flushes_with_settings_from_the_environment(
+    server: Server, tenant_id: uuid.UUID
+) -> None:
+    env = {**os.environ, "HINDSIGHT_URL": server.url}
+    env["HINDSIGHT_TOKEN"] = token(tenant_id, Role.AGENT)
+    agent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", EXITING, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await asyncio.wait_for(agent.communicate(), WAIT)
+    assert agent.returncode == 0 and output.split() == [b"25"]  # all queued at exit
+    assert (await stored(server, tenant_id))[:2] == (25, 25)
