@@ -121,15 +121,27 @@ async def test_a_validation_error_goes_to_on_error_and_is_never_retried(
         hs.record_signal(kind="CUSTOMER_REPLIED", conversation_id="ok-1")
         unknown = hs.record_signal(kind="NOT_A_KIND", conversation_id="ok-1")  # refuses its call
         assert await asyncio.to_thread(hs.flush, WAIT)
+        assert [(r.idempotency_key, r.field) for r in refused] == [  # when flush() returns
+            (bad, "predictedConfidence"),
+            (unknown, None),
+        ]
     finally:
         await asyncio.to_thread(hs.close)
-    assert [(r.idempotency_key, r.field) for r in refused] == [
-        (bad, "predictedConfidence"),
-        (unknown, None),
-    ]
     assert "NOT_A_KIND" in refused[1].message and refused[1].kind == "signal"
     assert (hs.stats.sent, hs.stats.rejected, hs.stats.retried) == (2, 2, 0)
     assert good != bad and await stored(server, tenant_id) == (1, 1, 0, 1)
+
+
+async def test_a_bad_token_rejects_without_retrying(server: Server, tenant_id: uuid.UUID) -> None:
+    refused: list[Rejected] = []
+    hs = Hindsight(server.url, "not-a-token", flush_interval=3600, on_error=refused.append)
+    try:
+        hs.record_signal(kind="CUSTOMER_REPLIED", conversation_id="nobody")
+        assert await asyncio.to_thread(hs.flush, WAIT)
+    finally:
+        await asyncio.to_thread(hs.close)
+    assert [r.kind for r in refused] == ["signal"] and "token" in refused[0].message
+    assert (hs.stats.sent, hs.stats.rejected, hs.stats.retried) == (0, 1, 0)
 
 
 async def test_the_async_client_records_flushes_and_closes(

@@ -83,6 +83,8 @@ class AsyncHindsight(Core):
     async def calibrated_confidence(self, action_type: str, confidence: float) -> float:
         """``clamp(confidence · m, 0, 1)``; ``m`` read once, refreshed in the background."""
         multiplier = self.multipliers.known(action_type)
+        if multiplier is None and self.closing:
+            multiplier = 1.0  # closed: no more requests
         if multiplier is None:
             async with self._reading:
                 multiplier = self.multipliers.known(action_type)
@@ -171,10 +173,10 @@ class AsyncHindsight(Core):
         except Exception:  # a bug of ours must not stop the sender or hang flush()
             log.exception("hindsight: sending a batch failed; dropped")
             settled = Settled(dropped=batch)
+        self.report(settled.rejected)  # before flush() can return
         async with self._cond:
             self.finish(batch, settled)
             self._cond.notify_all()
-        self.report(settled.rejected)
 
     async def _drive(self, delivery: Delivery) -> Settled:
         step = next(delivery)

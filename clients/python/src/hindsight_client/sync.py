@@ -88,7 +88,7 @@ class Hindsight(Core):
         with self._cond:
             multiplier = self.multipliers.known(action_type)
         if multiplier is None:
-            multiplier = self._first_read(action_type)
+            multiplier = 1.0 if self.closing else self._first_read(action_type)
         return calibration.clamp(confidence * multiplier)
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -162,10 +162,10 @@ class Hindsight(Core):
         except Exception:  # a bug of ours must not stop the sender or hang flush()
             log.exception("hindsight: sending a batch failed; dropped")
             settled = Settled(dropped=batch)
+        self.report(settled.rejected)  # before flush() can return
         with self._cond:
             self.finish(batch, settled)
             self._cond.notify_all()
-        self.report(settled.rejected)
 
     def _drive(self, delivery: Delivery) -> Settled:
         step = next(delivery)
