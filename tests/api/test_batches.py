@@ -4,6 +4,7 @@ single calls."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -212,3 +213,16 @@ async def test_a_bad_signal_key_is_a_validation_error(tenant: Tenant) -> None:
     assert result["__typename"] == "ValidationError"
     assert result["field"] == "idempotencyKey"
     assert await _signal_count(tenant) == 0
+
+
+async def test_concurrent_retries_of_one_signal_store_and_resolve_it_once(tenant: Tenant) -> None:
+    """A client's retry can overtake its first try (PostgreSQL: the later insert waits on the
+    unique index, then reads the winner); every answer names the one signal."""
+    await _many(tenant, [outcome_input(conversationId="c-0", outcomeType="ENGAGEMENT")])
+    tenant.api.clock.now += dt.timedelta(minutes=5)
+    booked = {"kind": "MEETING_BOOKED", "conversationId": "c-0", "idempotencyKey": "book-1"}
+    answers = await asyncio.gather(*(_signals(tenant, [booked]) for _ in range(8)))
+    assert len({a[0]["signal"]["id"] for a in answers}) == 1
+    assert sorted(len(a[0]["resolved"]) for a in answers) == [0] * 7 + [1]
+    assert await _signal_count(tenant) == 1
+    assert (await _stored(tenant))[0] == [("c-0", "POSITIVE", "send_follow_up", None, None)]
