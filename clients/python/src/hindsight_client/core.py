@@ -84,8 +84,10 @@ class Core:
         return records.unsendable(record) or record
 
     def enqueue(self, record: Record | Rejected) -> bool:
-        """Queue a record (lock held); ``True`` when a batch is full and the sender should
-        wake. A rejection is counted (and reported by the caller, without the lock)."""
+        """Queue a record (lock held); ``True`` when this record fills a batch, the moment
+        to wake the sender (a sender that is busy finds a longer queue when it looks again;
+        waking it on every record would only make it and the agent fight for the lock).
+        A rejection is counted (and reported by the caller, without the lock)."""
         if isinstance(record, Rejected):
             self.buffer.count(rejected=1)
         elif self.closing:
@@ -93,7 +95,7 @@ class Core:
             log.warning("hindsight: record %s after close() is dropped", record.key)
         else:
             self.buffer.put(record)
-        return len(self.buffer.queue) >= self.config.flush_at
+        return len(self.buffer.queue) == self.config.flush_at
 
     def wants_to_send(self, flushing: bool) -> bool:
         queued = len(self.buffer.queue)
