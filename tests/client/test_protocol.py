@@ -4,12 +4,13 @@ queue and the multiplier cache (plain values in, decisions out)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
 import pytest
 
-from hindsight_client import records
+from hindsight_client import Hindsight, records
 from hindsight_client.buffer import Buffer
 from hindsight_client.calibration import Multipliers
 from hindsight_client.protocol import Backoff, Pause, Post, Retry, Settled, Split, deliver, judge
@@ -126,3 +127,28 @@ def test_multipliers_are_read_once_per_ttl_and_a_failed_read_keeps_the_last() ->
     now[0] = 60.0
     assert multipliers.due() == ["a"] and multipliers.due() == []  # one refresh at a time
     assert multipliers.store("a", None) == 0.9 and multipliers.known("a") == 0.9
+
+
+@pytest.mark.parametrize(
+    ("options", "complaint"),
+    [
+        ({}, "HINDSIGHT_URL"),
+        ({"url": "127.0.0.1:8000/graphql"}, "http(s)://"),
+        ({"url": "http://h/graphql", "flush_at": 501}, "flush_at"),
+        ({"url": "http://h/graphql", "max_queue": 0}, "max_queue"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_at_construction(
+    monkeypatch: pytest.MonkeyPatch, options: dict[str, Any], complaint: str
+) -> None:
+    monkeypatch.delenv("HINDSIGHT_URL", raising=False)
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        Hindsight(**options)
+
+
+def test_url_and_token_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HINDSIGHT_URL", "http://agent.example/graphql")
+    monkeypatch.setenv("HINDSIGHT_TOKEN", "t0k")
+    with Hindsight() as hs:
+        assert hs.config.url == "http://agent.example/graphql"
+        assert hs.config.headers()["authorization"] == "Bearer t0k"

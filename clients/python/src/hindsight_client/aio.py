@@ -26,7 +26,6 @@ class AsyncHindsight(Core):
         self,
         url: str | None = None,
         token: str | None = None,
-        *,
         flush_at: int = 100,
         flush_interval: float = 1.0,
         max_queue: int = 10_000,
@@ -161,7 +160,7 @@ class AsyncHindsight(Core):
                     self._cond.notify_all()
                     return
                 taken = self.buffer.take(self.config.flush_at)
-                stale = self.multipliers.due()
+                stale = [] if self.closing else self.multipliers.due()
             for kind, batch in protocol.batches(taken):
                 await self._send(batch, protocol.deliver(kind, batch, self.config.backoff))
             for action_type in stale:
@@ -193,7 +192,7 @@ class AsyncHindsight(Core):
     async def _post(self, body: dict[str, Any]) -> httpx.Response | Exception:
         try:
             return await self._http.post(self.config.url, json=body)
-        except (httpx.HTTPError, OSError) as error:
+        except Exception as error:  # whatever it is, the rules (protocol.judge) decide
             return error
 
     async def _pause(self, pause: Pause) -> bool:

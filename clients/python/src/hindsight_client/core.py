@@ -36,6 +36,8 @@ class Config:
     def __post_init__(self) -> None:
         if not self.url:
             raise ValueError("no Hindsight URL: pass url= or set HINDSIGHT_URL")
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"the URL must be http(s)://…/graphql, got {self.url!r}")
         if not 1 <= self.flush_at <= MAX_BATCH:
             raise ValueError(f"flush_at must be 1..{MAX_BATCH}, got {self.flush_at}")
         if self.flush_interval <= 0 or self.timeout <= 0 or self.max_queue < 1:

@@ -25,7 +25,6 @@ class Hindsight(Core):
         self,
         url: str | None = None,
         token: str | None = None,
-        *,
         flush_at: int = 100,
         flush_interval: float = 1.0,
         max_queue: int = 10_000,
@@ -150,7 +149,7 @@ class Hindsight(Core):
                     self._cond.notify_all()
                     return
                 taken = self.buffer.take(self.config.flush_at)
-                stale = self.multipliers.due()
+                stale = [] if self.closing else self.multipliers.due()
             for kind, batch in protocol.batches(taken):
                 self._send(batch, protocol.deliver(kind, batch, self.config.backoff))
             for action_type in stale:
@@ -179,7 +178,7 @@ class Hindsight(Core):
     def _post(self, body: dict[str, Any]) -> httpx.Response | Exception:
         try:
             return self._http.post(self.config.url, json=body)
-        except (httpx.HTTPError, OSError) as error:
+        except Exception as error:  # whatever it is, the rules (protocol.judge) decide
             return error
 
     def _pause(self, pause: Pause) -> bool:
