@@ -103,9 +103,10 @@ async def database_env(kind: str, folder: str) -> AsyncIterator[dict[str, str]]:
 
 
 @contextlib.asynccontextmanager
-async def running(kind: str, folder: str) -> AsyncIterator[Server]:
+async def running(kind: str, folder: str, **settings: str) -> AsyncIterator[Server]:
+    """A server on ``kind``'s database, with more ``HINDSIGHT_*`` settings if given."""
     async with database_env(kind, folder) as env:
-        server = Server(env)
+        server = Server({**env, **settings})
         try:
             await server.start()
             yield server

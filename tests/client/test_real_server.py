@@ -9,15 +9,18 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from sqlalchemy import func, select
 
 from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain.enums import Role
 from hindsight_client import AsyncHindsight, Hindsight, Rejected
 from tests.client.lossy import lossy
-from tests.client.server import Server, token
+from tests.client.server import Server, running, token
 from tests.live.client import eventually
 
 WAIT = 120.0  # generous: a server process on a busy machine
@@ -205,3 +208,32 @@ async def test_interpreter_exit_flushes_with_settings_from_the_environment(
     output, _ = await asyncio.wait_for(agent.communicate(), WAIT)
     assert agent.returncode == 0 and output.split() == [b"25"]  # all queued at exit
     assert (await stored(server, tenant_id))[:2] == (25, 25)
+
+
+async def test_a_server_that_runs_trusted_documents_only_runs_the_clients(
+    tmp_path: Path, tenant_id: uuid.UUID, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The manifest ``python -m hindsight_client.documents`` prints is all the agent needs."""
+    printing = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hindsight_client.documents", stdout=asyncio.subprocess.PIPE
+    )
+    printed, _ = await asyncio.wait_for(printing.communicate(), WAIT)
+    (tmp_path / "trusted.json").write_bytes(printed)
+    trusted = {"HINDSIGHT_TRUSTED_DOCUMENTS": str(tmp_path / "trusted.json")}
+    async with running("sqlite", str(tmp_path), **trusted) as server:
+        agent = token(tenant_id, Role.AGENT)
+        async with httpx.AsyncClient(timeout=30) as http:
+            body = {"query": "{ viewer { role } }"}  # not in the manifest
+            bearer = {"authorization": f"Bearer {agent}"}
+            answer = await http.post(server.url, json=body, headers=bearer)
+        assert answer.json()["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
+        hs = client(server, tenant_id)
+        try:
+            engagement(hs, 0)
+            assert hs.calibrated_confidence("send_follow_up", 0.4) == 0.4
+            assert await asyncio.to_thread(hs.flush, WAIT)
+        finally:
+            await asyncio.to_thread(hs.close)
+        assert (hs.stats.sent, hs.stats.rejected) == (2, 0)
+        assert not [r for r in caplog.records if r.name == "hindsight_client"]  # read m = 1
+        assert await stored(server, tenant_id) == (1, 1, 1, 1)
