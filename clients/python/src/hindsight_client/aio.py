@@ -91,7 +91,7 @@ class AsyncHindsight(Core):
                     multiplier = await self._read(action_type)
         return calibration.clamp(confidence * multiplier)
 
-    async def flush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 (DESIGN §14)
+    async def flush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 (the documented signature)
         """Send everything recorded so far; ``True`` once all is sent or rejected."""
         async with self._cond:
             target = self.buffer.last_seq

@@ -1,9 +1,9 @@
-"""Signal idempotency keys: ``RecordSignalInput.idempotencyKey`` (DESIGN.md §14), unique per
+"""Signal idempotency keys: ``RecordSignalInput.idempotencyKey`` (docs/client.md), unique per
 tenant, so a client that retries a ``recordSignals`` batch stores and resolves nothing twice.
 Nullable: signals without a key (and every signal written before) never conflict.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
