@@ -20,8 +20,8 @@ $(RUNTIME): pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install --quiet -e .
 	touch $(RUNTIME)
 
-$(DEV): pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV): pyproject.toml clients/python/pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./clients/python  # the agent's client: tests/client
 	touch $(DEV) $(RUNTIME)
 
 $(DOCS): pyproject.toml | $(BIN)/pip
@@ -40,15 +40,16 @@ test: $(DEV)  ## the whole suite: SQLite + in-process events, PostgreSQL + Redis
 	$(BIN)/pytest -q
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench clients
+	$(BIN)/ruff format --check src tests bench clients
 
 format: $(DEV)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench clients
+	$(BIN)/ruff check --fix src tests bench clients
 
 typecheck: $(DEV)
 	$(BIN)/mypy src/hindsight
+	$(BIN)/mypy --config-file clients/python/pyproject.toml clients/python/src  # strict
 
 bench: $(DEV)  ## the quick ones; each bench-* target below runs one, with ARGS="…" passed on
 	$(BIN)/python bench/bench_calibration_curve.py

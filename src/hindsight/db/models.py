@@ -98,6 +98,7 @@ class Signal(Base):
     __table_args__ = (
         Index(None, "tenant_id", "conversation_id", "occurred_at"),
         Index(None, "tenant_id", "deal_id", "occurred_at"),
+        Index(None, "tenant_id", "idempotency_key", unique=True),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -108,6 +109,7 @@ class Signal(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
 
 
 class FeedbackEntry(Base):

@@ -278,6 +278,13 @@ class RecordSignalInput:
     payload: JSON | None = strawberry.field(
         default=None, description="Any other details, a JSON object."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Recording the same key again returns the first signal, with `resolved` empty: "
+            "a retried call stores and resolves nothing twice."
+        ),
+    )
 
     def to_domain(self) -> signals.NewSignal:
         return signals.NewSignal(**dataclasses.asdict(self))

@@ -10,26 +10,23 @@ commit together with the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import RowMapping, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import events, tenants, validation
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.outcomes import resolution, rollups
+from hindsight.domain.outcomes import once, resolution, rollups
 from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_BATCH = 500
-COLUMNS = OutcomeRecord.__table__.c
+OUTCOMES = cast(Table, OutcomeRecord.__table__)  # the declarative class's Core table
 
 
 @dataclass(frozen=True)
@@ -176,40 +173,15 @@ async def fill_teams(
 async def _insert_once(
     session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> dict[uuid.UUID, OutcomeRecord]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING; a conflicting (or repeated) idempotency key
-    maps to the earlier winner. Keyed by each row's proposed id."""
-    result = await session.execute(_insert_statement(dialects.dialect_of(session)), rows)
-    inserted = {row.id: _record(row) for row in result}
-    missing = {row["idempotency_key"] for row in rows if row["id"] not in inserted}
-    by_key = {o.idempotency_key: o for o in inserted.values() if o.idempotency_key}
-    if missing - by_key.keys():
-        by_key.update(await _by_keys(session, tenant_id, missing - by_key.keys()))
-    return {row["id"]: inserted.get(row["id"]) or by_key[row["idempotency_key"]] for row in rows}
+    """Each row's stored outcome (a repeated idempotency key maps to the earlier winner),
+    keyed by the row's proposed id."""
+    stored = await once.insert_once(session, OUTCOMES, tenant_id, rows)
+    return {key: _record(row) for key, row in stored.items()}
 
 
-@functools.cache
-def _insert_statement(dialect: str) -> Any:
-    """Built once per dialect; executed with many rows it is one multi-row INSERT whose
-    compiled form SQLAlchemy caches ("insertmanyvalues")."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(OutcomeRecord.__table__)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    return stmt.returning(*COLUMNS)
-
-
-async def _by_keys(
-    session: AsyncSession, tenant_id: uuid.UUID, keys: set[str]
-) -> dict[str, OutcomeRecord]:
-    """Earlier winners: committed, so READ COMMITTED sees them."""
-    stmt = select(*COLUMNS).where(
-        COLUMNS.tenant_id == tenant_id, COLUMNS.idempotency_key.in_(sorted(keys))
-    )
-    return {row.idempotency_key: _record(row) for row in await session.execute(stmt)}
-
-
-def _record(row: Any) -> OutcomeRecord:
+def _record(row: RowMapping) -> OutcomeRecord:
     """A plain (session-less) ``OutcomeRecord`` from a Core row."""
-    values = dict(row._mapping)
+    values = dict(row)
     values["meta"] = values.pop("metadata")
     return OutcomeRecord(**values)
 
