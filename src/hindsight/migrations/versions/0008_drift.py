@@ -6,7 +6,7 @@ their resolution was not kept) and count as already fed: the monitors start with
 resolution instead of alerting on history they cannot date.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from hindsight.settings import Settings
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
