@@ -57,7 +57,8 @@ class BodySizeLimit:
 
 
 class RequestTimeout:
-    """Answer 504 when an HTTP request runs past the limit (WebSockets are long-lived)."""
+    """Answer 504 when an HTTP request runs past the limit (WebSockets are long-lived, and so
+    is a subscription's stream over HTTP: the limit stops once its response has started)."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -66,20 +67,29 @@ class RequestTimeout:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
+        started, limit = False, asyncio.timeout(self.seconds)
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if _is_stream(message):
+                    limit.reschedule(None)
             await send(message)
 
         try:
-            async with asyncio.timeout(self.seconds):
+            async with limit:
                 await self.app(scope, receive, tracking_send)
         except TimeoutError:
             log.warning("request timed out after %ss: %s", self.seconds, scope.get("path"))
             if not started:
                 await error_response(504, "request timed out")(scope, receive, send)
+
+
+def _is_stream(start: Message) -> bool:
+    headers = dict(start.get("headers", ()))
+    media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return media in (b"text/event-stream", b"multipart/mixed")
 
 
 class _BodyTooLarge(Exception):

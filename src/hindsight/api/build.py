@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from hindsight.api.root import Mutation, Query
 from hindsight.api.subscriptions import Subscription
+from hindsight.http_subscriptions import StreamStarted
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
@@ -36,6 +37,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         ParserCache,
         ValidationCache,
+        StreamStarted,  # tells a refused subscription over HTTP from one that runs
     ]
     check_root_fields((Query, Mutation, Subscription))
     return Schema(
