@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hindsight import metrics, preflight
+from hindsight import metrics, preflight, telemetry
 from hindsight.domain.clock import Clock, utcnow
 from hindsight.services import build_services
 from hindsight.settings import Settings
@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
     settings = settings or Settings()
     settings.secret  # noqa: B018 - production refuses to start without a JWT secret
     services = build_services(settings, clock)
+    if settings.is_sqlite:  # asyncpg's instrumentation covers PostgreSQL
+        telemetry.trace_engine(services.db.engine.sync_engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         ],
         exception_handlers={HTTPException: http_error},
         middleware=[
+            *telemetry.asgi_middleware(),  # the server span, when traces are on
             Middleware(metrics.RequestMetrics),
             Middleware(RequestTimeout, seconds=settings.request_timeout_seconds),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

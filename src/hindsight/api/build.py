@@ -10,6 +10,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from hindsight import telemetry
 from hindsight.api.root import Mutation, Query
 from hindsight.api.subscriptions import Subscription
 from hindsight.http_subscriptions import StreamStarted
@@ -38,6 +39,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ParserCache,
         ValidationCache,
         StreamStarted,  # tells a refused subscription over HTTP from one that runs
+        *telemetry.schema_extensions(),  # operation and resolver spans, when traces are on
     ]
     check_root_fields((Query, Mutation, Subscription))
     return Schema(
