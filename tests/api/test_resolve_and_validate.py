@@ -41,7 +41,7 @@ async def test_unknown_outcome_is_not_found(tenant: Tenant) -> None:
     result = await resolve(tenant, missing, "POSITIVE")
     assert result == {
         "__typename": "NotFoundError",
-        "id": missing,
+        "missingId": missing,
         "message": "no outcome with this id",
     }
 

@@ -21,7 +21,7 @@ Open = Callable[..., contextlib.AbstractAsyncContextManager[Stream]]
 TRANSPORTS = pytest.mark.parametrize("open_stream", [multipart, sse], ids=["multipart", "sse"])
 
 EVENTS = """subscription($kinds: [OutcomeEventKind!]) {
-  outcomeEvents(kinds: $kinds) { id kind outcome { id status repId } } }"""
+  outcomeEvents(kinds: $kinds) { eventId id kind outcome { id status repId } } }"""
 FEEDBACK = "subscription { feedbackEvents { id outcomeId rating } }"
 CURVES = "subscription { calibrationUpdates { actionType } }"
 DASHBOARD = """subscription($team: String!) {
@@ -36,9 +36,11 @@ async def test_outcome_events_arrive_recorded_then_resolved(
         outcome = await record(tenant, repId="rep-a")
         recorded = (await stream.next())["outcomeEvents"]
         assert recorded["kind"] == "RECORDED" and recorded["outcome"]["id"] == outcome["id"]
+        assert recorded["eventId"] == recorded["id"]  # the deprecated alias, until 2.0
         await resolve(tenant, outcome["id"])
         resolved = (await stream.next())["outcomeEvents"]
         assert resolved["kind"] == "RESOLVED" and resolved["outcome"]["status"] == "POSITIVE"
+        assert resolved["eventId"] != recorded["eventId"]
 
 
 @TRANSPORTS

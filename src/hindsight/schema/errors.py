@@ -40,16 +40,28 @@ class ValidationError:
         return cls(field=error.field, message=error.message)
 
 
+# A field named `id` names a Node (refetchable with node(id:), merged by client caches on
+# __typename:id); a type that is not a Node names its id otherwise (issue 25).
+ID_DEPRECATION = (
+    "Not a Node id: use the field named for what it is (eventId, missingId). Deprecated "
+    "2026-12-08; removed in the next major version."
+)
+
+
 @strawberry.type(
     description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
 )
 class NotFoundError:
-    id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    missing_id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    id: strawberry.ID = strawberry.field(
+        description="The id that was not found, as missingId.", deprecation_reason=ID_DEPRECATION
+    )
     message: str = strawberry.field(description="What was not found, for a person.")
 
     @classmethod
     def of(cls, error: NotFound) -> NotFoundError:
-        return cls(id=strawberry.ID(error.id), message=error.message)
+        missing = strawberry.ID(error.id)
+        return cls(missing_id=missing, id=missing, message=error.message)
 
 
 def written_or_refused(
