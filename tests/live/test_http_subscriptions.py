@@ -11,10 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
+from hindsight.services import channel
 from tests.api.factories import rate_outcome, record, resolve
 from tests.conftest import Tenant
-from tests.live.client import TIMEOUT
+from tests.live.client import TIMEOUT, eventually
 from tests.live.http_streams import MULTIPART, Stream, http_url, multipart, sse
 
 Open = Callable[..., contextlib.AbstractAsyncContextManager[Stream]]
@@ -28,11 +30,19 @@ DASHBOARD = """subscription($team: String!) {
   dashboardUpdates(scope: {teamId: $team}) { __typename ... on ManagerDashboard { id } } }"""
 
 
+async def listening(tenant: Tenant, topic: str, count: int = 1) -> None:
+    """Wait until ``count`` subscriptions listen on the tenant's ``topic`` (a stream's
+    headers come before its subscription reaches the broker)."""
+    broker = tenant.api.services.broker
+    await eventually(lambda: broker.local_subscribers(channel(tenant.id, topic)) >= count)
+
+
 @TRANSPORTS
 async def test_outcome_events_arrive_recorded_then_resolved(
     live: str, tenant: Tenant, open_stream: Open
 ) -> None:
     async with open_stream(live, EVENTS, token=tenant.token()) as stream:
+        await listening(tenant, topics.OUTCOMES)
         outcome = await record(tenant, repId="rep-a")
         recorded = (await stream.next())["outcomeEvents"]
         assert recorded["kind"] == "RECORDED" and recorded["outcome"]["id"] == outcome["id"]
@@ -49,6 +59,7 @@ async def test_the_access_table_holds_a_rep_sees_only_their_own(
 ) -> None:
     rep = tenant.token(Role.REP, sub="rep-a")
     async with open_stream(live, EVENTS, token=rep) as stream:
+        await listening(tenant, topics.OUTCOMES)
         await record(tenant, repId="rep-b")
         mine = await record(tenant, repId="rep-a")
         assert (await stream.next())["outcomeEvents"]["outcome"]["id"] == mine["id"]
@@ -63,6 +74,8 @@ async def test_feedback_and_calibration_updates(
         open_stream(live, FEEDBACK, token=tenant.token()) as feedback,
         open_stream(live, CURVES, token=tenant.token()) as curves,
     ):
+        await listening(tenant, topics.FEEDBACK)
+        await listening(tenant, topics.CALIBRATION)
         entry = await rate_outcome(tenant, outcome["id"])
         assert (await feedback.next())["feedbackEvents"]["id"] == entry
         await resolve(tenant, outcome["id"])
