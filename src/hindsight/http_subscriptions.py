@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Iterator
+from math import inf
 from typing import Any
 
 from cross_web import HTTPException
@@ -180,6 +181,6 @@ def _parts(
     return merge_stream_with_heartbeat(
         parts,
         lambda: transport.heartbeat_message(encode),
-        interval=heartbeat_seconds or transport.heartbeat_interval,
+        interval=min(heartbeat_seconds or inf, transport.heartbeat_interval),  # Apollo's 5 s
         send_initial_heartbeat=True,
     )

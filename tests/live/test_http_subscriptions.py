@@ -153,3 +153,14 @@ async def test_a_query_over_sse_is_one_result_then_complete(live: str, tenant: T
     async with sse(live, "{ viewer { role } }", token=tenant.token()) as stream:
         assert await stream.next() == {"viewer": {"role": "ADMIN"}}
         assert await stream.message() == ("complete", None)
+
+
+@TRANSPORTS
+async def test_a_client_that_leaves_leaves_no_subscription_behind(
+    live: str, tenant: Tenant, open_stream: Open
+) -> None:
+    broker = tenant.api.services.broker
+    listeners = channel(tenant.id, topics.OUTCOMES)
+    async with open_stream(live, EVENTS, token=tenant.token()):
+        await listening(tenant, topics.OUTCOMES)
+    await eventually(lambda: broker.local_subscribers(listeners) == 0)

@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,9 +69,13 @@ async def receiver() -> AsyncIterator[tuple[str, Receiver]]:
 
 
 @contextlib.asynccontextmanager
-async def traced_environment(endpoint: str) -> AsyncIterator[dict[str, str]]:
-    """PostgreSQL, a Redis of its own, and traces exported to ``endpoint``."""
-    database = await create_postgres_database()
+async def traced_environment(
+    endpoint: str, database: str | None = None
+) -> AsyncIterator[dict[str, str]]:
+    """PostgreSQL (or ``database``), a Redis of its own, and traces exported to ``endpoint``."""
+    postgres = None if database else await create_postgres_database()
+    database = database or postgres
+    assert database is not None
     try:
         async with redis_server() as redis:
             yield {
@@ -83,13 +88,14 @@ async def traced_environment(endpoint: str) -> AsyncIterator[dict[str, str]]:
                 "OTEL_BSP_SCHEDULE_DELAY": "50",  # export within 50 ms, not 5 s
             }
     finally:
-        await drop_postgres_database(database)
+        if postgres:
+            await drop_postgres_database(postgres)
 
 
 @contextlib.asynccontextmanager
-async def traced_server(endpoint: str) -> AsyncIterator[str]:
+async def traced_server(endpoint: str, database: str | None = None) -> AsyncIterator[str]:
     """``hindsight serve`` exporting its traces to ``endpoint``; yields its base URL."""
-    async with traced_environment(endpoint) as env:
+    async with traced_environment(endpoint, database) as env:
         port = free_port()
         with hindsight("serve", "--port", str(port), env=env) as child:
             base = f"http://127.0.0.1:{port}"
@@ -97,12 +103,15 @@ async def traced_server(endpoint: str) -> AsyncIterator[str]:
             yield base
 
 
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
 async def test_one_record_outcome_exports_http_graphql_and_sql_spans_in_the_callers_trace(
-    receiver: tuple[str, Receiver],
+    receiver: tuple[str, Receiver], database: str, tmp_path: Path
 ) -> None:
+    """On PostgreSQL the SQL spans are asyncpg's; on SQLite, SQLAlchemy's."""
     endpoint, found = receiver
     trace_id, parent_id = secrets.token_hex(16), secrets.token_hex(8)
-    async with traced_server(endpoint) as base, httpx.AsyncClient(timeout=30) as http:
+    url = f"sqlite:///{tmp_path}/hindsight.db" if database == "sqlite" else None
+    async with traced_server(endpoint, url) as base, httpx.AsyncClient(timeout=30) as http:
         response = await http.post(
             f"{base}/graphql",
             json={"query": documents.RECORD, "variables": {"input": outcome_input()}},
@@ -148,7 +157,8 @@ def _kind(span: Span) -> str:
         return "server"
     if span.name.startswith("GraphQL"):
         return "graphql"
-    return {"postgresql": "sql", "redis": "redis"}.get(attributes.get("db.system", ""), "other")
+    kinds = {"postgresql": "sql", "sqlite": "sql", "redis": "redis"}
+    return kinds.get(attributes.get("db.system", ""), "other")
 
 
 def test_without_the_variable_nothing_of_opentelemetry_is_imported() -> None:
