@@ -55,6 +55,7 @@ TOKEN_EXPIRED: GraphQLHTTPResponse = {
     "errors": [{"message": "token expired", "extensions": {"code": "UNAUTHENTICATED"}}]
 }
 Encode = Callable[[object], str]
+Payloads = AsyncGenerator[GraphQLHTTPResponse, None]
 Process = Callable[[Any], Coroutine[Any, Any, GraphQLHTTPResponse]]
 
 
@@ -89,27 +90,44 @@ async def stream_response(
 ) -> Response:
     """The operation's response: its refusal, or the stream of its results."""
     first = asyncio.ensure_future(anext(source))
-    started = context.stream_started or asyncio.Event()
-    waiting = asyncio.ensure_future(started.wait())
-    await asyncio.wait((first, waiting), return_when=asyncio.FIRST_COMPLETED)
-    waiting.cancel()
-    refusal = await _refusal(first, process) if first.done() else None
+    try:
+        await _started(first, context.stream_started or asyncio.Event())
+        refusal = await _refusal(first, process) if first.done() else None
+    except BaseException:  # cancelled (the request timed out): nothing may keep running
+        await _close(source, first)
+        raise
     if refusal is not None:
-        await source.aclose()
+        await _close(source, first)
         return JSONResponse(error_body(refusal), status_code=400)
     viewer = context.viewer_or_none
-    expires_at = viewer.expires_at if viewer else None
-    payloads = _payloads(source, first, process, expires_at)
+    payloads = _payloads(source, first, process, viewer.expires_at if viewer else None)
     if transport.protocol == "sse":
         return EventSourceResponse(
             _events(payloads, encode),
             ping=heartbeat_seconds or None,
             headers={"cache-control": "no-cache, no-transform"},
         )
-    return StreamingResponse(
-        _parts(payloads, transport, encode, heartbeat_seconds)(),
-        headers=transport.headers,
-    )
+    parts = _parts(payloads, transport, encode, heartbeat_seconds)
+    return StreamingResponse(parts(), headers=transport.headers)
+
+
+async def _started(first: asyncio.Future[Any], started: asyncio.Event) -> None:
+    """Until the operation runs (``StreamStarted``) or has answered (a refusal, or a first
+    result): no timer, since a subscription may wait long for its first event."""
+    waiting = asyncio.ensure_future(started.wait())
+    try:
+        await asyncio.wait((first, waiting), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()
+
+
+async def _close(source: AsyncGenerator[Any, None], first: asyncio.Future[Any]) -> None:
+    """End the operation: its first step if still running, then the stream itself (which
+    leaves the broker)."""
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await first
+    await source.aclose()
 
 
 async def _refusal(first: asyncio.Future[Any], process: Process) -> dict[str, Any] | None:
@@ -128,7 +146,7 @@ async def _payloads(
     first: asyncio.Future[Any],
     process: Process,
     expires_at: dt.datetime | None,
-) -> AsyncIterator[GraphQLHTTPResponse]:
+) -> Payloads:
     """Each result as a GraphQL response; ``TOKEN_EXPIRED`` last once the token expires."""
     pending: asyncio.Future[Any] | None = first
     try:
@@ -144,10 +162,7 @@ async def _payloads(
             pending = None
             yield await process(value)
     finally:
-        first.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, Exception):
-            await first
-        await source.aclose()
+        await _close(source, first)
 
 
 def _seconds_left(expires_at: dt.datetime | None) -> float | None:
@@ -156,17 +171,16 @@ def _seconds_left(expires_at: dt.datetime | None) -> float | None:
     return max((expires_at - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
 
 
-async def _events(
-    payloads: AsyncIterator[GraphQLHTTPResponse], encode: Encode
-) -> AsyncIterator[ServerSentEvent]:
+async def _events(payloads: Payloads, encode: Encode) -> AsyncIterator[ServerSentEvent]:
     """graphql-sse's distinct-connections events."""
-    async for payload in payloads:
-        yield ServerSentEvent(encode(payload), event="next")
+    async with contextlib.aclosing(payloads):  # closed with the response, however it ends
+        async for payload in payloads:
+            yield ServerSentEvent(encode(payload), event="next")
     yield ServerSentEvent("", event="complete")
 
 
 def _parts(
-    payloads: AsyncIterator[GraphQLHTTPResponse],
+    payloads: Payloads,
     transport: HTTPStreamTransport,
     encode: Encode,
     heartbeat_seconds: float,
@@ -174,8 +188,9 @@ def _parts(
     """Apollo's multipart subscription parts, with Strawberry's framing and heartbeats."""
 
     async def parts() -> AsyncGenerator[str, None]:
-        async for payload in payloads:
-            yield transport.encode_next(payload, encode)
+        async with contextlib.aclosing(payloads):
+            async for payload in payloads:
+                yield transport.encode_next(payload, encode)
         yield transport.encode_complete()
 
     return merge_stream_with_heartbeat(
