@@ -1,6 +1,7 @@
-"""Subscriptions over plain HTTP (DESIGN §15): Apollo's multipart protocol
-(``Accept: multipart/mixed;subscriptionSpec="1.0"``) and graphql-sse in distinct-connections
-mode (``Accept: text/event-stream``), for proxies and clients without WebSockets.
+"""Subscriptions over plain HTTP (docs/reference/live-over-http.md): Apollo's multipart
+protocol (``Accept: multipart/mixed;subscriptionSpec="1.0"``) and graphql-sse in
+distinct-connections mode (``Accept: text/event-stream``), for proxies and clients without
+WebSockets.
 
 Strawberry picks the transport from ``Accept`` and runs the operation with ``schema.stream``
 on the view's context (the bearer header's viewer), so auth, the access table, the limits and

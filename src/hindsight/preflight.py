@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from hindsight.db import roles
 from hindsight.events.cache import create_cache
 from hindsight.services import Services
 from hindsight.settings import Settings
@@ -63,11 +64,12 @@ def redis_problem(url: str) -> str:
     )
 
 
-async def database_error(url: str) -> str | None:
+async def database_error(url: str, pooler: str = "") -> str | None:
     """None when a ``SELECT 1`` answers, else the one line."""
     if problem := _sqlite_folder_problem(url):
         return problem
-    engine = create_async_engine(url, poolclass=NullPool)
+    pooled = roles.connect_args("", pooled=True) if pooler == "transaction" else {}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=pooled)
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -103,7 +105,8 @@ async def redis_error(url: str | None) -> str | None:
 
 async def problems(settings: Settings) -> list[str]:
     found = await asyncio.gather(
-        database_error(settings.database_url), redis_error(settings.redis_url)
+        database_error(settings.database_url, settings.database_pooler),
+        redis_error(settings.redis_url),
     )
     return [problem for problem in found if problem]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     # superusers bypass it). Empty when the login user already is a non-owner role.
     database_role: str = "hindsight_app"
     database_pool_size: int = 10
+    # "transaction" behind PgBouncer (or a managed pooler) in transaction mode: the role is
+    # set per transaction and no statement is prepared by name across transactions.
+    database_pooler: Literal["", "transaction"] = ""
     redis_url: str | None = None
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = 24 * 3600
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
     def _async_driver(cls, url: str) -> str:
         return normalise_database_url(url)
 
-    # GraphQL limits (DESIGN.md §10)
+    # GraphQL limits (docs/operations/security.md)
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -71,8 +75,14 @@ class Settings(BaseSettings):
     # graphql-transport-ws pings on acknowledged sockets, and SSE pings on HTTP streams
     ws_keep_alive_seconds: float = 15.0
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
+    # Persisted documents (schema/persisted.py): APQ texts kept this long in the cache; a
+    # trusted-documents manifest (hash -> document) refuses every other document, except for
+    # the roles in adhoc_roles (comma-separated).
+    persisted_query_ttl_seconds: float = 7 * 24 * 3600
+    trusted_documents: Path | None = None
+    adhoc_roles: str = "ANALYST,ADMIN"
 
-    # Outcome windows and rules (DESIGN.md §4)
+    # Outcome windows and rules (docs/concepts/outcomes.md)
     window_immediate_hours: float = 24
     window_engagement_hours: float = 168
     window_qualification_hours: float = 168
@@ -90,7 +100,7 @@ class Settings(BaseSettings):
     calibration_interval_seconds: int = 6 * 3600
     run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
-    # Calibration (DESIGN.md §6)
+    # Calibration (docs/concepts/calibration.md)
     calibration_min_samples: int = 30
     calibration_threshold: float = 0.15
     # ≤ 1 so a run never steps past its target: the controller converges without oscillating

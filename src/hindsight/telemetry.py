@@ -1,5 +1,6 @@
-"""OpenTelemetry traces (DESIGN §15), only when asked for: the ``otel`` extra installed
-(``pip install 'hindsight[otel]'``) and the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` set.
+"""OpenTelemetry traces (docs/operations/tracing.md), only when asked for: the ``otel`` extra
+installed (``pip install 'hindsight[otel]'``) and the standard ``OTEL_EXPORTER_OTLP_ENDPOINT``
+set.
 Otherwise this module imports nothing of OpenTelemetry and every hook here is a no-op.
 
 When on, ``hindsight.tracing`` exports over OTLP/HTTP: the HTTP server span (continuing the

@@ -28,11 +28,12 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hindsight.api.build import build_schema
-from hindsight.auth import bearer, read_token
+from hindsight.auth import TokenReader, bearer
 from hindsight.context import Context
 from hindsight.domain.errors import Unauthenticated
 from hindsight.http_subscriptions import StreamRequired, stream_response
 from hindsight.resolvers.nested import NESTED
+from hindsight.schema import persisted
 from hindsight.services import Services
 from hindsight.web import GRAPHQL_RESPONSE, error_response, page, with_request_codes
 from hindsight.ws import KeepAliveTransportWSHandler
@@ -44,6 +45,12 @@ def is_unavailable(body: dict[str, Any]) -> bool:
     """A lost database connection: retryable, so 503 under graphql-response+json."""
     errors = body.get("errors") or []
     return any(e.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
+def is_refused_document(body: dict[str, Any]) -> bool:
+    """An untrusted document or a hash that is not its text's: a 400 for every client."""
+    errors = body.get("errors") or []
+    return any(e.get("extensions", {}).get("code") in persisted.REFUSALS for e in errors)
 
 
 def is_request_error(body: dict[str, Any]) -> bool:
@@ -103,6 +110,11 @@ class GraphQLView(GraphQL[Context, None]):
                 error.status_code, error.reason, accept=accept, headers=allow, extensions=extensions
             )
         await response(scope, receive, send)
+
+    @functools.cached_property
+    def tokens(self) -> TokenReader:
+        """Made on first use: the secret is read (or refused) when a token arrives."""
+        return TokenReader(self.services.settings.secret)
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON Python cannot take (nested past the recursion limit, an integer over 4,300
@@ -164,6 +176,12 @@ class GraphQLView(GraphQL[Context, None]):
             self.services.settings.ws_keep_alive_seconds,
         )
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted document instead of sending its text."""
+        if "extensions" in request.query_params:
+            return False
+        return bool(super().should_render_graphql_ide(request))
+
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from the package's vendored assets (nothing from a CDN), not Strawberry's
         template; embedded mode prefills the demo token's ``Authorization`` header."""
@@ -194,7 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
         if token is None:
             return
         try:
-            context.viewer_or_none = read_token(self.services.settings.secret, token)
+            context.viewer_or_none = self.tokens.read(token)
         except Unauthenticated as error:
             context.auth_error = str(error)
 
@@ -228,6 +246,8 @@ class GraphQLView(GraphQL[Context, None]):
             sub_response.status_code = 400
         if wants and isinstance(response_data, dict) and is_unavailable(response_data):
             sub_response.status_code = 503
+        if isinstance(response_data, dict) and is_refused_document(response_data):
+            sub_response.status_code = 400
         response = super().create_response(response_data, sub_response)
         if wants:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"

@@ -25,7 +25,8 @@ from hindsight.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-# Nothing on these pages comes from elsewhere or runs inline (DESIGN §9a: vendored assets).
+# Nothing on these pages comes from elsewhere or runs inline (docs/operations/production.md:
+# vendored assets).
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",

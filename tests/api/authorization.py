@@ -1,6 +1,6 @@
-"""The authorization matrix's rules: DESIGN §8 written out by role (on purpose not read from
-``domain/access.py``, which it checks), what a viewer out of reach gets, the viewers that try
-every root field, and a spy that records which fields the server asked the table about.
+"""The authorization matrix's rules: docs/operations/security.md written out by role (on purpose not
+read from ``domain/access.py``, which it checks), what a viewer out of reach gets, the viewers that
+try every root field, and a spy that records which fields the server asked the table about.
 Documents and the tenant they run on come from ``tests/api/root_documents.py``."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from tests.conftest import Tenant
 
 # Step 13: nodes answer by their type's rule; pickers list what outcomes (or feedback) reach.
 FRONTEND = {"node", "nodes", "teams", "team", "reps", "actionTypes", "escalationTriggers"}
-# DESIGN §8, role by role. ADMIN: "all of the above" and the directory, calibration runs
+# docs/operations/security.md, role by role. ADMIN: "all of the above" and the directory,
+# calibration runs
 # and detection runs, so ADMIN may use every root field there is.
 AGENT = {
     "viewer",
@@ -61,7 +62,7 @@ READ_ALL = MANAGER | {"executiveSummary"}
 
 
 def section_8(role: Role, field: str) -> bool:
-    """May ``role`` use the root field ``field`` at all, per DESIGN §8?"""
+    """May ``role`` use the root field ``field`` at all, per docs/operations/security.md?"""
     if role == Role.ADMIN:
         return True
     allowed = {

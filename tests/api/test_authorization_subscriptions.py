@@ -1,5 +1,5 @@
-"""DESIGN §8 for every root subscription × every role, over graphql-transport-ws on both
-backends: each viewer subscribes on its own connection, then one event every allowed viewer
+"""docs/operations/security.md for every root subscription × every role, over graphql-transport-ws
+on both backends: each viewer subscribes on its own connection, then one event every allowed viewer
 may see is caused; an allowed viewer must receive it, a refused one gets FORBIDDEN."""
 
 from __future__ import annotations

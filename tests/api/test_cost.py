@@ -1,4 +1,4 @@
-"""The static query cost budget and the other document limits (DESIGN.md §10), checked
+"""The static query cost budget and the other document limits (docs/operations/security.md), checked
 before execution and answered as request errors (HTTP 400 for graphql-response+json)."""
 
 from __future__ import annotations

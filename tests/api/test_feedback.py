@@ -128,8 +128,8 @@ async def test_bad_input_is_a_validation_error_and_writes_nothing(
 async def test_an_outcome_out_of_reach_is_not_found_exactly_as_reading_it(
     tenant: Tenant, api: Api
 ) -> None:
-    """DESIGN §8: an id the viewer may not see is NOT_FOUND everywhere, with the same answer
-    whether it exists elsewhere or not at all, and nothing is written."""
+    """docs/operations/security.md: an id the viewer may not see is NOT_FOUND everywhere, with the
+    same answer whether it exists elsewhere or not at all, and nothing is written."""
     theirs = await record(tenant, repId="rep-2", teamId="team-b", conversationId="conv-secret")
     other_tenant = await record(Tenant(uuid.uuid4(), api), repId="rep-1")
     rep = tenant.token(Role.REP, sub="rep-1")

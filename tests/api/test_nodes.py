@@ -1,4 +1,4 @@
-"""Identity (DESIGN.md §9a): every object with an id is a Node that ``node``/``nodes`` fetch
+"""Identity (docs/reference/api.md): every object with an id is a Node that ``node``/``nodes`` fetch
 again, as its own query shows it; dashboards have one id per tenant, scope and period."""
 
 from __future__ import annotations

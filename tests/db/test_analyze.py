@@ -1,5 +1,5 @@
 """Planner statistics after loads: every applied migration, importOutcomes and the demo end
-with ANALYZE, so the planner's row counts match the tables (DESIGN §3, issue 12 point 4)."""
+with ANALYZE, so the planner's row counts match the tables (docs/design.md, issue 12 point 4)."""
 
 from __future__ import annotations
 

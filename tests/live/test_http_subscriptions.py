@@ -1,6 +1,6 @@
-"""Subscriptions over plain HTTP through a real uvicorn (DESIGN §15): Apollo's multipart
-protocol and graphql-sse deliver every subscription with the WebSocket's auth, access,
-limits and snapshot-first behaviour, on both backends."""
+"""Subscriptions over plain HTTP through a real uvicorn (docs/reference/live-over-http.md):
+Apollo's multipart protocol and graphql-sse deliver every subscription with the WebSocket's
+auth, access, limits and snapshot-first behaviour, on both backends."""
 
 from __future__ import annotations
 

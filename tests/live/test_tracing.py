@@ -1,4 +1,4 @@
-"""OpenTelemetry traces (DESIGN §15): a ``hindsight serve`` child with the standard
+"""OpenTelemetry traces (docs/operations/tracing.md): a ``hindsight serve`` child with the standard
 ``OTEL_EXPORTER_OTLP_ENDPOINT`` pointing at a small OTLP/HTTP receiver of ours (a Starlette
 app decoding the protobuf with ``opentelemetry-proto``); one recordOutcome sent with a W3C
 ``traceparent`` exports the HTTP server span, the GraphQL operation and the SQL in the

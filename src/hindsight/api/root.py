@@ -32,8 +32,8 @@ MUTATIONS: tuple[type, ...] = (
 
 Query = strawberry.type(
     type("Query", QUERIES, {}),
-    description="Reads. Every field needs a bearer token; what it shows depends on the role "
-    "(DESIGN.md §8). Report fields are nullable: one you may not see is null with its own "
+    description="Reads. Every field needs a bearer token; what it shows depends on the role. "
+    "Report fields are nullable: one you may not see is null with its own "
     "FORBIDDEN error while the rest of the document answers.",
 )
 Mutation = strawberry.type(

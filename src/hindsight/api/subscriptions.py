@@ -1,5 +1,5 @@
-"""The Subscription root (DESIGN.md §9, §10, §15), served on /graphql over graphql-transport-ws
-and over HTTP (multipart, graphql-sse: ``http_subscriptions``).
+"""The Subscription root (docs/reference/api.md, docs/reference/live-over-http.md), served on
+/graphql over graphql-transport-ws and over HTTP (multipart, graphql-sse: ``http_subscriptions``).
 
 Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
 ``dashboardUpdates`` starts with the current snapshot, so a client that reconnects is whole.

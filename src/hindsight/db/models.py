@@ -1,4 +1,4 @@
-"""Tables of DESIGN.md §3. Every primary key and index starts with ``tenant_id``."""
+"""The tables of docs/design.md (Data). Every primary key and index starts with ``tenant_id``."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ transaction. Each new connection is checked once; each transaction checks
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 ROLE_CHECK = (
@@ -23,9 +24,30 @@ class UnsafeRole(RuntimeError):
     """The connection would bypass row-level security: the process refuses to serve."""
 
 
-def connect_args(role: str) -> dict[str, Any]:
-    """asyncpg arguments that make ``role`` the connection's own (rollback-proof) role."""
+def connect_args(role: str, *, pooled: bool = False) -> dict[str, Any]:
+    """asyncpg arguments that make ``role`` the connection's own (rollback-proof) role.
+
+    ``pooled`` (a transaction-mode pooler): the pooler refuses a ``role`` startup parameter
+    and hands each transaction any server connection, so the role is set per transaction
+    instead (``transactions.begin_statement``) and no statement is prepared under a name
+    that a later transaction would look for (SQLAlchemy's documented PgBouncer settings).
+    """
+    if pooled:
+        return {
+            "statement_cache_size": 0,  # asyncpg's own cache of named statements
+            "prepared_statement_cache_size": 0,  # SQLAlchemy's
+            "prepared_statement_name_func": _unique_statement_name,
+        }
     return {"server_settings": {"role": role}} if role else {}
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def quoted(role: str) -> str:
+    """``role`` as an SQL identifier."""
+    return '"' + role.replace('"', '""') + '"'
 
 
 def check_role(row: Any, expected: str) -> None:

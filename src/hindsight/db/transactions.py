@@ -21,18 +21,25 @@ from sqlalchemy.orm import Session, SessionTransaction
 from hindsight.db import faults, roles
 
 ROLE_KEY = "hindsight_role"  # connection info: the RLS role a pooled connection was checked for
+POOLED_KEY = "hindsight_pooled"  # connection info: behind a transaction-mode pooler
 NOT_THE_ROLE = "not the RLS role"
 
 
-def begin_statement(tenant: uuid.UUID | None, role: str, readonly: bool) -> str:
-    """``BEGIN`` + tenant scope (+ role check): literals only (a UUID and a configured role
-    name, quoted), since a simple-query message carries no parameters."""
+def begin_statement(
+    tenant: uuid.UUID | None, role: str, readonly: bool, *, set_role: bool = False
+) -> str:
+    """``BEGIN`` (+ ``SET LOCAL ROLE`` behind a transaction-mode pooler) + tenant scope
+    (+ role check): literals only (a UUID and a configured role name, quoted), since a
+    simple-query message carries no parameters."""
     scope = f"set_config('app.tenant_id', '{uuid.UUID(str(tenant)) if tenant else ''}', true)"
+    begin = f"BEGIN{' READ ONLY' if readonly else ''}"
     if role:
-        quoted = "'" + role.replace("'", "''") + "'"
-        refuse = f"('runs as ' || current_user || ', {NOT_THE_ROLE} ' || {quoted})::int::text"
-        scope = f"CASE WHEN current_user = {quoted} THEN {scope} ELSE {refuse} END"
-    return f"BEGIN{' READ ONLY' if readonly else ''}; SELECT {scope}"
+        literal = "'" + role.replace("'", "''") + "'"
+        refuse = f"('runs as ' || current_user || ', {NOT_THE_ROLE} ' || {literal})::int::text"
+        scope = f"CASE WHEN current_user = {literal} THEN {scope} ELSE {refuse} END"
+        if set_role:
+            begin += f"; SET LOCAL ROLE {roles.quoted(role)}"
+    return f"{begin}; SELECT {scope}"
 
 
 def own_transactions(engine: AsyncEngine) -> None:
@@ -61,7 +68,10 @@ def _begin(session: Session, _tx: SessionTransaction, connection: Any) -> None:
         return  # not an engine of ``engine.create_engine`` (its driver runs transactions)
     info = session.info
     sql = begin_statement(
-        info.get("tenant_id"), connection.info.get(ROLE_KEY, ""), bool(info.get("readonly"))
+        info.get("tenant_id"),
+        connection.info.get(ROLE_KEY, ""),
+        bool(info.get("readonly")),
+        set_role=bool(connection.info.get(POOLED_KEY)),
     )
     try:
         _raw(connection, lambda raw: raw.execute(sql))

@@ -1,4 +1,5 @@
-"""The vocabulary of DESIGN.md §4–§8 (names are fixed: clients send them)."""
+"""The vocabulary of the API (docs/concepts/, docs/operations/security.md): clients send
+these names, so they change only as docs/reference/api.md#deprecation-policy says."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """``node(id:)`` and ``nodes(ids:)``: any object with identity, by its id.
 
 Each type is read by the same resolver its own query uses, so rights are the same; an id
-the viewer may not see, or that names nothing, is NOT_FOUND (DESIGN.md §8), never FORBIDDEN.
-What is found comes back as a domain value with the name of the type it is
-(``Found``); ``api/nodes.py`` maps it.
+the viewer may not see, or that names nothing, is NOT_FOUND (docs/operations/security.md), never
+FORBIDDEN. What is found comes back as a domain value with the name of the type it is (``Found``);
+``api/nodes.py`` maps it.
 """
 
 from __future__ import annotations

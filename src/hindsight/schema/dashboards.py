@@ -1,4 +1,4 @@
-"""Dashboard output types (DESIGN.md §7, §9), mapped from the domain reports."""
+"""Dashboard output types (docs/concepts/dashboards.md), mapped from the domain reports."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas
 from hindsight.schema.coaching import CoachingPattern
+from hindsight.schema.deprecations import going
 from hindsight.schema.feedback import RatingCount
 from hindsight.schema.node import Node, global_id
 
@@ -138,21 +139,25 @@ class DashboardUpdate(Node):
 
     @strawberry.field(
         description="This dashboard if it is a RepDashboard, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on RepDashboard`.",
+        deprecation_reason=going("The update is the dashboard itself; use `... on RepDashboard`."),
     )
     def rep(self) -> RepDashboard | None:
         return self if isinstance(self, RepDashboard) else None
 
     @strawberry.field(
         description="This dashboard if it is a ManagerDashboard, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on ManagerDashboard`.",
+        deprecation_reason=going(
+            "The update is the dashboard itself; use `... on ManagerDashboard`."
+        ),
     )
     def manager(self) -> ManagerDashboard | None:
         return self if isinstance(self, ManagerDashboard) else None
 
     @strawberry.field(
         description="This dashboard if it is an ExecutiveSummary, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on ExecutiveSummary`.",
+        deprecation_reason=going(
+            "The update is the dashboard itself; use `... on ExecutiveSummary`."
+        ),
     )
     def executive(self) -> ExecutiveSummary | None:
         return self if isinstance(self, ExecutiveSummary) else None

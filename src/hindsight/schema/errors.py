@@ -20,6 +20,7 @@ from hindsight.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from hindsight.schema.deprecations import going
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,11 +42,10 @@ class ValidationError:
 
 
 # A field named `id` names a Node (refetchable with node(id:), merged by client caches on
-# __typename:id); a type that is not a Node names its id otherwise (issue 25).
-ID_DEPRECATION = (
-    "Not a Node id: use the field named for what it is (eventId, missingId). Deprecated "
-    "2026-12-08; removed in the next major version."
-)
+# __typename:id); a type that is not a Node names its id for what it is (issue 25).
+def id_alias(instead: str) -> str:
+    """The deprecation of a non-Node type's ``id``, kept as an alias of ``instead``."""
+    return going(f"Use {instead}: `id` names a Node, and this type is not one.")
 
 
 @strawberry.type(
@@ -54,7 +54,8 @@ ID_DEPRECATION = (
 class NotFoundError:
     missing_id: strawberry.ID = strawberry.field(description="The id that was not found.")
     id: strawberry.ID = strawberry.field(
-        description="The id that was not found, as missingId.", deprecation_reason=ID_DEPRECATION
+        description="The id that was not found, as missingId.",
+        deprecation_reason=id_alias("missingId"),
     )
     message: str = strawberry.field(description="What was not found, for a person.")
 

@@ -1,4 +1,4 @@
-"""Feedback output and input types (DESIGN.md §5, §9)."""
+"""Feedback output and input types (docs/concepts/feedback.md)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
 from hindsight.schema import enums, formulas
 from hindsight.schema.connections import OrderDirection
+from hindsight.schema.deprecations import going
 from hindsight.schema.errors import ValidationError
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
@@ -26,7 +27,7 @@ T = TypeVar("T")
 
 @strawberry.type(
     description=(
-        "A person's rating of something the agent did (DESIGN.md §5). REP: given by "
+        "A person's rating of something the agent did. REP: given by "
         "them or on their outcomes; MANAGER: also their team's; read-all roles: "
         "every one."
     )
@@ -135,9 +136,7 @@ def _by_key(groups: list[summaries.Group]) -> JSON:
     return JSON({str(g.key): {"count": g.count, "meanScore": g.mean} for g in groups})
 
 
-@strawberry.input(
-    description="A rating to record; the reviewer is your token's subject (DESIGN.md §5)."
-)
+@strawberry.input(description="A rating to record; the reviewer is your token's subject.")
 class RecordFeedbackInput:
     target_type: enums.FeedbackTarget = strawberry.field(description="What you rate.")
     target_id: str = strawberry.field(description="Its id.")
@@ -206,10 +205,12 @@ class FeedbackFilter:
     action_type: str | None = strawberry.field(
         default=None,
         description="Rating outcomes of this action type.",
-        deprecation_reason="Use actionTypes.",
+        deprecation_reason=going("Use actionTypes."),
     )
     target_type: enums.FeedbackTarget | None = strawberry.field(
-        default=None, description="On this kind of target.", deprecation_reason="Use targetTypes."
+        default=None,
+        description="On this kind of target.",
+        deprecation_reason=going("Use targetTypes."),
     )
 
     def to_domain(self) -> filters.AskedFilter:

@@ -1,4 +1,5 @@
-"""Depth, alias and cost limits (DESIGN.md §10), one validation rule checked before execution.
+"""Depth, alias and cost limits (docs/operations/security.md), one validation rule checked before
+execution.
 
 One walk over the document measures all three; each fragment is measured once (per page
 size), so fragments that spread each other many times cannot make validation slow

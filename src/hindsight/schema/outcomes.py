@@ -1,4 +1,4 @@
-"""Outcome and signal types (DESIGN.md §4, §9): the outcome, the signal, what recording
+"""Outcome and signal types (docs/concepts/outcomes.md): the outcome, the signal, what recording
 them returns, runDetection's report, and their inputs."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(
     description=(
-        "One agent action and what came of it (DESIGN.md §4). AGENT and read-all "
+        "One agent action and what came of it. AGENT and read-all "
         "roles: the tenant's; MANAGER: their team's; REP: their own."
     )
 )
@@ -202,7 +202,7 @@ def signal_result(
     return written_or_refused(result, lambda r: SignalRecorded.from_domain(*r))
 
 
-@strawberry.input(description="One agent action to record (DESIGN.md §4).")
+@strawberry.input(description="One agent action to record.")
 class RecordOutcomeInput:
     action_type: str = strawberry.field(
         description="What the agent did: lower snake case, 1–64 characters."
@@ -248,7 +248,7 @@ class ResolveOutcomeInput:
     )
 
 
-@strawberry.input(description="A CRM or conversation event to record (DESIGN.md §4).")
+@strawberry.input(description="A CRM or conversation event to record.")
 class RecordSignalInput:
     kind: enums.SignalKind = strawberry.field(description="What happened.")
     conversation_id: str | None = strawberry.field(

@@ -20,8 +20,9 @@ Job = Callable[[], Awaitable[object]]
 
 
 def intervals(settings: Settings) -> dict[str, float]:
-    """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4): the
-    detection jobs as ``detection.JOBS`` names them, then calibration."""
+    """Every scheduled job's name and interval in seconds, from settings
+    (docs/operations/workers.md): the detection jobs as ``detection.JOBS`` names them, then
+    calibration."""
     found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
     return found | {CALIBRATION_JOB: settings.calibration_interval_seconds}
 

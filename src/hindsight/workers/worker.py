@@ -1,4 +1,5 @@
-"""``hindsight worker``: the schedule as an arq worker (production mode, DESIGN.md §1).
+"""``hindsight worker``: the schedule as an arq worker (production mode,
+docs/operations/workers.md).
 
 Every scheduled job is an arq ``cron`` entry on UTC ticks (``workers.ticks``) with
 ``unique=True``: each worker enqueues a tick under the id ``cron:<job>:<tick ms>`` and arq

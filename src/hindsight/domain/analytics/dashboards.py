@@ -1,5 +1,5 @@
-"""Rep, manager and executive dashboards (DESIGN.md §7): metric block, daily trend, and the
-previous period of equal length, plus each role's extras."""
+"""Rep, manager and executive dashboards (docs/concepts/dashboards.md): metric block, daily trend,
+and the previous period of equal length, plus each role's extras."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Human feedback (DESIGN.md §5): the rating rules, recording (one entry per reviewer,
+"""Human feedback (docs/concepts/feedback.md): the rating rules, recording (one entry per reviewer,
 target and source) and reviewer fatigue. Reads live in ``reads``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Importing already-resolved history (``importOutcomes``, ADMIN; DESIGN.md §9a).
+"""Importing already-resolved history (``importOutcomes``, ADMIN; docs/reference/api.md).
 
 A CRM export older than any outcome window cannot go through ``recordOutcome`` (720 h back at
 most, resolved later by signals). Here each item carries its final status and ``resolvedAt``
@@ -70,7 +70,7 @@ def _row(item: PastOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, 
     if status not in FINAL:
         raise ValidationFailed("status", "must be POSITIVE, NEGATIVE, AMBIGUOUS or EXPIRED")
     if status == OutcomeStatus.EXPIRED and not OUTCOME_TYPES[item.outcome.outcome_type].expires:
-        raise ValidationFailed("status", f"only {EXPIRING} outcomes expire (DESIGN §4)")
+        raise ValidationFailed("status", f"only {EXPIRING} outcomes expire (the window-end rules)")
     if item.reason is not None and len(item.reason) > MAX_REASON:
         raise ValidationFailed("reason", f"must be at most {MAX_REASON:,} characters")
     # every other field as recordOutcome checks it (its time rule is replaced by the above)

@@ -1,4 +1,4 @@
-"""Resolving outcomes exactly once (DESIGN.md §4).
+"""Resolving outcomes exactly once (docs/concepts/outcomes.md).
 
 Every path — a signal arriving, a late upload, a scheduled job, an explicit decision —
 ends in ``apply_decisions``: a conditional ``UPDATE … WHERE status = 'PENDING'``, so a row
