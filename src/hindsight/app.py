@@ -109,11 +109,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await preflight.refuse_unsafe_role(services.db)  # RLS must bind the app's role
         problem = await preflight.database_error_of(services)
         if problem:  # serve anyway: /readyz says so; each new connection checks its role
             log.error("NOT READY: %s", problem)
-        else:
-            await services.db.check_role()  # refuse to serve if RLS would not bind the role
         await services.broker.start()
         scheduler = Scheduler(services) if settings.scheduler_enabled else None
         if scheduler:

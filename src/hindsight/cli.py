@@ -231,6 +231,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     problems = asyncio.run(preflight.problems(settings))
     for problem in problems:  # serve anyway: /readyz reports it until the service is back
         logging.getLogger("hindsight").error("NOT READY: %s", problem)
+    # but never as a role RLS does not bind: UnsafeRole is one line on stderr and exit 1
+    asyncio.run(preflight.require_safe_role(settings))
     if args.demo and not problems:
         with _quiet_load():
             print("\n".join(asyncio.run(run_demo(settings, only_if_empty=True))))

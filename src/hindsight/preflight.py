@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from hindsight.db import roles
+from hindsight.db.engine import Database, create_engine
+from hindsight.db.roles import UnsafeRole
 from hindsight.events.cache import create_cache
 from hindsight.services import Services
 from hindsight.settings import Settings
@@ -46,6 +48,8 @@ def reason(error: BaseException) -> str:
 
 
 def database_problem(url: str, error: BaseException) -> str:
+    if isinstance(error, UnsafeRole):  # it answered: the role, not the network, is wrong
+        return str(error)
     if make_url(url).drivername.startswith("sqlite"):
         return (
             f"cannot open the SQLite database {database_place(url)}: {reason(error)} "
@@ -116,6 +120,34 @@ def require(settings: Settings) -> None:
     found = asyncio.run(problems(settings))
     if found:
         raise Unreachable("\n".join(found))
+
+
+async def refuse_unsafe_role(db: Database) -> None:
+    """Raise ``UnsafeRole`` when the database answers and row-level security would not bind
+    the role the app's connections run as; an unreachable database is not this check's to
+    report (``database_error`` says so, and ``serve`` starts anyway)."""
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            await db.check_role()
+    except UnsafeRole:
+        raise
+    except Exception:  # unreachable: reported as NOT READY elsewhere
+        return
+
+
+async def require_safe_role(settings: Settings) -> None:
+    """``refuse_unsafe_role`` on a throwaway engine made as the app makes its own."""
+    engine = create_engine(
+        settings.database_url,
+        role=settings.database_role,
+        pool_size=1,
+        pooler=settings.database_pooler,
+    )
+    db = Database(engine)
+    try:
+        await refuse_unsafe_role(db)
+    finally:
+        await db.dispose()
 
 
 async def database_error_of(services: Services) -> str | None:

@@ -24,6 +24,9 @@ mutation Many($inputs: [RecordOutcomeInput!]!) {{
   }}
 }}
 """
+IMPORT_MANY = """mutation Import($inputs: [ImportOutcomeInput!]!) {
+  importOutcomes(inputs: $inputs) { __typename ... on ValidationError { field message } }
+}"""
 SIGNAL_MANY = f"""
 mutation Signals($inputs: [RecordSignalInput!]!) {{
   recordSignals(inputs: $inputs) {{
@@ -131,6 +134,13 @@ async def test_more_than_500_items_is_bad_input_and_writes_nothing(tenant: Tenan
     signals = [{"kind": "CUSTOMER_REPLIED", "conversationId": "x"}] * 501
     error = await tenant.api.error(SIGNAL_MANY, {"inputs": signals}, tenant.token(Role.AGENT))
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    ended = {"status": "POSITIVE", "resolvedAt": "2026-01-01T00:00:00Z"}
+    past = [{"outcome": {**i, "occurredAt": "2025-12-31T00:00:00Z"}, **ended} for i in inputs]
+    error = await tenant.api.error(IMPORT_MANY, {"inputs": past}, tenant.token(Role.ADMIN))
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+        "BAD_USER_INPUT",
+        "inputs",
+    )
     assert await _stored(tenant) == ([], [])
 
 

@@ -4,7 +4,8 @@ The driver runs in autocommit mode and the app owns ``BEGIN``/``COMMIT``/``ROLLB
 (as it does on SQLite): a transaction opens with one simple-query message that begins it
 (read-only when asked), sets its tenant for the RLS policies and checks that it runs as
 the RLS role, all in one round trip. A pooled connection returned inside a transaction
-is rolled back. A lost connection is invalidated, so the pool never hands it out again.
+is rolled back. A lost connection, or one no longer running as the RLS role, is
+invalidated, so the pool never hands it out again.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def _begin(session: Session, _tx: SessionTransaction, connection: Any) -> None:
         _raw(connection, lambda raw: raw.execute(sql))
     except asyncpg.InvalidTextRepresentationError as error:
         if NOT_THE_ROLE in str(error):
+            connection.invalidate()  # it left the role for good: never hand it out again
             raise roles.UnsafeRole(f"transaction {error.args[0]}; refusing to serve") from None
         raise
 

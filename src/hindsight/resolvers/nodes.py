@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hindsight.context import Context
-from hindsight.domain import access
+from hindsight.domain import access, periods, validation
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
@@ -43,6 +43,8 @@ async def node(ctx: Context, node_id: str, field: str = "node") -> Found:
     try:
         if key is None:
             raise NotFound(node_id)
+        for part in key.parts:  # the decoded key is input like any argument
+            validation.text(part, "id")
         if key.type_name is None:
             return await _row(ctx, key.parts[0])
         loader = LOADERS.get(key.type_name)
@@ -90,9 +92,14 @@ async def _row(ctx: Context, row_id: str) -> Found:
 
 
 def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Between:
+    """The period a dashboard id names, held to a ``period`` argument's rules: days inside
+    the calendar the database and Python hold, a real time zone."""
     if tenant != str(ctx.viewer.tenant_id):
         raise NotFound(tenant)
-    days = Days(dt.date.fromisoformat(first), dt.date.fromisoformat(last), zone)
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    if not validation.EARLIEST.date() < start <= end < validation.LATEST.date():
+        raise NotFound(tenant)
+    days = Days(start, end, periods.time_zone(Between(time_zone=zone)))
     return Between(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
 
 

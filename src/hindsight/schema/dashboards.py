@@ -12,10 +12,10 @@ from hindsight.domain.analytics import measures as analytics
 from hindsight.domain.analytics.metrics import BY_NAME
 from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
-from hindsight.schema import enums, formulas
+from hindsight.schema import enums, formulas, list_sizes
 from hindsight.schema.coaching import CoachingPattern
 from hindsight.schema.deprecations import going
-from hindsight.schema.feedback import RatingCount
+from hindsight.schema.feedback import RATING_BUCKETS, RatingCount
 from hindsight.schema.node import Node, global_id
 
 
@@ -26,7 +26,8 @@ class QualitySummary:
         description="Their mean score (0..1); null without entries."
     )
     distribution: list[RatingCount] = strawberry.field(
-        description="Count per (source, rating), every possible rating listed."
+        description="Count per (source, rating), every possible rating listed.",
+        metadata=list_sizes.most(RATING_BUCKETS),
     )
 
 
@@ -123,7 +124,9 @@ class DashboardUpdate(Node):
     previous_to: dt.datetime = strawberry.field(
         description="Where the previous period ends, exclusive: this period's `from`."
     )
-    trend: list[TrendPoint] = strawberry.field(description="One point per day, oldest first.")
+    trend: list[TrendPoint] = strawberry.field(
+        description="One point per day, oldest first.", metadata=list_sizes.most(list_sizes.PER_DAY)
+    )
     generated_at: dt.datetime = strawberry.field(
         description="When the server produced this answer (a query may read numbers "
         "cached up to `cache_ttl_seconds` earlier; writes invalidate the cache)."

@@ -41,28 +41,27 @@ class ValidationError:
         return cls(field=error.field, message=error.message)
 
 
-# A field named `id` names a Node (refetchable with node(id:), merged by client caches on
-# __typename:id); a type that is not a Node names its id for what it is (issue 25).
-def id_alias(instead: str) -> str:
-    """The deprecation of a non-Node type's ``id``, kept as an alias of ``instead``."""
-    return going(f"Use {instead}: `id` names a Node, and this type is not one.")
+ID_DEPRECATION = going("Use requestedId.")
 
 
 @strawberry.type(
     description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
 )
 class NotFoundError:
-    missing_id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    requested_id: strawberry.ID = strawberry.field(
+        description="The id that was not found (asked for; not this error's identity)."
+    )
     id: strawberry.ID = strawberry.field(
-        description="The id that was not found, as missingId.",
-        deprecation_reason=id_alias("missingId"),
+        description="The id that was not found: a normalized cache keyed by `id` (Relay) "
+        "would merge this error with the object of that id, so read requestedId.",
+        deprecation_reason=ID_DEPRECATION,
     )
     message: str = strawberry.field(description="What was not found, for a person.")
 
     @classmethod
     def of(cls, error: NotFound) -> NotFoundError:
-        missing = strawberry.ID(error.id)
-        return cls(missing_id=missing, id=missing, message=error.message)
+        requested = strawberry.ID(error.id)
+        return cls(requested_id=requested, id=requested, message=error.message)
 
 
 def written_or_refused(

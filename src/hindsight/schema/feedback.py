@@ -15,13 +15,14 @@ from hindsight.domain.feedback import filters, listing
 from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
-from hindsight.schema import enums, formulas
+from hindsight.schema import enums, formulas, list_sizes
 from hindsight.schema.connections import OrderDirection
 from hindsight.schema.deprecations import going
 from hindsight.schema.errors import ValidationError
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
 
+RATING_BUCKETS = len(feedback.RATINGS)  # a distribution lists every (source, rating)
 T = TypeVar("T")
 
 
@@ -102,10 +103,12 @@ class FeedbackSummary:
         description="Their mean score (0..1); null without entries."
     )
     distribution: list[RatingCount] = strawberry.field(
-        description="Count per (source, rating), every possible rating listed."
+        description="Count per (source, rating), every possible rating listed.",
+        metadata=list_sizes.most(RATING_BUCKETS),
     )
     trend: list[FeedbackTrendPoint] = strawberry.field(
-        description="One point per day of the period, empty days included."
+        description="One point per day of the period, empty days included.",
+        metadata=list_sizes.most(list_sizes.PER_DAY),
     )
     by_target_type: JSON = strawberry.field(description='{"MESSAGE": {count, meanScore}, …}')
     by_tag: JSON = strawberry.field(description='{"tag": {count, meanScore}, …}')

@@ -7,7 +7,7 @@ import strawberry
 
 from hindsight.domain.events import OutcomeChange
 from hindsight.schema import enums
-from hindsight.schema.errors import id_alias
+from hindsight.schema.deprecations import going
 from hindsight.schema.outcomes import Outcome
 
 
@@ -18,7 +18,7 @@ class OutcomeEvent:
     )
     id: strawberry.ID = strawberry.field(
         description="The event's id, as eventId.",
-        deprecation_reason=id_alias("eventId"),
+        deprecation_reason=going("Use eventId: `id` names a Node, and an event is not one."),
     )
     kind: enums.OutcomeEventKind = strawberry.field(description="What happened.")
     status: enums.OutcomeStatus = strawberry.field(

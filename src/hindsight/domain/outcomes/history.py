@@ -130,7 +130,8 @@ async def _insert(
             unique.append(r)
             if key is not None:
                 first[key] = r
-    stmt = dialects.insert(session, OutcomeRecord).values(
+    unique.sort(key=lambda r: (r["idempotency_key"] is None, r["idempotency_key"] or ""))
+    stmt = dialects.insert(session, OutcomeRecord).values(  # in key order: one lock order
         [{"tenant_id": tenant_id, **r} for r in unique]
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
@@ -164,14 +165,15 @@ async def _count(
     """Sums and rollups as live resolutions leave them; events as live resolutions send."""
     if not fresh:
         return
+    # Rollups before bins, as resolutions take them: one lock order for every writer.
+    deltas = [(rollups.key_of(o, o.status), 1, o.predicted_confidence) for o in fresh]
+    await rollups.apply(session, tenant_id, deltas)
     await calibration_bins.add_to_bins(
         session,
         tenant_id,
         ((o.action_type, o.predicted_confidence, OutcomeStatus(o.status)) for o in fresh),
         now,
     )
-    deltas = [(rollups.key_of(o, o.status), 1, o.predicted_confidence) for o in fresh]
-    await rollups.apply(session, tenant_id, deltas)
     for outcome in fresh:
         events.emit(
             session, events.OUTCOMES, resolution.outcome_event(outcome, OutcomeEventKind.RESOLVED)
