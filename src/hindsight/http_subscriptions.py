@@ -68,7 +68,10 @@ class StreamRequired(HTTPException):
 
     @property
     def extensions(self) -> dict[str, object]:
-        return {"code": "STREAM_REQUIRED", "transports": [MULTIPART, EVENT_STREAM, "graphql-ws"]}
+        return {
+            "code": "STREAM_REQUIRED",
+            "transports": [MULTIPART, EVENT_STREAM, "graphql-transport-ws"],
+        }
 
 
 class StreamStarted(SchemaExtension):

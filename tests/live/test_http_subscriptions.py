@@ -143,7 +143,7 @@ async def test_a_subscription_posted_as_plain_json_is_a_400_naming_the_transport
     assert error["extensions"]["transports"] == [
         'multipart/mixed;subscriptionSpec="1.0"',
         "text/event-stream",
-        "graphql-ws",
+        "graphql-transport-ws",
     ]
     for named in ("multipart/mixed", "text/event-stream", "graphql-transport-ws"):
         assert named in error["message"]
