@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
@@ -18,6 +19,7 @@ from tests.api.factories import rate_outcome, record, resolve
 from tests.conftest import Tenant
 from tests.live.client import TIMEOUT, eventually
 from tests.live.http_streams import MULTIPART, Stream, http_url, multipart, sse
+from tests.services import REDIS_URL
 
 Open = Callable[..., contextlib.AbstractAsyncContextManager[Stream]]
 TRANSPORTS = pytest.mark.parametrize("open_stream", [multipart, sse], ids=["multipart", "sse"])
@@ -32,9 +34,21 @@ DASHBOARD = """subscription($team: String!) {
 
 async def listening(tenant: Tenant, topic: str, count: int = 1) -> None:
     """Wait until ``count`` subscriptions listen on the tenant's ``topic`` (a stream's
-    headers come before its subscription reaches the broker)."""
-    broker = tenant.api.services.broker
-    await eventually(lambda: broker.local_subscribers(channel(tenant.id, topic)) >= count)
+    headers come before its subscription reaches the broker), and Redis, on that backend,
+    has the process's subscription."""
+    broker, name = tenant.api.services.broker, channel(tenant.id, topic)
+    await eventually(lambda: broker.local_subscribers(name) >= count)
+    if tenant.api.backend.is_postgres:
+        await eventually(lambda: redis_subscribers(name), step=0.02)
+
+
+async def redis_subscribers(name: str) -> bool:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        [(_, count)] = await client.pubsub_numsub(name)
+        return int(count) >= 1
+    finally:
+        await client.aclose()
 
 
 @TRANSPORTS
