@@ -3,8 +3,11 @@
 //    outcomeEvents arrive over Apollo's multipart protocol and land in the cache;
 //  - the graphql-sse client (distinct connections mode): outcomeEvents and a query over SSE,
 //    and a refused document reaches the client as an error.
-// Prints one JSON report on stdout; the pytest side asserts on it.
+// Prints one JSON report on stdout; the pytest side asserts on it. Before each write it prints
+// {"listening": N} and waits for a line on stdin: the pytest side answers once N outcomeEvents
+// subscriptions listen on the server's broker (a subscription is not acknowledged).
 // Usage: node --conditions=development http_transports.mjs HTTP_URL TOKEN TEAM
+import { createInterface } from "node:readline";
 import { ApolloClient, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { createClient } from "graphql-sse";
 
@@ -31,6 +34,13 @@ async function record(repId) {
     body: JSON.stringify({ query: RECORD, variables: { input } }),
   });
   return (await response.json()).data.recordOutcome.id;
+}
+
+const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+
+async function listening(count) {
+  process.stdout.write(JSON.stringify({ listening: count }) + "\n");
+  await stdin.next();
 }
 
 // Values pushed by a subscription, and a way to wait until one satisfies a predicate.
@@ -65,14 +75,9 @@ async function apolloOverMultipart(report) {
     error: (error) => warnings.push(`multipart events error: ${error}`),
   });
   const first = await board.until(() => true);  // the snapshot comes first
-  // outcomeEvents sends nothing until something happens: record until one arrives (an event
-  // published before the server subscribed is not delivered: at most once).
-  const recorded = [];
-  const event = events.until((e) => recorded.includes(e.outcome.id));
-  while (!events.values.some((e) => recorded.includes(e.outcome.id))) {
-    recorded.push(await record("rep-multipart"));
-    await Promise.race([event, new Promise((r) => setTimeout(r, 200))]);
-  }
+  await listening(1);  // outcomeEvents has no such first answer
+  const id = await record("rep-multipart");
+  const event = events.until((e) => e.outcome.id === id);
   const pushed = await board.until((d) => d.metrics.actions > first.metrics.actions);
   report.multipart = {
     snapshotType: first.__typename,
@@ -81,8 +86,7 @@ async function apolloOverMultipart(report) {
     cachedDashboard: Object.keys(apollo.cache.extract()).includes(`ManagerDashboard:${first.id}`),
   };
   boardSub.unsubscribe();
-  eventsSub.unsubscribe();
-  await apollo.stop?.();
+  return async () => { eventsSub.unsubscribe(); await apollo.stop?.(); };
 }
 
 function sseSubscribe(client, payload, sink) {
@@ -97,13 +101,9 @@ async function graphqlSse(report) {
   const client = createClient({ url: httpUrl, headers: auth, retryAttempts: 0 });
   const events = collector("an outcome event over SSE");
   const stop = sseSubscribe(client, { query: EVENTS }, events);
-  const recorded = [];
-  const arrived = events.until((v) => v.data && recorded.includes(v.data.outcomeEvents.outcome.id));
-  while (!events.values.some((v) => v.data && recorded.includes(v.data.outcomeEvents.outcome.id))) {
-    recorded.push(await record("rep-sse"));
-    await Promise.race([arrived, new Promise((r) => setTimeout(r, 200))]);
-  }
-  const event = (await arrived).data.outcomeEvents;
+  await listening(2);  // the multipart one is still open
+  const id = await record("rep-sse");
+  const event = (await events.until((v) => v.data?.outcomeEvents.outcome.id === id)).data.outcomeEvents;
   stop();
   const query = collector("a query over SSE");
   sseSubscribe(client, { query: "{ viewer { role } }" }, query);
@@ -124,8 +124,9 @@ async function graphqlSse(report) {
 
 async function main() {
   const report = {};
-  await apolloOverMultipart(report);
+  const stopApollo = await apolloOverMultipart(report);
   await graphqlSse(report);
+  await stopApollo();
   report.warnings = warnings;
   process.stdout.write(JSON.stringify(report) + "\n");
   process.exit(0);

@@ -8,32 +8,46 @@ import asyncio
 import json
 from typing import Any
 
+from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
 from tests.conftest import Tenant
 from tests.frontend_apollo.test_apollo_cache import HERE, node_or_skip
+from tests.live.http_streams import listening
 
 
-async def run_script(node: str, *args: str) -> dict[str, Any]:
+async def run_script(node: str, tenant: Tenant, *args: str) -> dict[str, Any]:
+    """Run the script; answer each ``{"listening": n}`` once n outcomeEvents subscriptions
+    listen on the broker; its last line is the report."""
     process = await asyncio.create_subprocess_exec(
         node,
         "--conditions=development",
         str(HERE / "http_transports.mjs"),
         *args,
         cwd=HERE,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=300)
-    assert out, err.decode()
-    report: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    assert "failed" not in report, report
-    return report
+    assert process.stdin and process.stdout and process.stderr
+    message: dict[str, Any] = {}
+    async with asyncio.timeout(300):
+        while line := await process.stdout.readline():
+            message = json.loads(line)
+            if "listening" not in message:
+                break
+            await listening(tenant, topics.OUTCOMES, message["listening"])
+            process.stdin.write(b"go\n")
+            await process.stdin.drain()
+        await process.wait()
+    assert message, (await process.stderr.read()).decode()
+    assert "failed" not in message, message
+    return message
 
 
 async def test_apollo_over_multipart_and_the_graphql_sse_client(live: str, tenant: Tenant) -> None:
     node = node_or_skip()
     http = live.replace("ws://", "http://")
-    report = await run_script(node, http, tenant.token(Role.ADMIN), "t-http")
+    report = await run_script(node, tenant, http, tenant.token(Role.ADMIN), "t-http")
     assert report["warnings"] == []
     assert report["multipart"] == {
         "snapshotType": "ManagerDashboard",

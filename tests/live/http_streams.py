@@ -11,11 +11,34 @@ from typing import Any
 
 import httpx
 from httpx_sse import EventSource, aconnect_sse
+from redis.asyncio import Redis
 
-from tests.live.client import TIMEOUT
+from hindsight.services import channel
+from tests.conftest import Tenant
+from tests.live.client import TIMEOUT, eventually
+from tests.services import REDIS_URL
 
 MULTIPART = 'multipart/mixed;subscriptionSpec="1.0",application/json'
 BOUNDARY = "\r\n--graphql"
+
+
+async def listening(tenant: Tenant, topic: str, count: int = 1) -> None:
+    """Wait until ``count`` subscriptions listen on the tenant's ``topic`` (a stream's
+    headers come before its subscription reaches the broker), and Redis, on that backend,
+    has the process's subscription."""
+    broker, name = tenant.api.services.broker, channel(tenant.id, topic)
+    await eventually(lambda: broker.local_subscribers(name) >= count)
+    if tenant.api.backend.is_postgres:
+        await eventually(lambda: redis_subscribers(name), step=0.02)
+
+
+async def redis_subscribers(name: str) -> bool:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        [(_, count)] = await client.pubsub_numsub(name)
+        return int(count) >= 1
+    finally:
+        await client.aclose()
 
 
 def http_url(live: str) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
@@ -18,8 +17,7 @@ from hindsight.services import channel
 from tests.api.factories import rate_outcome, record, resolve
 from tests.conftest import Tenant
 from tests.live.client import TIMEOUT, eventually
-from tests.live.http_streams import MULTIPART, Stream, http_url, multipart, sse
-from tests.services import REDIS_URL
+from tests.live.http_streams import MULTIPART, Stream, http_url, listening, multipart, sse
 
 Open = Callable[..., contextlib.AbstractAsyncContextManager[Stream]]
 TRANSPORTS = pytest.mark.parametrize("open_stream", [multipart, sse], ids=["multipart", "sse"])
@@ -30,25 +28,6 @@ FEEDBACK = "subscription { feedbackEvents { id outcomeId rating } }"
 CURVES = "subscription { calibrationUpdates { actionType } }"
 DASHBOARD = """subscription($team: String!) {
   dashboardUpdates(scope: {teamId: $team}) { __typename ... on ManagerDashboard { id } } }"""
-
-
-async def listening(tenant: Tenant, topic: str, count: int = 1) -> None:
-    """Wait until ``count`` subscriptions listen on the tenant's ``topic`` (a stream's
-    headers come before its subscription reaches the broker), and Redis, on that backend,
-    has the process's subscription."""
-    broker, name = tenant.api.services.broker, channel(tenant.id, topic)
-    await eventually(lambda: broker.local_subscribers(name) >= count)
-    if tenant.api.backend.is_postgres:
-        await eventually(lambda: redis_subscribers(name), step=0.02)
-
-
-async def redis_subscribers(name: str) -> bool:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        [(_, count)] = await client.pubsub_numsub(name)
-        return int(count) >= 1
-    finally:
-        await client.aclose()
 
 
 @TRANSPORTS
