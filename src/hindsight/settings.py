@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     introspection: bool = True
     max_subscriptions_per_connection: int = 20
     connection_init_timeout_seconds: float = 10.0
-    ws_keep_alive_seconds: float = 15.0  # graphql-transport-ws pings on acknowledged sockets
+    # graphql-transport-ws pings on acknowledged sockets, and SSE pings on HTTP streams
+    ws_keep_alive_seconds: float = 15.0
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
     # Persisted documents (schema/persisted.py): APQ texts kept this long in the cache; a
     # trusted-documents manifest (hash -> document) refuses every other document, except for

@@ -10,9 +10,11 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from hindsight import telemetry
 from hindsight.api.root import Mutation, Query
 from hindsight.api.subscriptions import Subscription
 from hindsight.domain.enums import Role
+from hindsight.http_subscriptions import StreamStarted
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
@@ -42,6 +44,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: AddValidationRules(rules),
         ParserCache,
         ValidationCache,
+        StreamStarted,  # tells a refused subscription over HTTP from one that runs
+        *telemetry.schema_extensions(),  # operation and resolver spans, when traces are on
     ]
     check_root_fields((Query, Mutation, Subscription))
     return Schema(

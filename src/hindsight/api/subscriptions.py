@@ -1,4 +1,5 @@
-"""The Subscription root (docs/reference/api.md), served over graphql-transport-ws on /graphql.
+"""The Subscription root (docs/reference/api.md, docs/reference/live-over-http.md), served on
+/graphql over graphql-transport-ws and over HTTP (multipart, graphql-sse: ``http_subscriptions``).
 
 Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
 ``dashboardUpdates`` starts with the current snapshot, so a client that reconnects is whole.
@@ -23,9 +24,11 @@ from hindsight.schema.subscriptions import DashboardScopeInput, OutcomeEvent
 
 
 @strawberry.type(
-    description="Live updates over graphql-transport-ws on /graphql (token in connection_init). "
-    "Delivery is at most once: events carry ids, and dashboardUpdates starts with the "
-    "current dashboard, so a client that reconnects is whole again."
+    description="Live updates on /graphql: over graphql-transport-ws (token in "
+    "connection_init), or over HTTP with the bearer header, as Apollo's multipart protocol "
+    '(Accept: multipart/mixed;subscriptionSpec="1.0") or graphql-sse (Accept: '
+    "text/event-stream). Delivery is at most once: events carry ids, and dashboardUpdates "
+    "starts with the current dashboard, so a client that reconnects is whole again."
 )
 class Subscription:
     @strawberry.subscription(description="Outcomes recorded or resolved that you may read.")
