@@ -36,8 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:  # e.g. an unsupported database URL: one line
-        details = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
-        print(f"hindsight: invalid setting: {details}", file=sys.stderr)
+        print(f"hindsight: invalid setting: {setting_errors(error)}", file=sys.stderr)
         return 1
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -47,6 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # configuration and unreachable services: no traceback
         print(f"hindsight: {error}", file=sys.stderr)
         return 1
+
+
+def setting_errors(error: ValidationError) -> str:
+    """``HINDSIGHT_NAME: what is wrong`` for each refused setting, on one line."""
+    lines = []
+    for e in error.errors():
+        name, message = f"HINDSIGHT_{str(e['loc'][0]).upper()}", e["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -222,7 +231,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hindsight.app import create_app
-    from hindsight.demo.run import announce, run_demo
+    from hindsight.demo.run import announce
+
+    with preflight.listening_socket(args.host, args.port) as sock:  # busy: one line, no banner
+        _prepare_to_serve(settings, demo=args.demo)
+        print(announce(settings, args.host, args.port))
+        config = uvicorn.Config(create_app(settings), args.host, args.port, log_level="info")
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _prepare_to_serve(settings: Settings, *, demo: bool) -> None:
+    from hindsight.demo.run import run_demo
 
     if settings.is_sqlite:  # embedded: the server migrates its own file, so it needs it now
         preflight.require(settings.model_copy(update={"redis_url": None}))
@@ -231,12 +251,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     problems = asyncio.run(preflight.problems(settings))
     for problem in problems:  # serve anyway: /readyz reports it until the service is back
         logging.getLogger("hindsight").error("NOT READY: %s", problem)
-    if args.demo and not problems:
+    if demo and not problems:
         with _quiet_load():
             print("\n".join(asyncio.run(run_demo(settings, only_if_empty=True))))
-    print(announce(settings, args.host, args.port))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
 
 
 if __name__ == "__main__":
