@@ -310,9 +310,10 @@ async def test_multiplier_history_runs_oldest_to_newest(server: Server, browser:
         assert last == f"{changes[-1]['at'][:10]} ×{curve['multiplier']:.2f}", last
         box = await chart.bounding_box()
         assert box is not None and box["height"] >= 120 and box["width"] >= 240, box
-    await page.locator("#calibration article").first.screenshot(
-        path=str(ARTIFACTS / "panel-multiplier-history.png")
-    )
+    for name in ("send_case_study", "send_discount_offer"):  # the issue's example; a fall
+        await page.locator(f'article[data-action-type="{name}"]').screenshot(
+            path=str(ARTIFACTS / f"panel-multiplier-history-{name}.png")
+        )
 
 
 async def test_a_rep_sees_their_own_dashboard(server: Server, browser: Browser) -> None:

@@ -117,8 +117,10 @@ export function multiplierHistory(curve) {
     root.append(el("text", { x: W - R, y: 14, class: "axis end" }, `no adjustment yet: ×${values[0].toFixed(2)}`));
   } else {
     const last = values.length - 1;
-    root.append(el("text", { x: x(0), y: 14, class: "axis ends" }, `${days[0]} ×${values[0].toFixed(2)}`));
-    root.append(el("text", { x: x(last), y: H - 6, class: "axis ends end" }, `${days[last]} ×${values[last].toFixed(2)}`));
+    const rising = values[last] >= values[0];  // labels on the side the line leaves free
+    const start = y(values[0]) + (rising ? 17 : -9), end = y(values[last]) + (rising ? -9 : 17);
+    root.append(el("text", { x: x(0), y: start, class: "axis ends" }, `${days[0]} ×${values[0].toFixed(2)}`));
+    root.append(el("text", { x: x(last), y: end, class: "axis ends end" }, `${days[last]} ×${values[last].toFixed(2)}`));
   }
   return root;
 }

@@ -4,21 +4,12 @@ import * as docs from "./documents.js";
 import { LiveConnection, query } from "./graphql.js";
 import { multiplierHistory, reliabilityDiagram, trendChart } from "./charts.js";
 import { TILES } from "./metrics.js";
+import { count, h, num, pct } from "./dom.js";
+import { patternItems } from "./coaching.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
 const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map(), coverage: null };
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
-const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
-const count = (x) => String(x);
-const num = (x, digits = 3) => (x == null ? "—" : Number(x).toFixed(digits));
 
 // better: +1 when a rise is good news, -1 when it is bad news, 0 when it is neither. A previous
 // period with data on only its last days (state.coverage) is named partial and not coloured.
@@ -82,32 +73,8 @@ function renderReps(reps) {
     h("td", {}, String(r.metrics.negative)), h("td", {}, pct(r.metrics.successRate)))));
 }
 
-const MAX_PATTERNS = 8;
-// What a pattern's `confidence` is, by the symbol evidence.confidenceMeasure starts with.
-const MEASURES = [
-  ["wilsonLow", "Wilson 95% lower bound of the success rate"],
-  ["1 - wilsonHigh", "1 − Wilson 95% upper bound (lower bound of the failure rate)"],
-  ["1 - adjustedPValue", "1 − adjusted p (vs the rest of the tenant, Benjamini–Hochberg)"],
-  ["Wilson 95% upper bound", "Wilson 95% upper bound of the success rate"],
-];
-
-function measure(pattern) {
-  const named = pattern.evidence?.confidenceMeasure || "";
-  const known = MEASURES.find(([symbol]) => named.startsWith(symbol));
-  return known ? known[1] : named.split(":")[0] || "confidence";
-}
-
-const words = (kind) => kind.charAt(0) + kind.slice(1).toLowerCase().replaceAll("_", " ");
-
 function renderPatterns(patterns) {
-  const items = patterns.slice(0, MAX_PATTERNS).map((p) => h("li", { "data-kind": p.kind },
-    h("p", { class: "kind" }, `${words(p.kind)} · `, h("code", { class: "subject" }, p.subject)),
-    h("p", {}, p.description),
-    h("p", { class: "hint" }, `Success rate ${pct(p.successRate)} of ${p.sampleSize} decided · `,
-      h("span", { class: "measure" }, `${measure(p)}: ${pct(p.confidence)}`)),
-    h("p", { class: "hint" }, p.recommendation)));
-  if (patterns.length > MAX_PATTERNS) items.push(h("li", { class: "hint" }, `${patterns.length - MAX_PATTERNS} more in GraphiQL (coachingPatterns).`));
-  $("coaching").replaceChildren(...(items.length ? items : [h("li", {}, "No pattern clear enough to act on yet.")]));
+  $("coaching").replaceChildren(...patternItems(patterns));
 }
 
 function renderCurve(curve) {
