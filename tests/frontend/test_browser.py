@@ -352,7 +352,7 @@ async def test_coaching_cards_name_their_statistic(server: Server, browser: Brow
     assert count > 0
     for i, pattern in enumerate(patterns[:count]):  # type: ignore[index]
         text = await cards.nth(i).inner_text()
-        assert pattern["subject"] in text, text
+        assert pattern["subject"] in text.splitlines()[0], text  # the card's heading
         assert "confidence " not in text, text  # no bare "confidence 59.4%"
         symbol = pattern["evidence"]["confidenceMeasure"].split(":")[0]
         assert f"{MEASURE_WORDS[symbol]}" in text, text
