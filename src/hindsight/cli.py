@@ -22,7 +22,7 @@ from hindsight.settings import Settings
 EPILOG = """settings (environment):
   HINDSIGHT_DATABASE_URL  sqlite:///path.db (default ./hindsight.db) or postgresql://user@host/db
   HINDSIGHT_REDIS_URL     redis://host:6379/0; unset for embedded mode (in-process events)
-  HINDSIGHT_JWT_SECRET    signs tokens; required outside embedded mode
+  HINDSIGHT_JWT_SECRET    signs tokens (at least 32 bytes); required outside embedded mode
   every other HINDSIGHT_* setting: see README, "Production"
 """
 

@@ -327,6 +327,14 @@ async def test_a_rep_sees_their_own_dashboard(server: Server, browser: Browser) 
     await expect(page.locator("#calibration")).to_contain_text("not shown: a REP token")
     await expect(page.get_by_role("alert").filter(has_text="FORBIDDEN")).to_have_count(0)
     await _shot(page, "panel-rep", full_page=True)
+    actions = '[data-metric="actions"] .value'
+    before = await _number(page, actions)
+    await server.gql(RECORD, {"i": {
+        "actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
+        "predictedConfidence": 0.6, "conversationId": f"conv-rep-{uuid.uuid4().hex[:8]}",
+        "repId": "rep-ana", "teamId": "team-east",
+    }})  # fmt: skip
+    await _becomes(page, actions, before + 1)  # live, on the rep's own scope
     assert server.outside == []
 
 
