@@ -17,7 +17,7 @@ from hindsight import preflight
 from hindsight.auth import issue_token
 from hindsight.db import migrate
 from hindsight.domain.enums import Role
-from hindsight.settings import Settings
+from hindsight.settings import Settings, refused_settings
 
 EPILOG = """settings (environment):
   HINDSIGHT_DATABASE_URL  sqlite:///path.db (default ./hindsight.db) or postgresql://user@host/db
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:  # e.g. an unsupported database URL: one line
-        print(f"hindsight: invalid setting: {setting_errors(error)}", file=sys.stderr)
+        print(f"hindsight: invalid setting: {refused_settings(error)}", file=sys.stderr)
         return 1
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -46,16 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # configuration and unreachable services: no traceback
         print(f"hindsight: {error}", file=sys.stderr)
         return 1
-
-
-def setting_errors(error: ValidationError) -> str:
-    """``HINDSIGHT_NAME: what is wrong`` for each refused setting, on one line."""
-    lines = []
-    for e in error.errors():
-        name, message = f"HINDSIGHT_{str(e['loc'][0]).upper()}", e["msg"]
-        message = message.removeprefix("Value error, ")
-        lines.append(message if message.startswith(name) else f"{name}: {message}")
-    return "; ".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_BYTES = 32  # HS256 keys as long as the hash (RFC 7518 §3.2)
@@ -45,6 +45,16 @@ def short_secret(secret: str, where: str) -> str | None:
         f"{where} is {size} bytes; HS256 needs at least {MIN_SECRET_BYTES} (RFC 7518 §3.2): "
         "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
     )
+
+
+def refused_settings(error: ValidationError) -> str:
+    """``HINDSIGHT_NAME: what is wrong`` for each refused setting, on one line."""
+    lines = []
+    for e in error.errors():
+        name, message = f"HINDSIGHT_{str(e['loc'][0]).upper()}", e["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
 
 
 class Settings(BaseSettings):
