@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -23,6 +24,23 @@ TIMEOUT_SECONDS = 5.0
 
 class Unreachable(RuntimeError):
     """A service a command needs does not answer; the message says where and what to check."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket ``serve`` will answer on, bound now so a busy port is refused in one line
+    before anything is announced (uvicorn would print its banner first, then exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise RuntimeError(
+            f"cannot listen on port {port} of {host}: {error.strerror or error} — stop what "
+            "listens there or choose another port with --port or HINDSIGHT_PORT"
+        ) from None
+    return sock
 
 
 def database_place(url: str) -> str:

@@ -7,9 +7,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_BYTES = 32  # HS256 keys as long as the hash (RFC 7518 §3.2)
 DEFAULT_STAGES = ["PROSPECTING", "QUALIFIED", "DEMO", "PROPOSAL", "NEGOTIATION"]
 # What hosts hand out (postgres://…) mapped to the async drivers the app runs on.
 DRIVERS = {
@@ -36,6 +37,27 @@ def normalise_database_url(url: str) -> str:
     return f"{driver}://{rest}"
 
 
+def short_secret(secret: str, where: str) -> str | None:
+    """Why ``secret`` (found in ``where``) cannot sign tokens, or None when it is long enough."""
+    size = len(secret.encode())
+    if size >= MIN_SECRET_BYTES:
+        return None
+    return (
+        f"{where} is {size} bytes; HS256 needs at least {MIN_SECRET_BYTES} (RFC 7518 §3.2): "
+        "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+    )
+
+
+def refused_settings(error: ValidationError) -> str:
+    """``HINDSIGHT_NAME: what is wrong`` for each refused setting, on one line."""
+    lines = []
+    for e in error.errors():
+        name, message = f"HINDSIGHT_{str(e['loc'][0]).upper()}", e["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", extra="ignore")
 
@@ -57,6 +79,15 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return normalise_database_url(url)
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, secret: str | None) -> str | None:
+        if not secret:  # unset (or empty): embedded mode generates one, production refuses
+            return None
+        if problem := short_secret(secret, "HINDSIGHT_JWT_SECRET"):
+            raise ValueError(problem)
+        return secret
 
     # GraphQL limits (docs/operations/security.md)
     max_query_depth: int = 12
@@ -145,7 +176,10 @@ class Settings(BaseSettings):
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
-        return path.read_text().strip()
+        secret = path.read_text().strip()
+        if problem := short_secret(secret, f"the embedded secret in {path.resolve()}"):
+            raise RuntimeError(f"{problem}, or delete the file to have a new one made")
+        return secret
 
     def secret_path(self) -> Path:
         """Where embedded mode keeps its generated JWT secret: beside the SQLite file."""

@@ -72,7 +72,7 @@ def test_embedded_database_in_a_missing_folder(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HINDSIGHT_DATABASE_URL", f"sqlite:///{tmp_path}/missing/h.db")
-    for command in (["serve"], ["demo"], ["migrate"]):
+    for command in (["serve", "--port", "0"], ["demo"], ["migrate"]):
         code, _, err = run(capsys, *command)
         assert code == 1
         one_line(err, f"{tmp_path}/missing/h.db", "folder exists")
