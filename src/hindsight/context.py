@@ -18,7 +18,7 @@ from strawberry.dataloader import DataLoader
 
 from hindsight.db.models import FeedbackEntry
 from hindsight.domain.access import Viewer
-from hindsight.domain.directory import Member
+from hindsight.domain.directory.pickers import Member
 from hindsight.domain.errors import Unauthenticated
 from hindsight.services import Services
 

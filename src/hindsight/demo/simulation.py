@@ -21,7 +21,7 @@ from hindsight.db.models import OutcomeRecord
 from hindsight.demo import calibration as demo_calibration
 from hindsight.demo import replay as demo_replay
 from hindsight.demo.progress import Progress
-from hindsight.domain import team
+from hindsight.domain.directory import teams
 from hindsight.domain.drift import alerts as drift_alerts
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
 from hindsight.domain.outcomes import lookup as outcomes
@@ -266,7 +266,7 @@ async def load_demo(
 async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:
     for team_id, reps in TEAMS.items():
         for rep in reps:
-            await team.set_team_member(
+            await teams.set_team_member(
                 session,
                 tenant,
                 user_id=rep,
@@ -275,7 +275,7 @@ async def _directory(session: AsyncSession, tenant: uuid.UUID) -> None:
                 display_name=rep[4:].title(),
             )
         manager = f"mgr-{team_id.split('-')[1]}"
-        await team.set_team_member(
+        await teams.set_team_member(
             session,
             tenant,
             user_id=manager,

@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.domain import events as topics
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
+from hindsight.domain.analytics.periods import Between, period_days
 from hindsight.domain.errors import Unavailable
-from hindsight.domain.periods import Between, period_days
 from hindsight.events.broker import Broker
 from hindsight.services import Services, channel
 

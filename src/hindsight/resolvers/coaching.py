@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.context import Context
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.analytics.patterns import Pattern
+from hindsight.domain.analytics.periods import Period, period_days
 from hindsight.domain.coaching import reports as coaching
-from hindsight.domain.periods import Period, period_days
 from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, read_in_tenant
 

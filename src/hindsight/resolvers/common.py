@@ -10,7 +10,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.context import Context
-from hindsight.domain import access, team
+from hindsight.domain import access
+from hindsight.domain.directory import teams
 from hindsight.domain.enums import Role
 from hindsight.domain.errors import ValidationFailed
 
@@ -44,7 +45,7 @@ async def viewer_in(session: AsyncSession, ctx: Context) -> access.Viewer:
     viewer = ctx.viewer
     if not _team_unknown(ctx):
         return viewer
-    found = await team.managed_team(session, viewer.tenant_id, viewer.subject)
+    found = await teams.managed_team(session, viewer.tenant_id, viewer.subject)
     ctx.viewer_or_none, ctx.team_looked_up = dataclasses.replace(viewer, team=found), True
     return ctx.viewer
 
@@ -73,7 +74,7 @@ async def require_rep(
     """``grant.require_rep``, reading the rep's team in ``session`` when the rule needs it."""
     rep_team = None
     if grant.needs_rep_team(rep_id):
-        rep_team = await team.team_of(session, ctx.viewer.tenant_id, rep_id)
+        rep_team = await teams.team_of(session, ctx.viewer.tenant_id, rep_id)
     grant.require_rep(rep_id, rep_team)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import functools
 
 from hindsight.context import Context
-from hindsight.domain import access, team
+from hindsight.domain import access
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
-from hindsight.domain.directory import Member
+from hindsight.domain.analytics.periods import Period, period_days
+from hindsight.domain.directory import teams
+from hindsight.domain.directory.pickers import Member
 from hindsight.domain.enums import Role
-from hindsight.domain.periods import Period, period_days
 from hindsight.live.caching import cached
 from hindsight.resolvers.common import authorize, in_tenant, read_about_rep, read_in_tenant
 
@@ -98,7 +99,7 @@ async def set_team_member(ctx: Context, member: Member) -> Member:
     v = (await authorize(ctx, "setTeamMember")).viewer
     row = await in_tenant(
         ctx,
-        lambda s: team.set_team_member(
+        lambda s: teams.set_team_member(
             s,
             v.tenant_id,
             user_id=member.user_id,

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from hindsight.context import Context
-from hindsight.domain import access, periods, validation
+from hindsight.domain import access, validation
+from hindsight.domain.analytics import periods
 from hindsight.domain.analytics.measures import Days
+from hindsight.domain.analytics.periods import Between
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
 from hindsight.domain.identity import parse_id
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
-from hindsight.domain.periods import Between
 from hindsight.resolvers import calibration, dashboards, drift, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 

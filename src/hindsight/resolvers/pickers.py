@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from hindsight.context import Context
-from hindsight.domain import directory
+from hindsight.domain.directory import pickers as directory
 from hindsight.domain.errors import NotFound
 from hindsight.domain.feedback import reads
 from hindsight.resolvers.common import authorize, read_in_tenant

@@ -22,6 +22,7 @@ from hindsight.context import Context
 from hindsight.db.models import DriftAlert, FeedbackEntry
 from hindsight.domain import events as topics
 from hindsight.domain import validation
+from hindsight.domain.analytics.periods import Period, period_days
 from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.drift import alerts as drift
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
@@ -29,7 +30,6 @@ from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.events import OutcomeChange
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
-from hindsight.domain.periods import Period, period_days
 from hindsight.live.coalesce import coalesce
 from hindsight.live.hub import LiveScope, Snapshot, hub_for
 from hindsight.live.shared_reads import SharedReads, reads_for

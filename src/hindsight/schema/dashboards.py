@@ -10,7 +10,7 @@ import strawberry
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics import measures as analytics
 from hindsight.domain.analytics.metrics import BY_NAME
-from hindsight.domain.directory import Member
+from hindsight.domain.directory.pickers import Member
 from hindsight.domain.enums import FeedbackSource
 from hindsight.schema import enums, formulas, list_sizes
 from hindsight.schema.coaching import CoachingPattern

@@ -33,7 +33,7 @@ from graphql import (
     ValueNode,
 )
 
-from hindsight.domain.periods import DEFAULT_DAYS, MAX_DAYS
+from hindsight.domain.analytics.periods import DEFAULT_DAYS, MAX_DAYS
 
 SIZE = "list_size"  # the metadata key
 PER_DAY = "per_day"

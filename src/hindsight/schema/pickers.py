@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from hindsight.domain import directory
+from hindsight.domain.directory import pickers as directory
 from hindsight.schema import enums
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node, global_id

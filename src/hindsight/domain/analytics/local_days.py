@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord
-from hindsight.domain import team
+from hindsight.domain.directory import teams
 
 Row = tuple[Any, str, str, int]  # (day or group key, outcome type, status, count)
 
@@ -29,7 +29,7 @@ def in_scope(tenant_id: uuid.UUID, rep_id: str | None, team_id: str | None) -> C
     if team_id is not None:
         return or_(
             OutcomeRecord.team_id == team_id,
-            OutcomeRecord.rep_id.in_(team.members(tenant_id, team_id)),
+            OutcomeRecord.rep_id.in_(teams.members(tenant_id, team_id)),
         )
     return OutcomeRecord.tenant_id == tenant_id
 

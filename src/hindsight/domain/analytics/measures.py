@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup
-from hindsight.domain import team
 from hindsight.domain.analytics import local_days
 from hindsight.domain.analytics.counts import Counts
 from hindsight.domain.analytics.metrics import METRICS
+from hindsight.domain.directory import teams
 from hindsight.domain.feedback.ratings import RATINGS
 from hindsight.domain.outcomes.lookup import in_reach
 
@@ -185,7 +185,7 @@ def rollup_scope(tenant_id: uuid.UUID, scope: DashboardScope) -> ColumnElement[b
     if scope.team_id is not None:
         return or_(
             OutcomeRollup.team_id == scope.team_id,
-            OutcomeRollup.rep_id.in_(team.members(tenant_id, scope.team_id)),
+            OutcomeRollup.rep_id.in_(teams.members(tenant_id, scope.team_id)),
         )
     return OutcomeRollup.tenant_id == tenant_id
 

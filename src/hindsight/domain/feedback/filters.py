@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from hindsight.domain import periods
+from hindsight.domain.analytics import periods
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.feedback import listing, reads, summary
 

@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Select, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
-from hindsight.domain import paging, team
+from hindsight.domain import paging
+from hindsight.domain.directory import teams
 from hindsight.domain.enums import FeedbackSource, FeedbackTarget
 from hindsight.domain.feedback.reads import Visibility, scoped
 
@@ -52,7 +53,7 @@ class FeedbackFilter(Matching):
 def conditions(tenant_id: uuid.UUID, flt: FeedbackFilter) -> list[ColumnElement[bool]]:
     team_of = None
     if flt.team_id is not None:
-        members = team.members(tenant_id, flt.team_id)
+        members = teams.members(tenant_id, flt.team_id)
         team_of = or_(OutcomeRecord.team_id == flt.team_id, OutcomeRecord.rep_id.in_(members))
     found = [
         FeedbackEntry.reviewer_id == flt.reviewer_id if flt.reviewer_id is not None else None,

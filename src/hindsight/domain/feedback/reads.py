@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement, FromClause, Select, and_, or_, outerjoin, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import FeedbackEntry, OutcomeRecord
-from hindsight.domain import access, team
+from hindsight.domain import access
+from hindsight.domain.directory import teams
 from hindsight.domain.errors import Forbidden, NotFound
 
 
@@ -68,7 +69,7 @@ def _visible(tenant_id: uuid.UUID, vis: Visibility) -> ColumnElement[bool]:
     own = or_(FeedbackEntry.reviewer_id == vis.subject, OutcomeRecord.rep_id == vis.subject)
     if vis.team_id is None:
         return own
-    members = team.members(tenant_id, vis.team_id)
+    members = teams.members(tenant_id, vis.team_id)
     return or_(
         own,
         FeedbackEntry.reviewer_id.in_(members),

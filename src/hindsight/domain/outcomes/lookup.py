@@ -10,8 +10,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import OutcomeRecord
-from hindsight.domain import team
 from hindsight.domain.access import Scope
+from hindsight.domain.directory import teams
 from hindsight.domain.enums import OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.outcomes import resolution
@@ -50,7 +50,7 @@ def in_reach(
     if rep_id is not None:
         stmt = stmt.where(OutcomeRecord.rep_id == rep_id)
     if team_id is not None:
-        members = team.members(tenant_id, team_id)
+        members = teams.members(tenant_id, team_id)
         stmt = stmt.where(or_(OutcomeRecord.team_id == team_id, OutcomeRecord.rep_id.in_(members)))
     return stmt
 

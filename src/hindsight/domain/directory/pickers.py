@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db import dialects
 from hindsight.db.models import FeedbackEntry, OutcomeRecord, OutcomeRollup, TeamMember
-from hindsight.domain import team
 from hindsight.domain.access import Scope
 from hindsight.domain.analytics.measures import DashboardScope, rollup_scope
+from hindsight.domain.directory import teams
 from hindsight.domain.enums import OutcomeType
 from hindsight.domain.feedback.reads import Visibility, scoped
 from hindsight.domain.outcomes.lookup import scoped as outcomes_in
@@ -79,7 +79,7 @@ async def read_team_ids(session: AsyncSession, tenant_id: uuid.UUID, scope: Scop
     if scope.team_id is not None:
         return [scope.team_id]
     if scope.rep_id is not None:
-        own = await team.team_of(session, tenant_id, scope.rep_id)
+        own = await teams.team_of(session, tenant_id, scope.rep_id)
         return [own] if own else []
     named = select(TeamMember.team_id).where(TeamMember.tenant_id == tenant_id)
     used = select(OutcomeRollup.team_id).where(
