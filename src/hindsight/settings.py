@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
     connection_init_timeout_seconds: float = 10.0
     ws_keep_alive_seconds: float = 15.0  # graphql-transport-ws pings on acknowledged sockets
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
+    # The event outbox (DESIGN.md §16): how long events can be replayed (a duration: seconds
+    # or ISO 8601, e.g. P7D), and how often a replica reads it without being woken by Redis.
+    event_retention: dt.timedelta = dt.timedelta(days=7)
+    event_poll_seconds: float = Field(default=1.0, gt=0.0)
 
     # Outcome windows and rules (DESIGN.md §4)
     window_immediate_hours: float = 24

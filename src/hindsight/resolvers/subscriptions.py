@@ -25,10 +25,11 @@ from hindsight.domain import validation
 from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.events import OutcomeChange
+from hindsight.domain.events import Delivered, OutcomeChange
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.periods import Period, period_days
+from hindsight.live import resume
 from hindsight.live.coalesce import coalesce
 from hindsight.live.hub import LiveScope, Snapshot, hub_for
 from hindsight.live.shared_reads import SharedReads, reads_for
@@ -37,6 +38,7 @@ from hindsight.services import channel
 
 T = TypeVar("T")
 Message = dict[str, Any]
+Cursored = tuple[Message, str | None]  # an event's message and its cursor, if it has one
 log = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.1
@@ -44,30 +46,52 @@ MAX_BACKOFF = 5.0
 _SKIP = object()
 
 
+async def _notices(
+    ctx: Context,
+    topic: str,
+    shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]],
+) -> AsyncIterator[Cursored]:
+    """The broker's messages on the tenant's ``topic`` (no cursor), through ``shape``."""
+    channel_name = channel(ctx.viewer.tenant_id, topic)
+    async with ctx.services.broker.subscribe(channel_name) as messages:
+        async for message in shape(messages):
+            yield message, None
+
+
+async def _logged(ctx: Context, topic: str, after: str | None) -> AsyncIterator[Cursored]:
+    """The tenant's ``topic`` events from the outbox, after ``after`` or from now, each with
+    its cursor (``live/resume.py``): what cursor-taking subscriptions read. A subscription
+    of another topic (``driftAlerts``) is the same call with its topic."""
+    position = resume.parse_cursor(ctx.services, after)
+    tenant_id = ctx.viewer.tenant_id
+    async for entry in resume.entries(ctx.services, tenant_id, topic, position):
+        yield entry.message, entry.position.cursor()
+
+
 async def _stream(
     ctx: Context,
     topic: str,
+    events: AsyncIterator[Cursored],
     visible_as: Hashable,
     accept: Callable[[Message], bool],
     load: Callable[[Message, AsyncSession], Awaitable[T]],
-    shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]] | None = None,
-) -> AsyncIterator[T]:
-    """The tenant's ``topic`` events that pass ``accept`` (then ``shape``, e.g. coalescing),
-    each loaded in a fresh read-only transaction, once per (event, ``visible_as``) in the
-    process (``shared_reads``)."""
+) -> AsyncIterator[Delivered[T]]:
+    """The ``events`` that pass ``accept``, each loaded in a fresh read-only transaction,
+    once per (event, ``visible_as``) in the process (``shared_reads``)."""
     tenant_id, services = ctx.viewer.tenant_id, ctx.services
     reads = reads_for(services)
-    async with services.broker.subscribe(channel(tenant_id, topic)) as messages:
-        accepted = (m async for m in messages if accept(m))
-        async for message in shape(accepted) if shape else accepted:
-            key = (topic, tenant_id, str(message.get("id")), visible_as)
-            work = functools.partial(load, message)
-            run = functools.partial(services.db.run, tenant_id, work, readonly=True)
-            item = await _read_patiently(reads, key, run)
-            if item is _SKIP:
-                continue
-            ctx.loaders = {}
-            yield cast(T, item)
+    async for message, cursor in events:
+        if not accept(message):
+            continue
+        event_id = str(message.get("id"))
+        key = (topic, tenant_id, event_id, visible_as)
+        work = functools.partial(load, message)
+        run = functools.partial(services.db.run, tenant_id, work, readonly=True)
+        item = await _read_patiently(reads, key, run)
+        if item is _SKIP:
+            continue
+        ctx.loaders = {}
+        yield Delivered(cast(T, item), event_id, cursor)
 
 
 async def _read_patiently(
@@ -91,9 +115,10 @@ async def _read_patiently(
 
 
 async def outcome_events(
-    ctx: Context, kinds: list[OutcomeEventKind] | None
-) -> AsyncIterator[OutcomeChange]:
-    """Outcomes recorded or resolved that the viewer may read (a REP: their own)."""
+    ctx: Context, kinds: list[OutcomeEventKind] | None, after: str | None = None
+) -> AsyncIterator[Delivered[OutcomeChange]]:
+    """Outcomes recorded or resolved that the viewer may read (a REP: their own): those
+    after the cursor ``after`` first, then live."""
     viewer = ctx.viewer
     scope = (await authorize(ctx, "outcomeEvents")).scope
     wanted = {OutcomeEventKind(k).value for k in kinds} if kinds else None
@@ -108,12 +133,16 @@ async def outcome_events(
         kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
         return OutcomeChange(str(m["id"]), kind, status, row)
 
-    async for change in _stream(ctx, topics.OUTCOMES, scope, accept, load):
+    events = _logged(ctx, topics.OUTCOMES, after)
+    async for change in _stream(ctx, topics.OUTCOMES, events, scope, accept, load):
         yield change
 
 
-async def feedback_events(ctx: Context) -> AsyncIterator[FeedbackEntry]:
-    """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
+async def feedback_events(
+    ctx: Context, after: str | None = None
+) -> AsyncIterator[Delivered[FeedbackEntry]]:
+    """Feedback given or changed that the viewer may read (a REP: on their outcomes or
+    theirs): those after the cursor ``after`` first, then live."""
     viewer = ctx.viewer
     vis = feedback_reads.visibility(await authorize(ctx, "feedbackEvents"))
     own_only = vis.subject is not None and vis.team_id is None
@@ -124,7 +153,8 @@ async def feedback_events(ctx: Context) -> AsyncIterator[FeedbackEntry]:
     async def load(m: Message, s: AsyncSession) -> FeedbackEntry:
         return await feedback_reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
 
-    async for entry in _stream(ctx, topics.FEEDBACK, vis, accept, load):
+    events = _logged(ctx, topics.FEEDBACK, after)
+    async for entry in _stream(ctx, topics.FEEDBACK, events, vis, accept, load):
         yield entry
 
 
@@ -144,10 +174,12 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     interval = hub_for(ctx.services).min_interval
 
     def shape(messages: AsyncIterator[Message]) -> AsyncIterator[Message]:
-        return coalesce(messages, lambda m: m.get("actionType"), interval)
+        accepted = (m async for m in messages if accept(m))
+        return coalesce(accepted, lambda m: m.get("actionType"), interval)
 
-    async for report in _stream(ctx, topics.CALIBRATION, None, accept, load, shape):
-        yield report
+    events = _notices(ctx, topics.CALIBRATION, shape)
+    async for report in _stream(ctx, topics.CALIBRATION, events, None, accept, load):
+        yield report.item
 
 
 async def authorize_scope(

@@ -20,11 +20,17 @@ class OutcomeEvent:
     outcome: Outcome = strawberry.field(
         description="The outcome itself, as `outcome(id:)` shows it now (a cache merges it)."
     )
+    cursor: str = strawberry.field(
+        description="Where this event stands in your tenant's order (opaque): pass it as "
+        "`outcomeEvents(after:)` after a reconnect to receive every later event."
+    )
 
     @classmethod
-    def from_change(cls, c: OutcomeChange) -> OutcomeEvent:
+    def from_change(cls, c: OutcomeChange, cursor: str) -> OutcomeEvent:
         outcome = Outcome.from_row(c.outcome)
-        return cls(id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=outcome)
+        return cls(
+            id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=outcome, cursor=cursor
+        )
 
 
 @strawberry.input(one_of=True, description="Exactly one: a rep, a team, or `executive: true`.")
