@@ -10,10 +10,14 @@ from typing import Any
 
 import pytest
 
-from hindsight.domain.enums import Role
+from hindsight.db import outbox
+from hindsight.domain import events as topics
+from hindsight.domain.enums import OutcomeType, Role
+from hindsight.domain.outcomes.writes import NewOutcome, record_outcome
+from hindsight.live.tails import tails_for
 from tests.api.factories import rate_outcome, record
 from tests.conftest import Tenant
-from tests.live.client import GraphQLSocket
+from tests.live.client import GraphQLSocket, eventually
 
 RESUMABLE = """subscription($after: String) {
   outcomeEvents(after: $after) { id kind cursor outcome { id repId } } }"""
@@ -119,3 +123,38 @@ async def test_a_cursor_older_than_the_retention_is_refused(live: str, tenant: T
         error = (await ws.message("1"))["payload"]["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert "older than the event retention" in error["message"]
+
+
+async def test_a_transaction_that_commits_late_is_delivered_not_skipped(
+    live: str, tenant: Tenant
+) -> None:
+    """Two writers: the one that started first (and drew its outbox position first) commits
+    last. Both events arrive, each once, and nothing the late one wrote is passed over."""
+    if not tenant.api.backend.is_postgres:
+        pytest.skip("SQLite runs one writer at a time: a later writer waits for the first")
+    services = tenant.api.services
+    async with GraphQLSocket.open(live, tenant.token()) as ws:
+        await ws.subscribe("1", RESUMABLE)
+        await record(tenant)  # registers the tenant, and proves the subscription live
+        [warm] = await events(ws, 1)
+        session = services.db.session(tenant.id)
+        async with session, session.begin():  # what Database.run does, with a pause
+            new = NewOutcome("early_action", OutcomeType.IMMEDIATE_RESPONSE, 0.5, "conv-x")
+            rules, now = services.rules, services.now()
+            early = await record_outcome(session, tenant.id, new, rules=rules, now=now)
+            await outbox.record(session)  # its position is drawn now, before the other's
+            late = await record(tenant, actionType="late_action")  # commits first
+            # The replica's tail reads after that commit (a read starts after the last one
+            # ended) before the early transaction commits.
+            tail = tails_for(services).tails[(tenant.id, topics.OUTCOMES)]
+            reads = tail.reads
+            await eventually(lambda: tail.reads >= reads + 2)
+        ids = [e["outcome"]["id"] for e in await events(ws, 2)]
+        assert sorted(ids) == sorted([str(early.id), late["id"]])
+        marker = await record(tenant)
+        [after] = await events(ws, 1)  # neither came twice
+        assert after["outcome"]["id"] == marker["id"]
+    async with GraphQLSocket.open(live, tenant.token()) as ws:  # the same, replayed
+        await ws.subscribe("1", RESUMABLE, {"after": warm["cursor"]})
+        replayed = [e["outcome"]["id"] for e in await events(ws, 3)]
+        assert replayed == [*ids, marker["id"]]

@@ -67,7 +67,8 @@ class Tail:
     def __init__(self, services: Services, tenant_id: uuid.UUID, topic: str) -> None:
         self.services, self.tenant_id, self.topic = services, tenant_id, topic
         self.position = outbox.START
-        self.reads = 0  # outbox reads run (tests and benchmarks look)
+        self.reads = 0  # outbox reads completed (tests and benchmarks look)
+        self.failures = 0  # and failed (the database away), each retried
         self.ready = asyncio.Event()  # the starting position is known
         self.members = 0  # subscribers using it, joined or waiting for ``ready``
         self._listeners: set[Listener] = set()
@@ -104,6 +105,7 @@ class Tail:
                 failures = 0
             except Exception as error:
                 failures += 1
+                self.failures += 1
                 level = logging.WARNING if failures == 1 else logging.DEBUG
                 log.log(level, "outbox read for %s failed: %r", topic, error)
                 page = None
@@ -123,10 +125,10 @@ class Tail:
 
     async def _read(self) -> outbox.Page:
         tenant, topic, after = self.tenant_id, self.topic, self.position
-        self.reads += 1
         page = await self.services.db.run(
             tenant, lambda s: outbox.read(s, tenant, topic, after), readonly=True
         )
+        self.reads += 1
         if page.entries:
             self.position = page.entries[-1].position
             for listener in self._listeners:
