@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     deal_interval_seconds: int = 24 * 3600
     expiry_interval_seconds: int = 3600
     calibration_interval_seconds: int = 6 * 3600
+    outbox_prune_interval_seconds: int = 3600
     run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
     # Calibration (DESIGN.md §6)

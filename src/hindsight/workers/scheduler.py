@@ -12,6 +12,7 @@ from hindsight.services import Services
 from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job
 from hindsight.workers.jobs import run_detection_job
+from hindsight.workers.outbox_jobs import OUTBOX_JOB, run_outbox_prune
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,11 @@ Job = Callable[[], Awaitable[object]]
 
 def intervals(settings: Settings) -> dict[str, float]:
     """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4): the
-    detection jobs as ``detection.JOBS`` names them, then calibration."""
+    detection jobs as ``detection.JOBS`` names them, then calibration, then the outbox
+    prune (§16)."""
     found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
-    return found | {CALIBRATION_JOB: settings.calibration_interval_seconds}
+    found[CALIBRATION_JOB] = settings.calibration_interval_seconds
+    return found | {OUTBOX_JOB: settings.outbox_prune_interval_seconds}
 
 
 def job(services: Services, name: str) -> Job:
@@ -31,6 +34,8 @@ def job(services: Services, name: str) -> Job:
     s = services.settings
     if name == CALIBRATION_JOB:
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
+    if name == OUTBOX_JOB:
+        return lambda: run_outbox_prune(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(
         services.db,
         name,
