@@ -55,3 +55,9 @@ export const DASHBOARD_UPDATES = `subscription Dashboard($scope: DashboardScopeI
 export const CALIBRATION_UPDATES = `subscription Calibration {
   calibrationUpdates { ${CURVE} }
 }`;
+
+// Every outcome event, resumable: the connection passes the last `cursor` as `after` when it
+// subscribes again, and the panel drops an event it already shows (at-least-once delivery).
+export const OUTCOME_EVENTS = `subscription Activity($after: String) {
+  outcomeEvents(after: $after) { id cursor kind status outcome { id actionType repId status } }
+}`;

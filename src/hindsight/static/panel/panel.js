@@ -7,7 +7,7 @@ import { TILES } from "./metrics.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
-const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map() };
+const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map(), activity: new Set() };
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -75,6 +75,20 @@ function renderPatterns(patterns) {
   $("coaching").replaceChildren(...(items.length ? items : [h("li", {}, "No pattern clear enough to act on yet.")]));
 }
 
+const MAX_ACTIVITY = 20;
+
+function addActivity(event) {
+  if (state.activity.has(event.id)) return;  // delivered again after a reconnect
+  state.activity.add(event.id);
+  const o = event.outcome;
+  const item = h("li", { "data-outcome-id": o.id, "data-event-id": event.id },
+    h("span", { class: "kind" }, `${event.kind} · ${event.status}`),
+    h("p", {}, `${o.actionType}${o.repId ? ` · ${o.repId}` : ""}`));
+  const list = $("activity");
+  list.prepend(item);
+  while (list.children.length > MAX_ACTIVITY) list.lastElementChild.remove();
+}
+
 function renderCurve(curve) {
   const stats = [["Outcomes", curve.sampleCount], ["Brier", num(curve.brierScore)], ["ECE", num(curve.ece)],
     ["Stated gap", num(curve.weightedGap)], ["Calibrated gap", num(curve.calibratedGap)],
@@ -133,10 +147,14 @@ function setCurve(curve) {
 
 function subscribe() {
   if (state.live) state.live.close();
+  state.activity = new Set();
+  $("activity").replaceChildren();
   const scope = state.view === "manager" ? { teamId: state.team } : { executive: true };
   state.live = new LiveConnection(state.token, {
     board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates, d.dashboardUpdates.__typename) },
     curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
+    activity: { query: docs.OUTCOME_EVENTS, variables: {}, cursor: (d) => d.outcomeEvents.cursor,
+      next: (d) => addActivity(d.outcomeEvents) },
   }, (name, detail) => {
     setConnection(name, detail);
     if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
