@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 
 from hindsight.db import outbox
 from hindsight.db.outbox import Entry, Position
@@ -45,7 +46,7 @@ def parse_cursor(services: Services, cursor: str | None) -> Position | None:
 
 async def entries(
     services: Services, tenant_id: uuid.UUID, topic: str, after: Position | None
-) -> AsyncIterator[Entry]:
+) -> AsyncGenerator[Entry, None]:
     """The tenant's ``topic`` events after ``after`` (``None``: from now on), in order."""
     now = dt.datetime.now(dt.UTC)  # outbox rows are stamped with the wall clock too
     async with (
@@ -53,10 +54,12 @@ async def entries(
         services.broker.subscribe(channel(tenant_id, topic)) as wakes,
     ):
         waker = asyncio.create_task(_wake_on(wakes, tail))
+        since = now if after is None else None
+        delivered = _delivered(services, tenant_id, topic, after, since, listener)
         try:
-            since = now if after is None else None
-            async for entry in _delivered(services, tenant_id, topic, after, since, listener):
-                yield entry
+            async with aclosing(delivered):
+                async for entry in delivered:
+                    yield entry
         finally:
             waker.cancel()
 
@@ -68,19 +71,21 @@ async def _delivered(
     after: Position | None,
     since: dt.datetime | None,
     listener: Listener,
-) -> AsyncIterator[Entry]:
+) -> AsyncGenerator[Entry, None]:
     """Without a cursor, the events written since the subscription began that the tail had
     handed out before it joined (joining a new tail waits for a read), then the tail's."""
     last = outbox.START if after is None else after
-    async for entry in replay(services, tenant_id, topic, last, listener.start, since):
-        yield entry
+    async with aclosing(replay(services, tenant_id, topic, last, listener.start, since)) as old:
+        async for entry in old:
+            yield entry
     last = _later(last, listener.start)
     while True:
         fresh = await listener.take()
         if (gap := listener.gap) is not None:  # it fell behind: what it missed, from the table
             listener.gap = None
-            async for entry in replay(services, tenant_id, topic, last, gap):
-                yield entry
+            async with aclosing(replay(services, tenant_id, topic, last, gap)) as missed:
+                async for entry in missed:
+                    yield entry
             last = _later(last, gap)
         for entry in fresh:
             if entry.position.key > last.key:
@@ -99,7 +104,7 @@ async def replay(
     after: Position,
     upto: Position,
     since: dt.datetime | None = None,
-) -> AsyncIterator[Entry]:
+) -> AsyncGenerator[Entry, None]:
     """The events in (``after``, ``upto``] (written at or after ``since``), page by page,
     each page in a read-only transaction."""
     while after.key < upto.key:

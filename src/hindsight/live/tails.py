@@ -88,8 +88,7 @@ class Tail:
 
     async def stop(self) -> None:
         self._task.cancel()
-        with suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.wait({self._task})  # never swallows a cancellation of the caller
 
     async def _run(self) -> None:
         tenant, topic, db = self.tenant_id, self.topic, self.services.db

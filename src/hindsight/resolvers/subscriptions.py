@@ -13,7 +13,8 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import aclosing
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +51,7 @@ async def _notices(
     ctx: Context,
     topic: str,
     shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]],
-) -> AsyncIterator[Cursored]:
+) -> AsyncGenerator[Cursored, None]:
     """The broker's messages on the tenant's ``topic`` (no cursor), through ``shape``."""
     channel_name = channel(ctx.viewer.tenant_id, topic)
     async with ctx.services.broker.subscribe(channel_name) as messages:
@@ -58,20 +59,21 @@ async def _notices(
             yield message, None
 
 
-async def _logged(ctx: Context, topic: str, after: str | None) -> AsyncIterator[Cursored]:
+async def _logged(ctx: Context, topic: str, after: str | None) -> AsyncGenerator[Cursored, None]:
     """The tenant's ``topic`` events from the outbox, after ``after`` or from now, each with
     its cursor (``live/resume.py``): what cursor-taking subscriptions read. A subscription
     of another topic (``driftAlerts``) is the same call with its topic."""
     position = resume.parse_cursor(ctx.services, after)
-    tenant_id = ctx.viewer.tenant_id
-    async for entry in resume.entries(ctx.services, tenant_id, topic, position):
-        yield entry.message, entry.position.cursor()
+    entries = resume.entries(ctx.services, ctx.viewer.tenant_id, topic, position)
+    async with aclosing(entries):  # closed with the subscription, not when collected
+        async for entry in entries:
+            yield entry.message, entry.position.cursor()
 
 
 async def _stream(
     ctx: Context,
     topic: str,
-    events: AsyncIterator[Cursored],
+    events: AsyncGenerator[Cursored, None],
     visible_as: Hashable,
     accept: Callable[[Message], bool],
     load: Callable[[Message, AsyncSession], Awaitable[T]],
@@ -80,18 +82,19 @@ async def _stream(
     once per (event, ``visible_as``) in the process (``shared_reads``)."""
     tenant_id, services = ctx.viewer.tenant_id, ctx.services
     reads = reads_for(services)
-    async for message, cursor in events:
-        if not accept(message):
-            continue
-        event_id = str(message.get("id"))
-        key = (topic, tenant_id, event_id, visible_as)
-        work = functools.partial(load, message)
-        run = functools.partial(services.db.run, tenant_id, work, readonly=True)
-        item = await _read_patiently(reads, key, run)
-        if item is _SKIP:
-            continue
-        ctx.loaders = {}
-        yield Delivered(cast(T, item), event_id, cursor)
+    async with aclosing(events):  # its broker or outbox subscription ends with this one
+        async for message, cursor in events:
+            if not accept(message):
+                continue
+            event_id = str(message.get("id"))
+            key = (topic, tenant_id, event_id, visible_as)
+            work = functools.partial(load, message)
+            run = functools.partial(services.db.run, tenant_id, work, readonly=True)
+            item = await _read_patiently(reads, key, run)
+            if item is _SKIP:
+                continue
+            ctx.loaders = {}
+            yield Delivered(cast(T, item), event_id, cursor)
 
 
 async def _read_patiently(
