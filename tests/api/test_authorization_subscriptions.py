@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
+from hindsight.live.tails import tails_for
 from hindsight.services import channel
 from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
 from tests.api.factories import record, signal
@@ -67,12 +68,20 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
 
 async def subscribed(tenant: Tenant, topic: str | None, count: int) -> None:
     """Wait until ``count`` subscribers listen on the tenant's topic (and Redis has it):
-    graphql-transport-ws does not acknowledge a subscription, so the test asks the broker."""
+    graphql-transport-ws does not acknowledge a subscription, so the test asks the broker,
+    or for the topics read from the outbox, the process's tail."""
     if topic is None:
         return
     name = channel(tenant.id, topic)
-    broker = tenant.api.services.broker
-    await eventually(lambda: broker.local_subscribers(name) >= count)
+    broker, tails = tenant.api.services.broker, tails_for(tenant.api.services).tails
+
+    def listening() -> bool:
+        if topic in (topics.OUTCOMES, topics.FEEDBACK):
+            tail = tails.get((tenant.id, topic))
+            return tail is not None and tail.listeners >= count
+        return broker.local_subscribers(name) >= count
+
+    await eventually(listening)
     if tenant.api.backend.is_postgres:
         await eventually(lambda: redis_subscribers(name), step=0.05)
 

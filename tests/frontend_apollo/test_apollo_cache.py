@@ -2,7 +2,8 @@
 ``relayStylePagination`` on ``outcomes``), against the live server: shared dashboards,
 paging both ways, a mutation and a ``dashboardUpdates`` push land in the cached queries
 with zero cache warnings; an ``outcomeEvents`` feed resumes with its last cursor after the
-socket drops, so the event committed meanwhile arrives. ``.ci/run`` installs the npm packages (not committed)."""
+socket drops, so the event committed meanwhile arrives. ``.ci/run`` installs the npm
+packages (not committed)."""
 
 from __future__ import annotations
 

@@ -85,10 +85,12 @@ START = Position(0, 0)
 
 @dataclass(frozen=True)
 class Entry:
-    """One event read back: its place and the message as it was published."""
+    """One event read back: its place, the message as it was published, and its cursor
+    (made once per read, whoever many subscribers it goes to)."""
 
     position: Position
     message: dict[str, Any]
+    cursor: str
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ async def read(
         query = query.where(TABLE.c.created_at >= since)
     rows = (await session.execute(query)).all()
     ready = [row for row in rows if row.txid < int(row.horizon)]
-    entries = [Entry(_position(row), dict(row.payload)) for row in ready]
+    entries = [_entry(row) for row in ready]
     return Page(entries, held=len(ready) < len(rows), full=len(rows) == limit)
 
 
@@ -185,6 +187,11 @@ async def prune(session: AsyncSession, tenant_id: uuid.UUID, before: dt.datetime
         delete(TABLE).where(TABLE.c.tenant_id == tenant_id, TABLE.c.created_at < before)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _entry(row: Any) -> Entry:
+    position = _position(row)
+    return Entry(position, dict(row.payload), position.cursor())
 
 
 def _position(row: Any) -> Position:

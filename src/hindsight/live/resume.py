@@ -1,8 +1,8 @@
 """A subscriber's events: replayed from the outbox after its cursor, then live, each once.
 
-``entries`` joins the process's tail for the (tenant, topic) — which fixes where live
-delivery starts — and only then subscribes to the broker, whose messages wake the tail. So
-once the broker counts the subscriber, every event that commits later reaches it. With a
+``entries`` joins the process's tail for the (tenant, topic), which fixes where live
+delivery starts: once the tail counts the subscriber among its ``listeners``, every event
+that commits later reaches it. With a
 cursor older than the tail's start, the subscriber first replays (cursor, start] from the
 table itself, in pages; the tail's entries follow, and anything at or before the last
 position handed out is skipped: no gap and no duplicate at the seam.
@@ -10,17 +10,16 @@ position handed out is skipped: no gap and no duplicate at the seam.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from hindsight.db import outbox
 from hindsight.db.outbox import Entry, Position
 from hindsight.domain.errors import ValidationFailed
-from hindsight.live.tails import Listener, Tail, patiently, tails_for
-from hindsight.services import Services, channel
+from hindsight.live.tails import Listener, patiently, tails_for
+from hindsight.services import Services
 
 PAGE = 500
 
@@ -48,20 +47,12 @@ async def entries(
     services: Services, tenant_id: uuid.UUID, topic: str, after: Position | None
 ) -> AsyncGenerator[Entry, None]:
     """The tenant's ``topic`` events after ``after`` (``None``: from now on), in order."""
-    now = dt.datetime.now(dt.UTC)  # outbox rows are stamped with the wall clock too
-    async with (
-        tails_for(services).listen(services, tenant_id, topic) as (tail, listener),
-        services.broker.subscribe(channel(tenant_id, topic)) as wakes,
-    ):
-        waker = asyncio.create_task(_wake_on(wakes, tail))
-        since = now if after is None else None
+    since = dt.datetime.now(dt.UTC) if after is None else None  # rows carry the wall clock
+    async with tails_for(services).listen(services, tenant_id, topic) as listener:
         delivered = _delivered(services, tenant_id, topic, after, since, listener)
-        try:
-            async with aclosing(delivered):
-                async for entry in delivered:
-                    yield entry
-        finally:
-            waker.cancel()
+        async with aclosing(delivered):
+            async for entry in delivered:
+                yield entry
 
 
 async def _delivered(
@@ -120,8 +111,3 @@ async def replay(
         if not page.full or not page.entries:
             return
         after = page.entries[-1].position
-
-
-async def _wake_on(wakes: AsyncIterator[object], tail: Tail) -> None:
-    async for _ in wakes:
-        tail.wake()

@@ -1,8 +1,8 @@
 """One outbox reader per (tenant, topic) in a process, shared by the subscribers it concerns.
 
-The outbox is what subscribers receive; Redis only wakes the reader. A ``Tail`` reads the
-tenant's events after its position in commit order (``db/outbox.py``) whenever a
-subscriber's broker subscription brings a message, and every ``event_poll_seconds``
+The outbox is what subscribers receive; Redis only wakes the reader. A ``Tail`` subscribes
+to the (tenant, topic) channel once and reads the tenant's events after its position in
+commit order (``db/outbox.py``) whenever a message comes, and every ``event_poll_seconds``
 without one: a replica cut off from Redis, or whose messages were dropped, catches up from
 the table. Rows that must wait for an older transaction are read again shortly. Each batch
 is read once per process and handed to every listener.
@@ -27,13 +27,15 @@ from typing import TypeVar
 from hindsight.db import outbox
 from hindsight.db.outbox import Entry, Position
 from hindsight.events.broker import Broker
-from hindsight.services import Services
+from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_PENDING = 1000
-HELD_DELAY = 0.02  # first re-read of rows waiting on an older transaction (then doubled)
+# Re-reads of rows that wait on an older transaction: soon, as such a wait is usually a
+# transaction between its INSERT and its COMMIT, but at most every 50 ms.
+HELD_DELAYS = (0.005, 0.01, 0.02, 0.05)
 MAX_BACKOFF = 5.0
 
 
@@ -75,9 +77,6 @@ class Tail:
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name=f"outbox tail {topic}")
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def join(self) -> Listener:
         listener = Listener(self.position)
         self._listeners.add(listener)
@@ -90,33 +89,63 @@ class Tail:
         self._task.cancel()
         await asyncio.wait({self._task})  # never swallows a cancellation of the caller
 
+    @property
+    def listeners(self) -> int:
+        """Subscribers receiving its entries (tests wait on it: graphql-transport-ws does
+        not acknowledge a subscription)."""
+        return len(self._listeners)
+
     async def _run(self) -> None:
+        """Subscribed to the broker (its wake-ups) before the first read: a commit after
+        the starting position is read at once, not at the next poll."""
+        broker, name = self.services.broker, channel(self.tenant_id, self.topic)
+        async with broker.subscribe(name) as wakes:
+            waker = asyncio.create_task(self._wake_on(wakes))
+            try:
+                await self._start()
+                await self._follow()
+            finally:
+                waker.cancel()
+
+    async def _wake_on(self, wakes: AsyncIterator[object]) -> None:
+        async for _ in wakes:
+            self._wake.set()
+
+    async def _start(self) -> None:
         tenant, topic, db = self.tenant_id, self.topic, self.services.db
         self.position = await patiently(
             lambda: db.run(tenant, lambda s: outbox.latest(s, tenant, topic), readonly=True)
         )
         self.ready.set()
-        held_delay, failures = HELD_DELAY, 0
+
+    async def _follow(self) -> None:
+        topic = self.topic
+        failures = held = 0
         while True:
             self._wake.clear()  # before reading: a wake meanwhile means another read
             try:
-                page = await self._read()
+                page: outbox.Page | None = await self._read()
                 failures = 0
             except Exception as error:
-                failures += 1
+                page, failures = None, failures + 1
                 self.failures += 1
                 level = logging.WARNING if failures == 1 else logging.DEBUG
                 log.log(level, "outbox read for %s failed: %r", topic, error)
-                page = None
             if page is not None and page.full:
                 continue
-            held_delay = min(held_delay * 2, self._poll) if page and page.held else HELD_DELAY
-            delay = held_delay if page and page.held else self._poll
-            if failures:
-                delay = min(MAX_BACKOFF, 0.1 * 2 ** (failures - 1))
+            held = held + 1 if page is not None and page.held else 0
             with suppress(TimeoutError):
-                async with asyncio.timeout(delay):
+                async with asyncio.timeout(self._pause(failures, held)):
                     await self._wake.wait()
+
+    def _pause(self, failures: int, held: int) -> float:
+        """How long to wait for a wake-up before reading again: backing off after failures,
+        briefly while rows wait on an older transaction, else the poll interval."""
+        if failures:
+            return min(MAX_BACKOFF, 0.1 * 2.0 ** (failures - 1))
+        if held:
+            return HELD_DELAYS[min(held, len(HELD_DELAYS)) - 1]
+        return self._poll
 
     @property
     def _poll(self) -> float:
@@ -158,7 +187,7 @@ class Tails:
     @asynccontextmanager
     async def listen(
         self, services: Services, tenant_id: uuid.UUID, topic: str
-    ) -> AsyncIterator[tuple[Tail, Listener]]:
+    ) -> AsyncIterator[Listener]:
         key = (tenant_id, topic)
         tail = self.tails.get(key)
         if tail is None:
@@ -168,7 +197,7 @@ class Tails:
         try:
             await tail.ready.wait()
             listener = tail.join()
-            yield tail, listener
+            yield listener
         finally:
             tail.members -= 1
             if listener is not None:

@@ -67,7 +67,7 @@ async def _logged(ctx: Context, topic: str, after: str | None) -> AsyncGenerator
     entries = resume.entries(ctx.services, ctx.viewer.tenant_id, topic, position)
     async with aclosing(entries):  # closed with the subscription, not when collected
         async for entry in entries:
-            yield entry.message, entry.position.cursor()
+            yield entry.message, entry.cursor
 
 
 async def _stream(
