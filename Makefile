@@ -8,7 +8,9 @@ PORT   ?= 8000
 RUNTIME := $(VENV)/.installed-runtime
 DEV     := $(VENV)/.installed-dev
 
-.PHONY: install serve demo test lint format typecheck bench clean
+DOCS    := $(VENV)/.installed-docs
+
+.PHONY: install serve demo test lint format typecheck bench docs docs-serve clean
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +20,13 @@ $(RUNTIME): pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install --quiet -e .
 	touch $(RUNTIME)
 
-$(DEV): pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV): pyproject.toml clients/python/pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install --quiet -e '.[dev]' -e ./clients/python  # the agent's client: tests/client
 	touch $(DEV) $(RUNTIME)
+
+$(DOCS): pyproject.toml | $(BIN)/pip
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $(DOCS) $(RUNTIME)
 
 install: $(DEV)
 
@@ -34,20 +40,36 @@ test: $(DEV)  ## the whole suite: SQLite + in-process events, PostgreSQL + Redis
 	$(BIN)/pytest -q
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench clients
+	$(BIN)/ruff format --check src tests bench clients
 
 format: $(DEV)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench clients
+	$(BIN)/ruff check --fix src tests bench clients
 
 typecheck: $(DEV)
 	$(BIN)/mypy src/hindsight
+	$(BIN)/mypy --config-file clients/python/pyproject.toml clients/python/src  # strict
 
-bench: $(DEV)
+bench: $(DEV)  ## the quick ones; each bench-* target below runs one, with ARGS="…" passed on
 	$(BIN)/python bench/bench_calibration_curve.py
 	$(BIN)/python bench/bench_outcomes.py
 	$(BIN)/python bench/bench_demo.py
 
+# One target per benchmark (docs/benchmarks.md: what each measures, its figures, its needs).
+BENCHES := calibration-curve outcomes demo limits dashboards calibrated-confidence live \
+           hot-paths analyze
+.PHONY: $(addprefix bench-,$(BENCHES)) bench-convergence
+$(addprefix bench-,$(BENCHES)): bench-%: $(DEV)
+	$(BIN)/python bench/bench_$(subst -,_,$*).py $(ARGS)
+bench-convergence: $(DEV)
+	$(BIN)/python bench/calibration_convergence.py $(ARGS)
+
+docs: $(DOCS)  ## the documentation site in site/ (the GraphQL reference generated from schema.graphql)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache hindsight.db* hindsight.secret
+	rm -rf $(VENV) site *.egg-info .pytest_cache .ruff_cache .mypy_cache hindsight.db* hindsight.secret

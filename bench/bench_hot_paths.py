@@ -8,7 +8,8 @@ mutations ``recordOutcomes`` / ``recordSignals`` (500 items). RLS, exactly-once,
 idempotency, validation and events after commit stay on; any error fails the case.
 The server's RSS is sampled after the load of every round (goal 6).
 
-    python bench/bench_hot_paths.py [--seconds 5] [--rounds 3] [--connections 16]
+    .venv/bin/python bench/bench_hot_paths.py [--seconds 5] [--rounds 3] [--connections 16]
+        [--pgbouncer]   # Hindsight behind PgBouncer in transaction mode (baseline direct)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench import wrk_runner
 from bench.http_load import server
 from bench.wrk_runner import Case, Totals
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.pooler import pgbouncer
 from tests.services import REDIS_URL
 
 from hindsight.auth import issue_token
@@ -137,10 +139,23 @@ def run_round(
 
 
 async def bench(url: str, args: argparse.Namespace) -> tuple[dict[str, Totals], list[float]]:
+    if not args.pgbouncer:
+        return await bench_on(url, url, args)
+    async with pgbouncer() as pooler:
+        return await bench_on(url, pooler.url(url), args)
+
+
+async def bench_on(
+    url: str, hindsight_url: str, args: argparse.Namespace
+) -> tuple[dict[str, Totals], list[float]]:
+    """Hindsight on ``hindsight_url`` (the database itself or a pooler in front of it), the
+    bare baseline on ``url``."""
     tenant = uuid.uuid4()
     agent = issue_token(SECRET, tenant=tenant, role=Role.AGENT, sub="agent")
     admin = issue_token(SECRET, tenant=tenant, role=Role.ADMIN, sub="admin")
-    settings = {"HINDSIGHT_DATABASE_URL": url, "HINDSIGHT_JWT_SECRET": SECRET}
+    settings = {"HINDSIGHT_DATABASE_URL": hindsight_url, "HINDSIGHT_JWT_SECRET": SECRET}
+    if hindsight_url != url:
+        settings["HINDSIGHT_DATABASE_POOLER"] = "transaction"
     settings |= {"HINDSIGHT_REDIS_URL": REDIS_URL, "HINDSIGHT_RUN_SCHEDULER": "false"}
     settings |= {"HINDSIGHT_LOG_LEVEL": "WARNING"}
     bare = {"BASELINE_DATABASE_URL": url.replace("+asyncpg", "")}
@@ -224,6 +239,7 @@ async def main() -> None:
     parser.add_argument("--batch-signals", type=int, default=8000, help="for recordSignals")
     parser.add_argument("--only", nargs="*", default=[], help="run cases whose name has …")
     parser.add_argument("--soak", type=int, default=0, help="seconds of recordOutcome (goal 6)")
+    parser.add_argument("--pgbouncer", action="store_true", help="Hindsight behind PgBouncer")
     args = parser.parse_args()
     wrk_runner.require_wrk()
     url = await create_postgres_database()
@@ -232,7 +248,8 @@ async def main() -> None:
     finally:
         await drop_postgres_database(url)
     totals = {name: t for name, t in totals.items() if t.requests}
-    print(f"wrk -t1 -c{args.connections}, {args.rounds} rounds x {args.seconds}s per case")
+    behind = " (Hindsight behind PgBouncer, transaction mode)" if args.pgbouncer else ""
+    print(f"wrk -t1 -c{args.connections}, {args.rounds} rounds x {args.seconds}s per case{behind}")
     report(totals, rss)
     if len(totals) == len(cases("", "")):
         goals(totals)

@@ -1,5 +1,5 @@
 """A convergence run on the demo data: the multiplier of every action type after each of
-``--runs`` calibration runs on unchanged data, starting from 1.0 (DESIGN.md §6).
+``--runs`` calibration runs on unchanged data, starting from 1.0 (docs/concepts/calibration.md).
 
 Loads the demo into a fresh database (``HINDSIGHT_DATABASE_URL``, default a temporary
 SQLite file), forgets the demo's own calibration runs, then runs ``run_calibration`` as the

@@ -1,4 +1,4 @@
-"""The layers of DESIGN §2 and issue 15, as import rules every module must keep.
+"""The layers of docs/design.md and issue 15, as import rules every module must keep.
 
     api/        root fields: the only package that imports both schema and resolvers
     schema/     Strawberry types and their mapping from domain values; never resolvers

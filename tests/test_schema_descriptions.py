@@ -16,7 +16,8 @@ from hindsight.api.build import build_schema
 from hindsight.settings import Settings
 
 BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
-# Types whose `id` names something else (fixed by DESIGN.md §9): not an identity of their own.
+# Types whose `id` names something else (fixed by docs/reference/api.md): not an identity of their
+# own.
 NOT_NODES = {
     "OutcomeEvent": "the event's id, for deduplication; events are not stored",
     "NotFoundError": "the id that was not found",

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hindsight import metrics, preflight
+from hindsight import metrics, preflight, telemetry
 from hindsight.domain.clock import Clock, utcnow
 from hindsight.services import build_services
 from hindsight.settings import Settings
@@ -57,7 +57,8 @@ class BodySizeLimit:
 
 
 class RequestTimeout:
-    """Answer 504 when an HTTP request runs past the limit (WebSockets are long-lived)."""
+    """Answer 504 when an HTTP request runs past the limit (WebSockets are long-lived, and so
+    is a subscription's stream over HTTP: the limit stops once its response has started)."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -66,20 +67,29 @@ class RequestTimeout:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
+        started, limit = False, asyncio.timeout(self.seconds)
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if _is_stream(message):
+                    limit.reschedule(None)
             await send(message)
 
         try:
-            async with asyncio.timeout(self.seconds):
+            async with limit:
                 await self.app(scope, receive, tracking_send)
         except TimeoutError:
             log.warning("request timed out after %ss: %s", self.seconds, scope.get("path"))
             if not started:
                 await error_response(504, "request timed out")(scope, receive, send)
+
+
+def _is_stream(start: Message) -> bool:
+    headers = dict(start.get("headers", ()))
+    media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    return media in (b"text/event-stream", b"multipart/mixed")
 
 
 class _BodyTooLarge(Exception):
@@ -94,14 +104,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
     settings = settings or Settings()
     settings.secret  # noqa: B018 - production refuses to start without a JWT secret
     services = build_services(settings, clock)
+    if settings.is_sqlite:  # asyncpg's instrumentation covers PostgreSQL
+        telemetry.trace_engine(services.db.engine.sync_engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await preflight.refuse_unsafe_role(services.db)  # RLS must bind the app's role
         problem = await preflight.database_error_of(services)
         if problem:  # serve anyway: /readyz says so; each new connection checks its role
             log.error("NOT READY: %s", problem)
-        else:
-            await services.db.check_role()  # refuse to serve if RLS would not bind the role
         await services.broker.start()
         scheduler = Scheduler(services) if settings.scheduler_enabled else None
         if scheduler:
@@ -134,6 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utcnow) -> St
         ],
         exception_handlers={HTTPException: http_error},
         middleware=[
+            *telemetry.asgi_middleware(),  # the server span, when traces are on
             Middleware(metrics.RequestMetrics),
             Middleware(RequestTimeout, seconds=settings.request_timeout_seconds),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 
 import jwt
 
@@ -52,6 +54,36 @@ def read_token(secret: str, token: str) -> Viewer:
         )
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise Unauthenticated(f"invalid token: {error}") from None
+
+
+class TokenReader:
+    """``read_token`` with a bounded LRU of verified tokens, each kept until it expires: the
+    agent sends the same token on every call, and HS256 verification is a fixed cost."""
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        max_entries: int = 10_000,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.secret = secret
+        self.max_entries = max_entries
+        self.clock = clock
+        self.verified: OrderedDict[str, Viewer] = OrderedDict()
+
+    def read(self, token: str) -> Viewer:
+        viewer = self.verified.get(token)
+        if viewer is None:
+            viewer = read_token(self.secret, token)
+            self.verified[token] = viewer
+            if len(self.verified) > self.max_entries:
+                self.verified.popitem(last=False)
+        self.verified.move_to_end(token)
+        if viewer.expires_at is not None and viewer.expires_at <= self.clock():
+            del self.verified[token]
+            raise Unauthenticated("invalid token: Signature has expired")
+        return viewer
 
 
 def bearer(header: str | None) -> str | None:

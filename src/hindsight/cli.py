@@ -17,12 +17,12 @@ from hindsight import preflight
 from hindsight.auth import issue_token
 from hindsight.db import migrate
 from hindsight.domain.enums import Role
-from hindsight.settings import Settings
+from hindsight.settings import Settings, refused_settings
 
 EPILOG = """settings (environment):
   HINDSIGHT_DATABASE_URL  sqlite:///path.db (default ./hindsight.db) or postgresql://user@host/db
   HINDSIGHT_REDIS_URL     redis://host:6379/0; unset for embedded mode (in-process events)
-  HINDSIGHT_JWT_SECRET    signs tokens; required outside embedded mode
+  HINDSIGHT_JWT_SECRET    signs tokens (at least 32 bytes); required outside embedded mode
   every other HINDSIGHT_* setting: see README, "Production"
 """
 
@@ -36,8 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:  # e.g. an unsupported database URL: one line
-        details = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
-        print(f"hindsight: invalid setting: {details}", file=sys.stderr)
+        print(f"hindsight: invalid setting: {refused_settings(error)}", file=sys.stderr)
         return 1
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -222,7 +221,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hindsight.app import create_app
-    from hindsight.demo.run import announce, run_demo
+    from hindsight.demo.run import announce
+
+    with preflight.listening_socket(args.host, args.port) as sock:  # busy: one line, no banner
+        _prepare_to_serve(settings, demo=args.demo)
+        print(announce(settings, args.host, args.port))
+        config = uvicorn.Config(create_app(settings), args.host, args.port, log_level="info")
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def _prepare_to_serve(settings: Settings, *, demo: bool) -> None:
+    from hindsight.demo.run import run_demo
 
     if settings.is_sqlite:  # embedded: the server migrates its own file, so it needs it now
         preflight.require(settings.model_copy(update={"redis_url": None}))
@@ -231,12 +241,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     problems = asyncio.run(preflight.problems(settings))
     for problem in problems:  # serve anyway: /readyz reports it until the service is back
         logging.getLogger("hindsight").error("NOT READY: %s", problem)
-    if args.demo and not problems:
+    # but never as a role RLS does not bind: UnsafeRole is one line on stderr and exit 1
+    asyncio.run(preflight.require_safe_role(settings))
+    if demo and not problems:
         with _quiet_load():
             print("\n".join(asyncio.run(run_demo(settings, only_if_empty=True))))
-    print(announce(settings, args.host, args.port))
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ app fills with the resolvers' functions when it makes the context.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Context:
     connection_params: dict[str, Any] | None = None
     websocket: Any = None  # the connection, for a WebSocket context
     expiry_task: Any = None  # closes the connection when its token expires
+    stream_started: asyncio.Event | None = None  # set once an HTTP stream's operation runs
     loaders: dict[str, Any] = field(default_factory=dict)
     team_looked_up: bool = False  # a MANAGER's team was read from team_members (access)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from hindsight.db import roles
+from hindsight.db.engine import Database, create_engine
+from hindsight.db.roles import UnsafeRole
 from hindsight.events.cache import create_cache
 from hindsight.services import Services
 from hindsight.settings import Settings
@@ -20,6 +24,23 @@ TIMEOUT_SECONDS = 5.0
 
 class Unreachable(RuntimeError):
     """A service a command needs does not answer; the message says where and what to check."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket ``serve`` will answer on, bound now so a busy port is refused in one line
+    before anything is announced (uvicorn would print its banner first, then exit 3)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise RuntimeError(
+            f"cannot listen on port {port} of {host}: {error.strerror or error} — stop what "
+            "listens there or choose another port with --port or HINDSIGHT_PORT"
+        ) from None
+    return sock
 
 
 def database_place(url: str) -> str:
@@ -45,6 +66,8 @@ def reason(error: BaseException) -> str:
 
 
 def database_problem(url: str, error: BaseException) -> str:
+    if isinstance(error, UnsafeRole):  # it answered: the role, not the network, is wrong
+        return str(error)
     if make_url(url).drivername.startswith("sqlite"):
         return (
             f"cannot open the SQLite database {database_place(url)}: {reason(error)} "
@@ -63,11 +86,12 @@ def redis_problem(url: str) -> str:
     )
 
 
-async def database_error(url: str) -> str | None:
+async def database_error(url: str, pooler: str = "") -> str | None:
     """None when a ``SELECT 1`` answers, else the one line."""
     if problem := _sqlite_folder_problem(url):
         return problem
-    engine = create_async_engine(url, poolclass=NullPool)
+    pooled = roles.connect_args("", pooled=True) if pooler == "transaction" else {}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=pooled)
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -103,7 +127,8 @@ async def redis_error(url: str | None) -> str | None:
 
 async def problems(settings: Settings) -> list[str]:
     found = await asyncio.gather(
-        database_error(settings.database_url), redis_error(settings.redis_url)
+        database_error(settings.database_url, settings.database_pooler),
+        redis_error(settings.redis_url),
     )
     return [problem for problem in found if problem]
 
@@ -113,6 +138,34 @@ def require(settings: Settings) -> None:
     found = asyncio.run(problems(settings))
     if found:
         raise Unreachable("\n".join(found))
+
+
+async def refuse_unsafe_role(db: Database) -> None:
+    """Raise ``UnsafeRole`` when the database answers and row-level security would not bind
+    the role the app's connections run as; an unreachable database is not this check's to
+    report (``database_error`` says so, and ``serve`` starts anyway)."""
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            await db.check_role()
+    except UnsafeRole:
+        raise
+    except Exception:  # unreachable: reported as NOT READY elsewhere
+        return
+
+
+async def require_safe_role(settings: Settings) -> None:
+    """``refuse_unsafe_role`` on a throwaway engine made as the app makes its own."""
+    engine = create_engine(
+        settings.database_url,
+        role=settings.database_role,
+        pool_size=1,
+        pooler=settings.database_pooler,
+    )
+    db = Database(engine)
+    try:
+        await refuse_unsafe_role(db)
+    finally:
+        await db.dispose()
 
 
 async def database_error_of(services: Services) -> str | None:

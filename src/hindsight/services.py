@@ -60,7 +60,10 @@ class Services:
 
 def build_services(settings: Settings, clock: Clock = utcnow) -> Services:
     engine = create_engine(
-        settings.database_url, role=settings.database_role, pool_size=settings.database_pool_size
+        settings.database_url,
+        role=settings.database_role,
+        pool_size=settings.database_pool_size,
+        pooler=settings.database_pooler,
     )
     db = Database(engine)
     services = Services(

@@ -6,10 +6,12 @@ import datetime as dt
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MIN_SECRET_BYTES = 32  # HS256 keys as long as the hash (RFC 7518 §3.2)
 DEFAULT_STAGES = ["PROSPECTING", "QUALIFIED", "DEMO", "PROPOSAL", "NEGOTIATION"]
 # What hosts hand out (postgres://…) mapped to the async drivers the app runs on.
 DRIVERS = {
@@ -36,6 +38,27 @@ def normalise_database_url(url: str) -> str:
     return f"{driver}://{rest}"
 
 
+def short_secret(secret: str, where: str) -> str | None:
+    """Why ``secret`` (found in ``where``) cannot sign tokens, or None when it is long enough."""
+    size = len(secret.encode())
+    if size >= MIN_SECRET_BYTES:
+        return None
+    return (
+        f"{where} is {size} bytes; HS256 needs at least {MIN_SECRET_BYTES} (RFC 7518 §3.2): "
+        "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+    )
+
+
+def refused_settings(error: ValidationError) -> str:
+    """``HINDSIGHT_NAME: what is wrong`` for each refused setting, on one line."""
+    lines = []
+    for e in error.errors():
+        name, message = f"HINDSIGHT_{str(e['loc'][0]).upper()}", e["msg"]
+        message = message.removeprefix("Value error, ")
+        lines.append(message if message.startswith(name) else f"{name}: {message}")
+    return "; ".join(lines)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", extra="ignore")
 
@@ -44,6 +67,9 @@ class Settings(BaseSettings):
     # superusers bypass it). Empty when the login user already is a non-owner role.
     database_role: str = "hindsight_app"
     database_pool_size: int = 10
+    # "transaction" behind PgBouncer (or a managed pooler) in transaction mode: the role is
+    # set per transaction and no statement is prepared by name across transactions.
+    database_pooler: Literal["", "transaction"] = ""
     redis_url: str | None = None
     jwt_secret: str | None = None
     jwt_ttl_seconds: int = 24 * 3600
@@ -55,7 +81,16 @@ class Settings(BaseSettings):
     def _async_driver(cls, url: str) -> str:
         return normalise_database_url(url)
 
-    # GraphQL limits (DESIGN.md §10)
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_secret(cls, secret: str | None) -> str | None:
+        if not secret:  # unset (or empty): embedded mode generates one, production refuses
+            return None
+        if problem := short_secret(secret, "HINDSIGHT_JWT_SECRET"):
+            raise ValueError(problem)
+        return secret
+
+    # GraphQL limits (docs/operations/security.md)
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -69,14 +104,21 @@ class Settings(BaseSettings):
     introspection: bool = True
     max_subscriptions_per_connection: int = 20
     connection_init_timeout_seconds: float = 10.0
-    ws_keep_alive_seconds: float = 15.0  # graphql-transport-ws pings on acknowledged sockets
+    # graphql-transport-ws pings on acknowledged sockets, and SSE pings on HTTP streams
+    ws_keep_alive_seconds: float = 15.0
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
-    # The event outbox (DESIGN.md §16): how long events can be replayed (a duration: seconds
-    # or ISO 8601, e.g. P7D), and how often a replica reads it without being woken by Redis.
+    # The event outbox (docs/concepts/events.md): how long events can be replayed (an ISO 8601
+    # duration, e.g. P7D), and how often a replica reads it without being woken by Redis.
     event_retention: dt.timedelta = dt.timedelta(days=7)
     event_poll_seconds: float = Field(default=1.0, gt=0.0)
+    # Persisted documents (schema/persisted.py): APQ texts kept this long in the cache; a
+    # trusted-documents manifest (hash -> document) refuses every other document, except for
+    # the roles in adhoc_roles (comma-separated).
+    persisted_query_ttl_seconds: float = 7 * 24 * 3600
+    trusted_documents: Path | None = None
+    adhoc_roles: str = "ANALYST,ADMIN"
 
-    # Outcome windows and rules (DESIGN.md §4)
+    # Outcome windows and rules (docs/concepts/outcomes.md)
     window_immediate_hours: float = 24
     window_engagement_hours: float = 168
     window_qualification_hours: float = 168
@@ -95,12 +137,19 @@ class Settings(BaseSettings):
     outbox_prune_interval_seconds: int = 3600
     run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
-    # Calibration (DESIGN.md §6)
+    # Calibration (docs/concepts/calibration.md)
     calibration_min_samples: int = 30
     calibration_threshold: float = 0.15
     # ≤ 1 so a run never steps past its target: the controller converges without oscillating
     calibration_damping: float = Field(default=0.5, gt=0.0, le=1.0)
     calibration_max_step: float = 0.10
+
+    # Drift
+    drift_alpha: float = Field(default=0.01, gt=0.0, lt=1.0)  # CALIBRATION alerts at E ≥ 1/α
+    drift_delta: float = Field(default=0.002, gt=0.0, lt=1.0)  # river's ADWIN confidence
+    drift_min_samples: int = Field(default=50, ge=1)  # no alert before this many resolutions
+    drift_interval_seconds: int = 60
+    drift_batch_size: int = 2000  # resolutions fed per transaction
 
     # Feedback, dashboards
     feedback_daily_cap: int = 50
@@ -133,7 +182,10 @@ class Settings(BaseSettings):
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
-        return path.read_text().strip()
+        secret = path.read_text().strip()
+        if problem := short_secret(secret, f"the embedded secret in {path.resolve()}"):
+            raise RuntimeError(f"{problem}, or delete the file to have a new one made")
+        return secret
 
     def secret_path(self) -> Path:
         """Where embedded mode keeps its generated JWT secret: beside the SQLite file."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import weakref
 from typing import Any
@@ -15,46 +16,41 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionResult
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.graphql import OperationType
 
 from hindsight.api.build import build_schema
-from hindsight.auth import bearer, read_token
+from hindsight.auth import TokenReader, bearer
 from hindsight.context import Context
 from hindsight.domain.errors import Unauthenticated
+from hindsight.http_subscriptions import StreamRequired, stream_response
 from hindsight.resolvers.nested import NESTED
+from hindsight.schema import persisted
 from hindsight.services import Services
-from hindsight.web import GRAPHQL_RESPONSE, error_response, page
+from hindsight.web import GRAPHQL_RESPONSE, error_response, page, with_request_codes
 from hindsight.ws import KeepAliveTransportWSHandler
 
 EXPIRY_CHECK_SECONDS = 30.0  # a closed connection's expiry watch ends within this
-
-
-def request_error_code(error: dict[str, Any]) -> str:
-    """Codes for the errors graphql-core raises before any resolver runs."""
-    message = str(error.get("message", ""))
-    if message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    if message.startswith("Variable '$") and "never used" not in message:
-        return "BAD_USER_INPUT"  # e.g. a Float variable given NaN, or an unknown enum value
-    return "GRAPHQL_VALIDATION_FAILED"
-
-
-def with_request_codes(body: dict[str, Any]) -> dict[str, Any]:
-    """Every error without a path (so raised before execution) gets an ``extensions.code``."""
-    for error in body.get("errors") or []:
-        if "path" not in error and "code" not in error.get("extensions", {}):
-            error["extensions"] = {**error.get("extensions", {}), "code": request_error_code(error)}
-    return body
 
 
 def is_unavailable(body: dict[str, Any]) -> bool:
     """A lost database connection: retryable, so 503 under graphql-response+json."""
     errors = body.get("errors") or []
     return any(e.get("extensions", {}).get("code") == "SERVICE_UNAVAILABLE" for e in errors)
+
+
+def is_refused_document(body: dict[str, Any]) -> bool:
+    """An untrusted document or a hash that is not its text's: a 400 for every client."""
+    errors = body.get("errors") or []
+    return any(e.get("extensions", {}).get("code") in persisted.REFUSALS for e in errors)
 
 
 def is_request_error(body: dict[str, Any]) -> bool:
@@ -85,7 +81,11 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,  # queries only: mutations over GET are refused
             keep_alive=settings.ws_keep_alive_seconds > 0,
             keep_alive_interval=settings.ws_keep_alive_seconds,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+            ),
             connection_init_wait_timeout=dt.timedelta(
                 seconds=settings.connection_init_timeout_seconds
             ),
@@ -105,8 +105,16 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             allow = {"allow": "POST"} if error.status_code == 405 else None
             accept = request.headers.get("accept", "")
-            response = error_response(error.status_code, error.reason, accept=accept, headers=allow)
+            extensions = error.extensions if isinstance(error, StreamRequired) else None
+            response = error_response(
+                error.status_code, error.reason, accept=accept, headers=allow, extensions=extensions
+            )
         await response(scope, receive, send)
+
+    @functools.cached_property
+    def tokens(self) -> TokenReader:
+        """Made on first use: the secret is read (or refused) when a token arrives."""
+        return TokenReader(self.services.settings.secret)
 
     def decode_json(self, data: str | bytes) -> object:
         """JSON Python cannot take (nested past the recursion limit, an integer over 4,300
@@ -125,14 +133,54 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """Strawberry's, except that a subscription is refused here (it would run once and
+        fail inside): it needs a stream transport (``StreamRequired``); and a mutation over
+        GET is a 405 (GraphQL over HTTP)."""
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         try:
-            return await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as error:  # GraphQL over HTTP: a mutation over GET is a 405
-            if isinstance(error.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, error.reason) from error
-            raise
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise StreamRequired from error
+            raise HTTPException(405, error.as_http_error_reason(request_adapter.method)) from error
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+
+    async def _create_streaming_response(
+        self,
+        request: Request,
+        result: SubscriptionExecutionResult,
+        protocol: GraphQLRequestProtocol,
+        sub_response: Response,
+    ) -> Response:
+        """A subscription (or any operation) asked for as multipart or graphql-sse
+        (``http_subscriptions``); Strawberry's hook for its stream transports."""
+        transport = self._get_stream_transport(protocol)
+        assert transport is not None  # Strawberry only streams with a transport
+        return await stream_response(
+            result,  # type: ignore[arg-type]
+            transport,
+            request.state.graphql_context,
+            functools.partial(self.process_result, request),
+            self.encode_json_string,
+            self.services.settings.ws_keep_alive_seconds,
+        )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted document instead of sending its text."""
+        if "extensions" in request.query_params:
+            return False
+        return bool(super().should_render_graphql_ide(request))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from the package's vendored assets (nothing from a CDN), not Strawberry's
@@ -154,6 +202,8 @@ class GraphQLView(GraphQL[Context, None]):
             context.request_id = request_id[:64]
         if isinstance(request, Request):
             self._authenticate(context, bearer(request.headers.get("authorization")))
+            context.stream_started = asyncio.Event()  # for a subscription over HTTP
+            request.state.graphql_context = context
         else:
             context.websocket = request
         return context
@@ -162,7 +212,7 @@ class GraphQLView(GraphQL[Context, None]):
         if token is None:
             return
         try:
-            context.viewer_or_none = read_token(self.services.settings.secret, token)
+            context.viewer_or_none = self.tokens.read(token)
         except Unauthenticated as error:
             context.auth_error = str(error)
 
@@ -196,6 +246,8 @@ class GraphQLView(GraphQL[Context, None]):
             sub_response.status_code = 400
         if wants and isinstance(response_data, dict) and is_unavailable(response_data):
             sub_response.status_code = 503
+        if isinstance(response_data, dict) and is_refused_document(response_data):
+            sub_response.status_code = 400
         response = super().create_response(response_data, sub_response)
         if wants:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"

@@ -8,6 +8,7 @@ import html
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,7 +25,8 @@ from hindsight.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-# Nothing on these pages comes from elsewhere or runs inline (DESIGN §9a: vendored assets).
+# Nothing on these pages comes from elsewhere or runs inline (docs/operations/production.md:
+# vendored assets).
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
@@ -43,14 +45,42 @@ ERROR_CODES = {
 
 
 def error_response(
-    status: int, message: str, *, accept: str = "", headers: dict[str, str] | None = None
+    status: int,
+    message: str,
+    *,
+    accept: str = "",
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> JSONResponse:
     """A refused request, shaped as a GraphQL response: ``{"errors": [{message, extensions:
     {code}}]}``, as ``application/graphql-response+json`` when the client accepts it."""
     code = ERROR_CODES.get(status, "BAD_REQUEST" if status < 500 else "INTERNAL_SERVER_ERROR")
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    body = {"errors": [{"message": message, "extensions": extensions or {"code": code}}]}
     media = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json"
     return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+
+def request_error_code(error: dict[str, Any]) -> str:
+    """Codes for the errors graphql-core raises before any resolver runs."""
+    message = str(error.get("message", ""))
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$") and "never used" not in message:
+        return "BAD_USER_INPUT"  # e.g. a Float variable given NaN, or an unknown enum value
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_request_codes(body: dict[str, Any]) -> dict[str, Any]:
+    """Every error without a path (so raised before execution) gets an ``extensions.code``."""
+    for error in body.get("errors") or []:
+        if "path" not in error and "code" not in error.get("extensions", {}):
+            error["extensions"] = {**error.get("extensions", {}), "code": request_error_code(error)}
+    return body
+
+
+def error_body(body: dict[str, Any]) -> dict[str, Any]:
+    """A request error's body: its errors with their codes, and no ``data``."""
+    return {k: v for k, v in with_request_codes(body).items() if k != "data"}
 
 
 async def http_error(request: Request, error: Exception) -> Response:

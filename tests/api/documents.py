@@ -21,7 +21,7 @@ mutation Resolve($input: ResolveOutcomeInput!) {{
     __typename
     ... on Outcome {{ {OUTCOME_FIELDS} }}
     ... on ValidationError {{ field message }}
-    ... on NotFoundError {{ id message }}
+    ... on NotFoundError {{ requestedId message }}
   }}
 }}
 """

@@ -145,9 +145,11 @@ def example(field: str, name: str, arg: GraphQLArgument, world: World) -> Any:
     return [value] if isinstance(inner, GraphQLList) else value
 
 
-def document(name: str, world: World) -> tuple[str, dict[str, Any]]:
-    """A document using root field ``name`` with its required arguments, and its variables."""
-    operation, field = root_fields()[name]
+def document(name: str, world: World, *operations: str) -> tuple[str, dict[str, Any]]:
+    """A document using root field ``name`` of ``operations`` (default any; a name may be
+    both a query and a subscription, e.g. driftAlerts) with its required arguments, and its
+    variables."""
+    operation, field = root_fields(*operations)[name]
     required = {a: arg for a, arg in field.args.items() if is_required_argument(arg)}
     params = ", ".join(f"${a}: {arg.type}" for a, arg in required.items())
     call = ", ".join(f"{a}: ${a}" for a in required)

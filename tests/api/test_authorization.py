@@ -1,8 +1,7 @@
-"""DESIGN §8 for every root query and mutation × every role, generated from the built schema:
-each viewer (and a request with no token) sends a document using the field and the test
-checks what the server decided.
-A root field without a rule in ``domain/access.py`` fails here, and so does one that a role
-may use against §8 (or may not use although §8 says it may)."""
+"""docs/operations/security.md for every root query and mutation × every role, generated from the
+built schema: each viewer (and a request with no token) sends a document using the field and the
+test checks what the server decided. A root field without a rule in ``domain/access.py`` fails here,
+and so does one that a role may use against that table (or may not use although it says it may)."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ async def test_every_role_gets_what_section_8_says(
     tenant: Tenant, field: str, asked: list[str]
 ) -> None:
     world = await build_world(tenant)
-    query, variables = document(field, world)
+    query, variables = document(field, world, "query", "mutation")
     asked.clear()
     wrong = []
     for who in [*WITHIN, *STRANGERS, *OUTSIDERS]:
@@ -49,7 +48,8 @@ TEAM_OUTCOMES = "{ outcomes(first: 10) { edges { node { id repId } } } }"
 
 
 async def test_a_managers_team_comes_from_their_team_members_row(tenant: Tenant) -> None:
-    """DESIGN §8: the `team` claim, or else the MANAGER's team_members row, names the team."""
+    """docs/operations/security.md: the `team` claim, or else the MANAGER's team_members row, names
+    the team."""
     world = await build_world(tenant)  # mgr-a manages team-a in the directory
     await record(tenant, repId="rep-2", teamId="team-b")
     api, row_only = tenant.api, tenant.token(Role.MANAGER, "mgr-a")

@@ -1,5 +1,5 @@
-"""DESIGN §8 for every root subscription × every role, over graphql-transport-ws on both
-backends: each viewer subscribes on its own connection, then one event every allowed viewer
+"""docs/operations/security.md for every root subscription × every role, over graphql-transport-ws
+on both backends: each viewer subscribes on its own connection, then one event every allowed viewer
 may see is caused; an allowed viewer must receive it, a refused one gets FORBIDDEN."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from redis.asyncio import Redis
 
@@ -16,6 +17,7 @@ from hindsight.domain.enums import Role
 from hindsight.live.tails import tails_for
 from hindsight.services import channel
 from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
+from tests.api.drift_documents import history
 from tests.api.factories import record, signal
 from tests.api.root_documents import (
     RATE,
@@ -34,6 +36,7 @@ __all__ = ["asked", "live"]  # fixtures: the access spy; the session's app on a 
 
 FIELDS = sorted(root_fields("subscription"))
 RUN = "mutation($t: String) { runCalibration(actionType: $t) { multiplier } }"
+RUN_DRIFT = "mutation { runDriftDetection { fed } }"
 
 
 async def _outcome(world: World) -> None:
@@ -52,6 +55,12 @@ async def _adjustment(world: World) -> None:
     await world.tenant.api.gql(RUN, {"t": "send_follow_up"}, world.tenant.token(Role.ADMIN))
 
 
+async def _drift(world: World) -> None:
+    always_wrong = np.full(60, 0.8)  # the CALIBRATION monitor alerts at the 50th
+    await history(world.tenant, "send_follow_up", always_wrong, np.zeros(60))
+    await world.tenant.api.gql(RUN_DRIFT, token=world.tenant.token(Role.ADMIN))
+
+
 async def _nothing(world: World) -> None:
     """The dashboard's current snapshot comes first, unasked."""
 
@@ -63,6 +72,7 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
     "feedbackEvents": (_feedback, topics.FEEDBACK),
     "calibrationUpdates": (_adjustment, topics.CALIBRATION),
     "dashboardUpdates": (_nothing, None),
+    "driftAlerts": (_drift, topics.DRIFT),
 }
 
 
@@ -110,7 +120,7 @@ async def test_every_role_gets_what_section_8_says(
 ) -> None:
     assert field in TRIGGERS, f"add a trigger for subscription {field} to this test"
     world = await build_world(tenant)
-    query, variables = document(field, world)
+    query, variables = document(field, world, "subscription")
     asked.clear()
     viewers = [*WITHIN, *STRANGERS, *OUTSIDERS]
     # Viewers out of reach never see the event, so only refusals are checked for them.

@@ -1,7 +1,7 @@
-"""Input the database or Python cannot hold (DESIGN.md §10): NUL bytes, lone surrogates,
-dates at the edges of the calendar, naive datetimes, oversized lists. Each is a
-``ValidationError`` (mutations, as data) or ``BAD_USER_INPUT`` (everything else) naming the
-field, never an internal error, and nothing is written."""
+"""Input the database or Python cannot hold (docs/operations/security.md): NUL bytes, lone
+surrogates, dates at the edges of the calendar, naive datetimes, oversized lists. Each is a
+``ValidationError`` (mutations, as data) or ``BAD_USER_INPUT`` (everything else) naming the field,
+never an internal error, and nothing is written."""
 
 from __future__ import annotations
 

@@ -1,18 +1,20 @@
 """``recordOutcomes`` / ``recordSignals``: one result per input in order, per-item
-idempotency, valid items commit together, and the same sums as single calls."""
+idempotency (outcomes and signals), valid items commit together, and the same sums as
+single calls."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
 
 from sqlalchemy import func, select
 
-from hindsight.db.models import OutcomeRecord, OutcomeRollup
+from hindsight.db.models import OutcomeRecord, OutcomeRollup, Signal
 from hindsight.domain.enums import Role
 from tests.api import documents
-from tests.api.factories import outcome_input, record
+from tests.api.factories import outcome_input, record, signal
 from tests.conftest import Tenant
 
 RECORD_MANY = f"""
@@ -24,6 +26,9 @@ mutation Many($inputs: [RecordOutcomeInput!]!) {{
   }}
 }}
 """
+IMPORT_MANY = """mutation Import($inputs: [ImportOutcomeInput!]!) {
+  importOutcomes(inputs: $inputs) { __typename ... on ValidationError { field message } }
+}"""
 SIGNAL_MANY = f"""
 mutation Signals($inputs: [RecordSignalInput!]!) {{
   recordSignals(inputs: $inputs) {{
@@ -131,6 +136,13 @@ async def test_more_than_500_items_is_bad_input_and_writes_nothing(tenant: Tenan
     signals = [{"kind": "CUSTOMER_REPLIED", "conversationId": "x"}] * 501
     error = await tenant.api.error(SIGNAL_MANY, {"inputs": signals}, tenant.token(Role.AGENT))
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    ended = {"status": "POSITIVE", "resolvedAt": "2026-01-01T00:00:00Z"}
+    past = [{"outcome": {**i, "occurredAt": "2025-12-31T00:00:00Z"}, **ended} for i in inputs]
+    error = await tenant.api.error(IMPORT_MANY, {"inputs": past}, tenant.token(Role.ADMIN))
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+        "BAD_USER_INPUT",
+        "inputs",
+    )
     assert await _stored(tenant) == ([], [])
 
 
@@ -163,3 +175,54 @@ async def test_a_signal_batch_resolves_each_outcome_once(tenant: Tenant) -> None
     assert sorted((r[2], r[3]) for r in rollups) == [("PENDING", 1), ("POSITIVE", 2)]
     again = await _signals(tenant, [signals[0]])
     assert again[0]["resolved"] == []
+
+
+async def _signal_count(tenant: Tenant) -> int:
+    async def read(session) -> int:  # type: ignore[no-untyped-def]
+        count = select(func.count()).select_from(Signal).where(Signal.tenant_id == tenant.id)
+        return int(await session.scalar(count))
+
+    return await tenant.api.services.db.run(tenant.id, read, readonly=True)
+
+
+async def test_a_repeated_signal_key_returns_the_first_signal_and_decides_nothing(
+    tenant: Tenant,
+) -> None:
+    started = tenant.api.clock.now
+    await _many(tenant, [outcome_input(conversationId="e-0", outcomeType="ENGAGEMENT")])
+    tenant.api.clock.now = started + dt.timedelta(minutes=5)
+    reply = {"kind": "CUSTOMER_REPLIED", "conversationId": "e-0", "idempotencyKey": "reply-1"}
+    first = await _signals(tenant, [reply, reply])  # a second reply would be POSITIVE
+    assert first[0]["signal"]["id"] == first[1]["signal"]["id"]
+    assert [r["resolved"] for r in first] == [[], []]
+    again = await _signals(tenant, [reply])  # a retried batch
+    single = await signal(tenant, **reply)  # and a retried single call
+    assert again[0]["signal"]["id"] == single["signal"]["id"] == first[0]["signal"]["id"]
+    assert await _signal_count(tenant) == 1
+    assert (await _stored(tenant))[0] == [("e-0", "PENDING", "send_follow_up", None, None)]
+    second = {**reply, "idempotencyKey": "reply-2"}
+    decided, repeated = await _signals(tenant, [second, second])
+    assert [o["status"] for o in decided["resolved"]] == ["POSITIVE"]
+    assert repeated["resolved"] == [] and repeated["signal"] == decided["signal"]
+    assert await _signal_count(tenant) == 2
+
+
+async def test_a_bad_signal_key_is_a_validation_error(tenant: Tenant) -> None:
+    bad = {"kind": "CUSTOMER_REPLIED", "conversationId": "v-0", "idempotencyKey": "x" * 129}
+    [result] = await _signals(tenant, [bad])
+    assert result["__typename"] == "ValidationError"
+    assert result["field"] == "idempotencyKey"
+    assert await _signal_count(tenant) == 0
+
+
+async def test_concurrent_retries_of_one_signal_store_and_resolve_it_once(tenant: Tenant) -> None:
+    """A client's retry can overtake its first try (PostgreSQL: the later insert waits on the
+    unique index, then reads the winner); every answer names the one signal."""
+    await _many(tenant, [outcome_input(conversationId="c-0", outcomeType="ENGAGEMENT")])
+    tenant.api.clock.now += dt.timedelta(minutes=5)
+    booked = {"kind": "MEETING_BOOKED", "conversationId": "c-0", "idempotencyKey": "book-1"}
+    answers = await asyncio.gather(*(_signals(tenant, [booked]) for _ in range(8)))
+    assert len({a[0]["signal"]["id"] for a in answers}) == 1
+    assert sorted(len(a[0]["resolved"]) for a in answers) == [0] * 7 + [1]
+    assert await _signal_count(tenant) == 1
+    assert (await _stored(tenant))[0] == [("c-0", "POSITIVE", "send_follow_up", None, None)]

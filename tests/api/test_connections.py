@@ -4,7 +4,10 @@ answers)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from graphql import Undefined, build_schema
 
 from hindsight.domain.enums import Role
 from tests.api.factories import record
@@ -113,3 +116,30 @@ async def test_a_forbidden_panel_is_null_and_the_rest_answers(tenant: Tenant) ->
         ("calibrationCurves", "FORBIDDEN"),
         ("executiveSummary", "FORBIDDEN"),
     ]
+
+
+async def test_a_page_size_left_out_or_null_is_50(tenant: Tenant) -> None:
+    inputs = [
+        {"actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
+         "predictedConfidence": 0.5, "conversationId": f"c{i}"}
+        for i in range(51)
+    ]  # fmt: skip
+    batch = "mutation($i: [RecordOutcomeInput!]!) { recordOutcomes(inputs: $i) { __typename } }"
+    await tenant.api.gql(batch, {"i": inputs}, tenant.token(Role.AGENT))
+    for args in ({}, {"first": None}):
+        found = await page(tenant, **args)
+        assert len(found["edges"]) == 50 and found["pageInfo"]["hasNextPage"], args
+    null = "{ outcomes(first: null) { nodes { id } } }"
+    literal = await tenant.api.gql(null, token=tenant.token())
+    assert len(literal["outcomes"]["nodes"]) == 50
+    back = await page(tenant, before=found["pageInfo"]["endCursor"], last=None)
+    assert len(back["edges"]) == 49 and not back["pageInfo"]["hasPreviousPage"]
+
+
+def test_page_sizes_show_their_default_in_words_not_null() -> None:
+    schema = build_schema((Path(__file__).parents[2] / "schema.graphql").read_text())
+    for field in ("outcomes", "feedbackEntries"):
+        for name in ("first", "last"):
+            argument = schema.query_type.fields[field].args[name]
+            assert argument.default_value is Undefined, (field, name)
+            assert "50" in (argument.description or ""), (field, name)

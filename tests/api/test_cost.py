@@ -1,12 +1,13 @@
-"""The static query cost budget and the other document limits (DESIGN.md §10), checked
+"""The static query cost budget and the other document limits (docs/operations/security.md), checked
 before execution and answered as request errors (HTTP 400 for graphql-response+json)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
-from graphql import get_introspection_query, parse, validate
+from graphql import get_introspection_query, get_named_type, is_leaf_type, parse, validate
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from hindsight.api.build import build_schema
@@ -143,7 +144,18 @@ ITEM = """{outcome: {actionType: "a", outcomeType: ENGAGEMENT, predictedConfiden
             1 + 2 * (2 + 10 * 3),  # edges and node, then 10 × (feedback + id + tags)
         ),
         ("{ topPerformingActions(limit: 7) { kind } }", 7 * 2),
-        ("{ __schema { types { name fields { name } } } }", 1),  # introspection counts 1
+        # a list of one item per day of the period: its literal span (+ both ends' days),
+        # the default 30 days without from, the longest period (367 days) when unknown
+        (
+            '{ repDashboard(repId: "r", period: {from: "2026-01-01T00:00:00Z", '
+            'to: "2026-01-10T00:00:00Z"}) { trend { day } } }',
+            1 + 11 * 2,
+        ),
+        ("{ executiveSummary { trend { day } } }", 1 + 30 * 2),
+        ("query($p: PeriodInput) { executiveSummary(period: $p) { trend { day } } }", 1 + 367 * 2),
+        ("{ feedbackSummary(filter: {period: null}) { trend { day } } }", 1 + 30 * 2),
+        ("query($f: FeedbackFilter) { feedbackSummary(filter: $f) { trend { day } } }", 735),
+        ("query($id: ID!) { node(id: $id) { ... on RepDashboard { trend { day } } } }", 735),
         # a list given a list argument counts one item per element (a variable: the most)
         (f"mutation {{ importOutcomes(inputs: [{ITEM}, {ITEM}, {ITEM}]) {{ __typename }} }}", 6),
         (
@@ -153,8 +165,61 @@ ITEM = """{outcome: {actionType: "a", outcomeType: ENGAGEMENT, predictedConfiden
     ],
 )
 def test_the_cost_model(document: str, cost: int) -> None:
+    assert cost_of(document) == cost
+
+
+def cost_of(document: str) -> int:
     settings = Settings(database_url="sqlite://", jwt_secret="x" * 40, max_query_cost=0)
     schema = build_schema(settings)._schema
     errors = validate(schema, parse(document), [limits_rule(Limits.from_settings(settings))])
     (error,) = [e for e in errors if e.extensions and "cost" in e.extensions]
-    assert error.extensions == {"code": "BAD_USER_INPUT", "cost": cost, "maxCost": 0}
+    assert error.extensions is not None and error.extensions["maxCost"] == 0
+    return int(error.extensions["cost"])
+
+
+def test_introspection_lists_count_by_the_schema_size() -> None:
+    """``types`` counts every type; a type's ``fields`` the schema's fields per type."""
+    schema = build_schema(Settings(database_url="sqlite://", jwt_secret="x" * 40))._schema
+    types = list(schema.type_map.values())
+    fields = sum(len(getattr(t, "fields", {})) for t in types if not hasattr(t, "out_type"))
+    per_type = math.ceil(fields / len(types))
+    document = "{ __schema { types { name fields { name } } } }"
+    assert cost_of(document) == 1 + len(types) * (1 + 1 + per_type * 2)
+
+
+async def test_aliased_introspection_walks_are_refused(api: Api) -> None:
+    """Thirty aliased full walks of the schema, without a token: refused before running."""
+    operation, fragments = get_introspection_query().split("fragment", 1)
+    walk = operation[operation.index("{") + 1 : operation.rindex("}")]  # __schema { … }
+    document = "query {" + " ".join(f"s{i}: {walk}" for i in range(30)) + "} fragment"
+    response = await api.http.post(
+        "/graphql", json={"query": document + fragments}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    body = response.json()
+    assert response.status_code == 400 and "data" not in body, str(body)[:500]
+    assert cost_error(body)["extensions"]["cost"] > Settings().max_query_cost
+
+
+def metric_fields() -> str:
+    schema = build_schema(Settings(database_url="sqlite://", jwt_secret="x" * 40))._schema
+    fields = schema.type_map["MetricBlock"].fields  # type: ignore[attr-defined]
+    return " ".join(
+        name for name, field in fields.items() if is_leaf_type(get_named_type(field.type))
+    )
+
+
+async def test_a_year_of_trend_points_costs_what_it_returns(tenant: Tenant) -> None:
+    """A dashboard's trend is one point per day (not ``default_list``): thirty aliases of a
+    year of whole points are refused; one is served."""
+    period = '{from: "2025-01-01T00:00:00Z", to: "2025-12-31T00:00:00Z"}'
+    quality = "responseQuality { count meanScore distribution { source rating count } }"
+    point = f"day metrics {{ {metric_fields()} {quality} }}"
+    summary = f"executiveSummary(period: {period}) {{ trend {{ {point} }} }}"
+    token = tenant.token(Role.EXECUTIVE)
+    status, body = await post(tenant.api, "{ " + summary + " }", token)
+    assert status == 200 and len(body["data"]["executiveSummary"]["trend"]) == 365, body
+    assert cost_of("{ " + summary + " }") > 365 * len(point.split())
+    document = "{ " + " ".join(f"a{i}: {summary}" for i in range(30)) + " }"
+    status, body = await post(tenant.api, document, token)
+    assert status == 400 and "data" not in body
+    assert cost_error(body)["extensions"]["cost"] > Settings().max_query_cost

@@ -128,8 +128,8 @@ async def test_bad_input_is_a_validation_error_and_writes_nothing(
 async def test_an_outcome_out_of_reach_is_not_found_exactly_as_reading_it(
     tenant: Tenant, api: Api
 ) -> None:
-    """DESIGN §8: an id the viewer may not see is NOT_FOUND everywhere, with the same answer
-    whether it exists elsewhere or not at all, and nothing is written."""
+    """docs/operations/security.md: an id the viewer may not see is NOT_FOUND everywhere, with the
+    same answer whether it exists elsewhere or not at all, and nothing is written."""
     theirs = await record(tenant, repId="rep-2", teamId="team-b", conversationId="conv-secret")
     other_tenant = await record(Tenant(uuid.uuid4(), api), repId="rep-1")
     rep = tenant.token(Role.REP, sub="rep-1")
@@ -150,6 +150,26 @@ async def test_an_outcome_out_of_reach_is_not_found_exactly_as_reading_it(
     analyst = tenant.token(Role.ANALYST)
     mine = await rate(tenant, analyst, outcomeId=theirs["id"], conversationId=None)
     assert mine["conversationId"] == "conv-secret"  # a tenant-wide reviewer may link it
+
+
+async def test_an_outcome_target_passes_the_same_reach_check(tenant: Tenant, api: Api) -> None:
+    """``targetType: OUTCOME`` names an outcome as surely as ``outcomeId``: out of reach it
+    is NOT_FOUND and nothing is stored; in reach it is linked (``outcomeId`` set)."""
+    theirs = await record(tenant, repId="rep-2", teamId="team-b", conversationId="conv-secret")
+    mine = await record(tenant, repId="rep-1", conversationId="conv-mine")
+    rep = tenant.token(Role.REP, sub="rep-1")
+    manager = tenant.token(Role.MANAGER, sub="mgr-a", team="team-a")
+    for token, outcome_id in [(rep, theirs["id"]), (manager, theirs["id"]), (rep, "not-a-uuid")]:
+        target = entry(targetType="OUTCOME", targetId=outcome_id, conversationId=None)
+        write = await api.error(RECORD, {"input": target}, token)
+        assert write["extensions"] == {"code": "NOT_FOUND"} and "conv-secret" not in str(write)
+    assert await count(tenant) == 0
+    target = {"targetType": "OUTCOME", "targetId": mine["id"]}
+    linked = await rate(tenant, rep, **target, conversationId=None)
+    assert (linked["outcomeId"], linked["conversationId"]) == (mine["id"], "conv-mine")
+    both = await rate(tenant, rep, **target, outcomeId=theirs["id"])
+    assert (both["__typename"], both["field"]) == ("ValidationError", "outcomeId")
+    assert await count(tenant) == 1
 
 
 async def test_rating_again_updates_the_entry(tenant: Tenant) -> None:

@@ -1,6 +1,6 @@
 """Documents generated from the schema (hypothesis-graphql) for every query and mutation root
 field, sent with valid tokens of every role: none may answer 5xx or INTERNAL_SERVER_ERROR,
-and a refused mutation writes nothing (DESIGN.md §10).
+and a refused mutation writes nothing (docs/operations/security.md).
 
 Each valid document is sent twice: as generated (arguments as literals) and with its
 arguments as variables, NUL bytes there turned into lone surrogates. Strings lean towards

@@ -14,8 +14,8 @@ from sklearn.metrics import brier_score_loss
 
 from hindsight.domain.enums import Role
 from tests.api import documents
-from tests.api.factories import outcome_input, record
-from tests.conftest import Tenant
+from tests.api.factories import outcome_input, record, resolve
+from tests.conftest import Tenant, sql_statements
 
 IMPORT = f"""mutation($inputs: [ImportOutcomeInput!]!) {{ importOutcomes(inputs: $inputs) {{
   __typename ... on Outcome {{ {documents.OUTCOME_FIELDS} }}
@@ -337,3 +337,27 @@ async def test_backdated_feedback_fills_the_previous_period(tenant: Tenant) -> N
     assert board["metrics"]["responseQuality"]["count"] == 0
     # ... while its outcome counts on the day the agent acted (60 days ago: neither)
     assert board["previous"]["actions"] == 0 and board["metrics"]["actions"] == 0
+
+
+def _first_writes(statements: list[str]) -> list[str]:
+    """The summary tables in the order a unit of work first writes them."""
+    order: list[str] = []
+    for sql in statements:
+        for table in ("outcome_rollups", "calibration_bins"):
+            if f"INSERT INTO {table}" in sql and table not in order:
+                order.append(table)
+    return order
+
+
+async def test_an_import_locks_summary_rows_in_the_resolutions_order(tenant: Tenant) -> None:
+    """Rollups, then calibration bins, as a resolution writes them: an import racing a
+    resolution can never hold one's row while waiting for the other's."""
+    now = tenant.api.clock.now
+    item = past(outcome_input(occurredAt=iso(now - dt.timedelta(days=2))), "POSITIVE", now)
+    with sql_statements(tenant.api) as imported:
+        assert (await import_outcomes(tenant, [item]))[0]["__typename"] == "Outcome"
+    pending = await record(tenant)
+    with sql_statements(tenant.api) as resolved:
+        assert (await resolve(tenant, pending["id"], "POSITIVE"))["__typename"] == "Outcome"
+    assert _first_writes(resolved) == ["outcome_rollups", "calibration_bins"]
+    assert _first_writes(imported) == _first_writes(resolved)

@@ -1,14 +1,19 @@
-"""GraphQL over HTTP and the limits of DESIGN.md §10, through the front door."""
+"""GraphQL over HTTP and the limits of docs/operations/security.md, through the front door."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 import httpx
+import jwt
+import pytest
 
 from hindsight.app import create_app
-from hindsight.auth import issue_token
+from hindsight.auth import TokenReader, issue_token
 from hindsight.domain.enums import Role
+from hindsight.domain.errors import Unauthenticated
 from tests.api.factories import record, resolve
 from tests.conftest import SECRET, Api, Backend, Tenant
 
@@ -127,3 +132,28 @@ async def test_metrics_count_requests_and_resolutions(api: Api, tenant: Tenant) 
     assert 'hindsight_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert 'hindsight_outcomes_resolved_total{status="NEGATIVE"}' in text
     assert 'hindsight_events_published_total{topic="outcomes"}' in text
+
+
+async def test_a_verified_token_is_kept_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    now = dt.datetime.now(dt.UTC)
+    reader = TokenReader(SECRET, max_entries=2, clock=lambda: now)
+    first, second, third = (
+        issue_token(SECRET, tenant=uuid.uuid4(), role=Role.AGENT, sub=f"a{i}", ttl_seconds=60)
+        for i in range(3)
+    )
+    assert reader.read(first) == reader.read(first)
+    assert decoded == [first], "the second read came from the cache"
+    reader.read(second), reader.read(third)  # the least recently used (first) leaves
+    reader.read(first)
+    assert decoded == [first, second, third, first]
+    now += dt.timedelta(seconds=61)
+    with pytest.raises(Unauthenticated, match="expired"):
+        reader.read(first)  # cached, but past its exp

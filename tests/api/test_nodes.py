@@ -1,4 +1,4 @@
-"""Identity (DESIGN.md §9a): every object with an id is a Node that ``node``/``nodes`` fetch
+"""Identity (docs/reference/api.md): every object with an id is a Node that ``node``/``nodes`` fetch
 again, as its own query shows it; dashboards have one id per tenant, scope and period."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import graphql
 from hindsight.api.export import sdl
 from hindsight.api.nodes import AS_NODE
 from hindsight.domain.enums import Role
+from hindsight.domain.identity import encode
 from hindsight.resolvers.nodes import LOADERS
 from tests.api.factories import rate_outcome, record, resolve, signal
 from tests.conftest import Tenant
@@ -131,3 +132,42 @@ def test_every_node_type_can_be_fetched_again() -> None:
     implementers = {t.name for t in schema.get_implementations(schema.get_type("Node")).objects}
     rows = {"Outcome", "FeedbackEntry", "Signal"}
     assert implementers == set(AS_NODE) == set(LOADERS) | rows
+
+
+UNSTORABLE = ["a\x00b", "\ud800"]  # what no argument may hold (docs/operations/security.md)
+EDGES = [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01")]
+NOT_DATES = [("2026-01-01", "2026-13-01"), ("2026-01-02", "2026-01-01"), ("1-1-1", "x")]
+ZONES = ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]
+
+
+def _hand_made(tenant: Tenant) -> list[str]:
+    """Ids no server gave out, for every node type: a part no argument may hold (NUL, a
+    lone surrogate), dates at the calendar's edges or no dates, zones that are none."""
+    t, month = str(tenant.id), ("2026-01-01", "2026-01-31", "UTC")
+    kinds = ("Team", "TeamMember", "Rep", "ActionType", "CalibrationCurve")
+    ids = [encode(kind, part) for kind in kinds for part in UNSTORABLE]
+    for kind, subject in (("RepDashboard", "rep-1"), ("ManagerDashboard", "team-1")):
+        ids += [encode(kind, t, part, *month) for part in UNSTORABLE]
+        ids += [encode(kind, t, subject, a, b, z) for a, b in EDGES + NOT_DATES for z in ZONES]
+        ids += [encode(kind, t, subject, *month[:2], z) for z in [*UNSTORABLE, "Nowhere/Nope"]]
+        ids += [encode(kind, part, subject, *month) for part in UNSTORABLE]
+    ids += [encode("ExecutiveSummary", t, "", a, b, z) for a, b in EDGES + NOT_DATES for z in ZONES]
+    ids += [encode("RepDashboard", t, "rep-1"), encode("Nothing"), encode("Team", "a", "b")]
+    return ids
+
+
+async def test_hand_made_ids_are_not_found_never_internal(tenant: Tenant) -> None:
+    """A global id is input like any argument (docs/operations/security.md): whatever it
+    decodes to, the answer is NOT_FOUND, never an internal or database error; ``nodes(ids:)``
+    too."""
+    ids = _hand_made(tenant)
+    for node_id in ids:
+        body = await node(tenant, node_id)
+        codes = [e["extensions"]["code"] for e in body.get("errors", [])]
+        assert (body["data"]["node"], codes) == (None, ["NOT_FOUND"]), (node_id, body)
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename } }"
+    for start in range(0, len(ids), 100):
+        chunk = ids[start : start + 100]
+        body = (await tenant.api.post(query, {"ids": chunk}, tenant.token(Role.ADMIN))).json()
+        codes = [e["extensions"]["code"] for e in body["errors"]]
+        assert (body["data"]["nodes"], codes) == ([None] * len(chunk), ["NOT_FOUND"] * len(chunk))

@@ -1,4 +1,4 @@
-"""Periods in a time zone (DESIGN.md §9a): whole calendar days in ``timeZone`` (an IANA
+"""Periods in a time zone (docs/reference/api.md): whole calendar days in ``timeZone`` (an IANA
 name, UTC by default), answered with UTC instants; the previous period carries its dates."""
 
 from __future__ import annotations

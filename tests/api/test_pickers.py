@@ -1,4 +1,4 @@
-"""Pickers (DESIGN.md §9a): teams, a team's members, reps, action types, feedback tags and
+"""Pickers (docs/reference/api.md): teams, a team's members, reps, action types, feedback tags and
 escalation triggers — from the directory and the outcomes, within each viewer's scope."""
 
 from __future__ import annotations

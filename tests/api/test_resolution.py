@@ -1,5 +1,5 @@
-"""Every row of the DESIGN.md §4 table, through GraphQL: positive, negative, window end,
-and a signal just outside the window that must not count."""
+"""Every row of the docs/concepts/outcomes.md table, through GraphQL: positive, negative, window
+end, and a signal just outside the window that must not count."""
 
 from __future__ import annotations
 

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hindsight.api.build import build_schema
 from hindsight.db.models import Signal
 from hindsight.domain.enums import Role
+from hindsight.schema.deprecations import going
+from hindsight.settings import Settings
 from tests.api import documents
 from tests.api.factories import read, record, resolve, signal
 from tests.conftest import Tenant
@@ -41,9 +44,18 @@ async def test_unknown_outcome_is_not_found(tenant: Tenant) -> None:
     result = await resolve(tenant, missing, "POSITIVE")
     assert result == {
         "__typename": "NotFoundError",
-        "id": missing,
+        "requestedId": missing,
         "message": "no outcome with this id",
     }
+
+
+def test_not_found_error_id_is_deprecated_for_requested_id() -> None:
+    """A Relay store keyed by ``id`` would merge the error with the real node: the field is
+    ``requestedId``; ``id`` stays, deprecated with when it goes."""
+    not_found = build_schema(Settings())._schema.type_map["NotFoundError"]
+    fields = not_found.fields  # type: ignore[attr-defined]
+    assert fields["id"].deprecation_reason == going("Use requestedId.")
+    assert fields["requestedId"].deprecation_reason is None
 
 
 async def _signal_count(tenant: Tenant) -> int:

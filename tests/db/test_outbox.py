@@ -1,4 +1,4 @@
-"""The outbox (DESIGN.md §16) on both backends: a change and its events commit together or
+"""The outbox (docs/concepts/events.md) on both backends: a change and its events commit together or
 not at all, in one INSERT per transaction; the prune removes only what is past the retention,
 tenant by tenant; cursors round-trip and nothing else parses as one."""
 

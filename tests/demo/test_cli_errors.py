@@ -12,7 +12,7 @@ import pytest
 from hindsight.auth import read_token
 from hindsight.cli import main
 from hindsight.settings import Settings
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import Backend, create_postgres_database, drop_postgres_database
 from tests.live.client import eventually
 from tests.live.processes import free_port, hindsight
 from tests.services import POSTGRES_URL, REDIS_URL, need
@@ -72,7 +72,7 @@ def test_embedded_database_in_a_missing_folder(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("HINDSIGHT_DATABASE_URL", f"sqlite:///{tmp_path}/missing/h.db")
-    for command in (["serve"], ["demo"], ["migrate"]):
+    for command in (["serve", "--port", "0"], ["demo"], ["migrate"]):
         code, _, err = run(capsys, *command)
         assert code == 1
         one_line(err, f"{tmp_path}/missing/h.db", "folder exists")
@@ -166,3 +166,22 @@ async def test_serve_says_what_is_down() -> None:
 )
 def test_database_urls_run_on_the_async_drivers(given: str, used: str) -> None:
     assert Settings(database_url=given).database_url == used
+
+
+async def test_serve_refuses_a_role_rls_does_not_bind(backend: Backend) -> None:
+    """Logged in as the superuser with no RLS role to switch to: ``serve`` does not start;
+    it says why in one line naming the role (not "cannot reach") and exits 1."""
+    if not backend.is_postgres:
+        pytest.skip("roles exist on PostgreSQL only")
+    env = {
+        "HINDSIGHT_DATABASE_URL": backend.settings.database_url,
+        "HINDSIGHT_DATABASE_ROLE": "",
+        "HINDSIGHT_REDIS_URL": REDIS_URL,
+        "HINDSIGHT_JWT_SECRET": "s" * 32,
+    }
+    with hindsight("serve", "--port", str(free_port()), env=env) as child:
+        code = await child.finished(within=120)
+        output = child.text()
+    assert code == 1, output
+    one_line(output, "hindsight: database role 'postgres' is a superuser", "refusing to serve")
+    assert "cannot reach" not in output

@@ -27,3 +27,5 @@ async def test_demo_calibration_moves_toward_observed(tenant: Tenant) -> None:
         summary(curves, settings.calibration_threshold, settings.calibration_min_samples)
     )
     assert "propose_meeting" in table and "!" in table
+    planted = [line for line in lines if line.startswith("  send_pricing_sheet: success rate")]
+    assert len(planted) == 1, lines  # the planted drift: one alert of its kind

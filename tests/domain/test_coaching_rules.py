@@ -1,4 +1,5 @@
-"""The pure coaching rules of DESIGN.md §7: ranking, comparisons, thresholds and wording."""
+"""The pure coaching rules of docs/concepts/coaching.md: ranking, comparisons, thresholds and
+wording."""
 
 from __future__ import annotations
 

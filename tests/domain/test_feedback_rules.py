@@ -1,4 +1,4 @@
-"""The pure feedback rules of DESIGN.md §5: scores, tags and fatigue."""
+"""The pure feedback rules of docs/concepts/feedback.md: scores, tags and fatigue."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -274,3 +275,203 @@ async def _recorded(server: Server, conversation: str) -> str:
         "repId": "rep-ben", "teamId": "team-east",
     }})  # fmt: skip
     return str(data["recordOutcome"]["id"])  # type: ignore[index]
+
+
+IMPORT = """mutation($inputs: [ImportOutcomeInput!]!) { importOutcomes(inputs: $inputs) {
+  __typename } }"""
+RUN_DRIFT = "mutation { runDriftDetection { alerts { id summary } } }"
+ACKNOWLEDGE = "mutation($id: ID!) { acknowledgeDriftAlert(id: $id) { __typename } }"
+
+
+async def _as_admin(server: Server, document: str, variables: dict[str, object]) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.base, timeout=60) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"authorization": f"Bearer {server.token(Role.ADMIN, 'admin')}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+CURVES = """{ calibrationCurves { actionType multiplier
+  adjustments { at oldMultiplier newMultiplier } } }"""
+PATTERNS = "{ coachingPatterns { kind subject confidence evidence } }"
+# What the panel calls each statistic a pattern's `confidence` can be (issue 20 §2).
+MEASURE_WORDS = {
+    "wilsonLow": "Wilson 95% lower bound of the success rate",
+    "1 - wilsonHigh": "1 − Wilson 95% upper bound",
+    "1 - adjustedPValue": "1 − adjusted p",
+}
+
+
+async def _as(server: Server, role: Role, sub: str, document: str) -> dict[str, object]:
+    async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": document},
+            headers={"authorization": f"Bearer {server.token(role, sub)}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+async def _a_new_drift(server: Server) -> str:
+    """60 imported resolutions the agent was sure of and got wrong, then a drift run: one
+    CALIBRATION alert for a fresh action type; returns its summary."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+    items = [
+        {
+            "outcome": {
+                "actionType": "send_gift_card", "outcomeType": "IMMEDIATE_RESPONSE",
+                "predictedConfidence": 0.8, "conversationId": f"conv-gift-{i}",
+                "occurredAt": (start + dt.timedelta(minutes=i)).isoformat(),
+            },
+            "status": "NEGATIVE",
+            "resolvedAt": (start + dt.timedelta(minutes=i, seconds=30)).isoformat(),
+        }
+        for i in range(60)
+    ]  # fmt: skip
+    await _as_admin(server, IMPORT, {"inputs": items})
+    [alert] = (await _as_admin(server, RUN_DRIFT, {}))["runDriftDetection"]["alerts"]
+    return str(alert["summary"])
+
+
+async def test_panel_shows_the_planted_drift_and_follows_alerts_live(
+    server: Server, browser: Browser
+) -> None:
+    """The demo's planted drift is above the tiles in a sentence; a new alert appears and an
+    acknowledged one leaves without a reload."""
+    page = await _page(browser, server)
+    await page.goto(f"{server.base}/")
+    await page.locator("#token").fill(server.token(Role.MANAGER, "mgr-west", "team-west"))
+    await page.get_by_role("button", name="Sign in").click()
+    await page.locator(".connection[data-state=live]").wait_for(timeout=LOAD_MS)
+    planted = page.locator('#drift li[data-kind="SUCCESS_RATE"] .summary')
+    await expect(planted).to_contain_text("send_pricing_sheet: success rate", timeout=LOAD_MS)
+    box = await page.locator("#drift").bounding_box()
+    tiles = await page.locator("#metrics").bounding_box()
+    assert box is not None and tiles is not None and box["y"] < tiles["y"]  # above the tiles
+    await _shot(page, "panel-drift")
+
+    summary = await _a_new_drift(server)
+    fresh = page.locator("#drift li .summary", has_text=summary)
+    await expect(fresh).to_have_count(1, timeout=LOAD_MS)  # pushed by the subscription
+    item = page.locator("#drift li", has=page.locator(".summary", has_text=summary))
+    alert_id = await item.get_attribute("data-alert")
+    await _as_admin(server, ACKNOWLEDGE, {"id": alert_id})
+    await expect(fresh).to_have_count(0, timeout=LOAD_MS)  # acknowledged elsewhere: it leaves
+    assert server.outside == []
+
+
+async def _signed_in(browser: Browser, server: Server, token: str, live: bool = True) -> Page:
+    page = await _page(browser, server)
+    await page.goto(f"{server.base}/")
+    await expect(page.locator("#token")).not_to_have_value("")  # the panel prefilled its demo
+    await page.locator("#token").fill(token)  # token, so ours is not overwritten
+    await page.get_by_role("button", name="Sign in").click()
+    if live:
+        await page.locator(".connection[data-state=live]").wait_for(timeout=LOAD_MS)
+    return page
+
+
+async def test_multiplier_history_runs_oldest_to_newest(server: Server, browser: Browser) -> None:
+    """The line ends at the multiplier in use, both ends say date and value, and it is big
+    enough to read (the API lists adjustments newest first)."""
+    curves = (await _as(server, Role.ADMIN, "admin", CURVES))["calibrationCurves"]
+    moved = [c for c in curves if c["adjustments"]]  # type: ignore[union-attr]
+    assert moved, "the demo adjusts some multipliers"
+    page = await _signed_in(browser, server, server.token(Role.ADMIN, "admin"))
+    for curve in moved:
+        changes = sorted(curve["adjustments"], key=lambda a: a["at"])
+        expected = [changes[0]["oldMultiplier"]] + [a["newMultiplier"] for a in changes]
+        chart = page.locator(f'article[data-action-type="{curve["actionType"]}"] svg.history')
+        label = await chart.get_attribute("aria-label", timeout=LOAD_MS)
+        assert label is not None and label.endswith(", ".join(f"{v:.2f}" for v in expected))
+        first, last = await chart.locator("text.ends").all_text_contents()
+        assert first == f"{changes[0]['at'][:10]} ×{expected[0]:.2f}", first
+        assert last == f"{changes[-1]['at'][:10]} ×{curve['multiplier']:.2f}", last
+        box = await chart.bounding_box()
+        assert box is not None and box["height"] >= 120 and box["width"] >= 240, box
+    for name in ("send_case_study", "send_discount_offer"):  # the issue's example; a fall
+        await page.locator(f'article[data-action-type="{name}"]').screenshot(
+            path=str(ARTIFACTS / f"panel-multiplier-history-{name}.png")
+        )
+
+
+async def test_a_rep_sees_their_own_dashboard(server: Server, browser: Browser) -> None:
+    """A REP token lands on its own rep dashboard; what it may not read is said in words."""
+    page = await _signed_in(browser, server, server.token(Role.REP, "rep-ana"))
+    await expect(page.locator("#metrics-title")).to_have_text("Rep rep-ana: last 30 days")
+    assert await _number(page, '[data-metric="actions"] .value') > 0
+    await expect(page.locator("#connection")).not_to_contain_text("Not signed in")
+    await expect(page.locator("#who")).to_contain_text("Signed in as rep-ana (REP)")
+    await expect(page.locator("#coaching")).to_contain_text("not shown: a REP token")
+    await expect(page.locator("#calibration")).to_contain_text("not shown: a REP token")
+    await expect(page.get_by_role("alert").filter(has_text="FORBIDDEN")).to_have_count(0)
+    await _shot(page, "panel-rep", full_page=True)
+    actions = '[data-metric="actions"] .value'
+    before = await _number(page, actions)
+    await server.gql(RECORD, {"i": {
+        "actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
+        "predictedConfidence": 0.6, "conversationId": f"conv-rep-{uuid.uuid4().hex[:8]}",
+        "repId": "rep-ana", "teamId": "team-east",
+    }})  # fmt: skip
+    await _becomes(page, actions, before + 1)  # live, on the rep's own scope
+    assert server.outside == []
+
+
+async def test_a_refusal_is_shown_in_words(server: Server, browser: Browser) -> None:
+    """A manager asking for another team is refused on the board, where they look."""
+    page = await _signed_in(browser, server, server.token(Role.MANAGER, "mgr-east", "team-east"))
+    await page.locator("#team").fill("team-west")
+    await page.get_by_role("button", name="Show").click()
+    refusal = page.get_by_role("alert").filter(has_text="Refused")
+    await expect(refusal).to_be_visible(timeout=LOAD_MS)
+    await expect(refusal).to_contain_text("FORBIDDEN")
+    await _shot(page, "panel-refused")
+
+
+async def test_coaching_cards_name_their_statistic(server: Server, browser: Browser) -> None:
+    """Each card says which statistic its percentage is, and spells the subject as the API
+    does (send_follow_up, not SEND_FOLLOW_UP)."""
+    patterns = (await _as(server, Role.EXECUTIVE, "exec", PATTERNS))["coachingPatterns"]
+    page = await _signed_in(browser, server, server.token(Role.EXECUTIVE, "exec"))
+    cards = page.locator("#coaching li:has(p)")  # the pattern cards
+    await expect(cards.first).to_be_visible(timeout=LOAD_MS)
+    count = await cards.count()
+    assert count > 0
+    for i, pattern in enumerate(patterns[:count]):  # type: ignore[index]
+        text = await cards.nth(i).inner_text()
+        assert pattern["subject"] in text.splitlines()[0], text  # the card's heading
+        assert "confidence " not in text, text  # no bare "confidence 59.4%"
+        symbol = pattern["evidence"]["confidenceMeasure"].split(":")[0]
+        assert f"{MEASURE_WORDS[symbol]}" in text, text
+        assert f"{pattern['confidence'] * 100:.1f}%" in text, text
+    await page.locator("#coaching").screenshot(path=str(ARTIFACTS / "panel-coaching.png"))
+
+
+async def test_trend_chart_has_units_and_a_legend(server: Server, browser: Browser) -> None:
+    page = await _signed_in(browser, server, server.token(Role.EXECUTIVE, "exec"))
+    chart = page.locator("#trend svg.trend")
+    await chart.wait_for(timeout=LOAD_MS)
+    texts = await chart.locator("text").all_text_contents()
+    assert "Actions per day (right axis)" in texts, texts
+    assert "Success rate, % of decided (left axis)" in texts, texts
+    assert {"success %", "actions/day", "0%", "100%"} <= set(texts), texts
+    await page.locator("#trend").screenshot(path=str(ARTIFACTS / "panel-trend.png"))
+
+
+async def test_a_partial_previous_period_is_said(server: Server, browser: Browser) -> None:
+    """The demo covers five weeks: the previous 30 days have data on their last days only,
+    so no tile reads the difference as growth (no green or red), and the period says so."""
+    page = await _signed_in(browser, server, server.token(Role.EXECUTIVE, "exec"))
+    await expect(page.locator("#period")).to_contain_text("partial", timeout=LOAD_MS)
+    changes = page.locator("#metrics .change")
+    await expect(changes.first).to_be_visible()
+    for text in await changes.all_inner_texts():
+        assert text == "no earlier data" or "(partial: " in text, text
+    assert await page.locator("#metrics .change.up, #metrics .change.down").count() == 0
+    await page.locator("#metrics").screenshot(path=str(ARTIFACTS / "panel-tiles.png"))

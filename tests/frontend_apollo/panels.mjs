@@ -86,7 +86,7 @@ const RESOLVE = gql`mutation Resolve($input: ResolveOutcomeInput!) {
   resolveOutcome(input: $input) { __typename
     ... on Outcome { id status }
     ... on ValidationError { field message }
-    ... on NotFoundError { id message } } }`;
+    ... on NotFoundError { requestedId message } } }`;
 const UPDATES = gql`subscription Board($team: String!) {
   dashboardUpdates(scope: { teamId: $team }) { __typename id
     ... on ManagerDashboard { from to metrics { actions successRate } reps { repId metrics { actions } } } } }`;

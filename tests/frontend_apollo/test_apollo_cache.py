@@ -24,7 +24,7 @@ from tests.services import required
 HERE = Path(__file__).resolve().parent
 MEMBER = """mutation($input: TeamMemberInput!) { setTeamMember(input: $input) { id } }"""
 INSTALL = f"npm ci --prefix {HERE}"
-PACKAGES = ("@apollo/client", "graphql", "graphql-ws", "ws")
+PACKAGES = ("@apollo/client", "graphql", "graphql-sse", "graphql-ws", "ws")
 
 
 def node_or_skip() -> str:

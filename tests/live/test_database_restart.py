@@ -7,12 +7,14 @@ says why not a real restart of the machine's shared server)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +61,13 @@ async def record(http: httpx.AsyncClient) -> str:
     result: dict[str, Any] = response.json()["data"]["recordOutcome"]
     assert result["__typename"] == "Outcome", result
     return str(result["id"])
+
+
+async def publish_recorded(services: Services, outcome_id: str) -> None:
+    """The notice another replica publishes after a commit (it wakes the dashboard hub)."""
+    notice = {"id": "during-outage", "kind": "RECORDED", "outcomeId": outcome_id}
+    notice |= {"status": "PENDING", "repId": None, "teamId": None}
+    await services.broker.publish(channel(TENANT, topics.OUTCOMES), notice)
 
 
 async def committed_elsewhere(database: str, services: Services, outcome_id: str) -> None:
@@ -128,3 +137,45 @@ async def next_new(ws: GraphQLSocket, seen: list[str]) -> dict[str, Any]:
         event: dict[str, Any] = (await ws.next("1", WAIT))["outcomeEvents"]
         if event["id"] == "during-outage" or event["outcome"]["id"] not in seen:
             return event
+
+
+UPDATES = """subscription { dashboardUpdates(scope: {executive: true}) {
+  executive { metrics { actions } } } }"""
+
+
+async def test_dashboard_snapshots_failing_in_an_outage_warn_in_one_line(
+    database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The feed retries a snapshot the database could not answer: that is one WARNING line
+    per try (no ERROR, no traceback), and the feed goes on once the database is back."""
+    caplog.set_level(logging.WARNING, logger="hindsight.live.hub")
+    host = urlparse(database)
+
+    def hub_lines() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "hindsight.live.hub"]
+
+    async with proxy(host.hostname or "127.0.0.1", host.port or 5432) as cut:
+        settings = Settings(
+            database_url=through(database, cut), jwt_secret=SECRET, run_scheduler=False
+        )
+        app = create_app(settings)
+        async with serve(app, lifespan="on") as url:
+            base = url.replace("ws://", "http://").removesuffix("/graphql")
+            async with (
+                httpx.AsyncClient(base_url=base, timeout=WAIT) as http,
+                GraphQLSocket.open(url, ADMIN) as ws,
+            ):
+                await ws.subscribe("1", UPDATES)
+                before = (await ws.next("1", WAIT))["dashboardUpdates"]["executive"]["metrics"]
+                await cut.cut()
+                await publish_recorded(app.state.services, str(uuid.uuid4()))
+                await eventually(lambda: bool(hub_lines()), within=WAIT)
+                await cut.restore()
+                await record(http)
+                while True:  # the feed computes again: the new outcome arrives
+                    update = (await ws.next("1", WAIT))["dashboardUpdates"]
+                    if update["executive"]["metrics"]["actions"] > before["actions"]:
+                        break
+    lines = hub_lines()
+    assert [(r.levelno, r.exc_info) for r in lines] == [(logging.WARNING, None)] * len(lines)
+    assert all("\n" not in r.getMessage() for r in lines), lines

@@ -22,6 +22,7 @@ from tests.api.factories import outcome_input
 from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
 from tests.live.client import GraphQLSocket, eventually
 from tests.live.processes import Child, free_port, hindsight, redis_server, wait_healthy
+from tests.pooler import pgbouncer
 
 TENANT = uuid.uuid4()
 WAIT = 20.0  # generous: three processes may share a busy machine
@@ -100,6 +101,24 @@ async def record_late(base_url: str) -> str:
 async def test_resolved_by_the_worker_seen_on_the_other_replica(
     environment: dict[str, str],
 ) -> None:
+    await resolved_by_the_worker_seen_on_the_other_replica(environment)
+
+
+async def test_the_same_behind_pgbouncer_in_transaction_mode(
+    environment: dict[str, str],
+) -> None:
+    """Two replicas and a worker share one PgBouncer (transaction pooling) in front of
+    PostgreSQL; migrations ran directly against PostgreSQL, as the owner."""
+    async with pgbouncer() as pooler:
+        pooled = {
+            **environment,
+            "HINDSIGHT_DATABASE_URL": pooler.url(environment["HINDSIGHT_DATABASE_URL"]),
+            "HINDSIGHT_DATABASE_POOLER": "transaction",
+        }
+        await resolved_by_the_worker_seen_on_the_other_replica(pooled)
+
+
+async def resolved_by_the_worker_seen_on_the_other_replica(environment: dict[str, str]) -> None:
     with replicas(environment, 2) as [(first, api_1), (second, api_2)]:
         await wait_healthy(first, api_1)
         await wait_healthy(second, api_2)

@@ -1,9 +1,9 @@
-"""Nothing committed is lost (DESIGN.md §16), on two API replicas over one PostgreSQL and a
-Redis of our own: subscribers on replica #1 keep their last cursor; replica #1 is killed
-(SIGKILL) while writes go on through replica #2; they resume on replica #2 with that cursor;
-Redis then goes away and comes back while they stay connected. Each subscriber counts the
-events it expected and the ones it got: none missing, none twice (after dedup by id, and in
-this run none twice at all)."""
+"""Nothing committed is lost (docs/concepts/events.md), on two API replicas over one
+PostgreSQL and a Redis of our own: subscribers on replica #1 keep their last cursor; replica
+#1 is killed (SIGKILL) while writes go on through replica #2; they resume on replica #2 with
+that cursor; Redis then goes away and comes back while they stay connected. Each subscriber
+counts the events it expected and the ones it got: none missing, none twice (after dedup by
+id, and in this run none twice at all)."""
 
 from __future__ import annotations
 

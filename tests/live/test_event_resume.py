@@ -1,4 +1,4 @@
-"""Cursors and resume (DESIGN.md §16) through the app, on both backends: a client that
+"""Cursors and resume (docs/concepts/events.md) through the app, on both backends: a client that
 reconnects with its last cursor gets exactly the events it missed, then live ones, in commit
 order and each once; a cursor it was never given, or one past the retention, is refused."""
 

@@ -1,5 +1,5 @@
-"""WebSocket hardening (DESIGN.md §10), against strawberry's real behaviour: init timeout,
-token, origin, subscription cap, keep-alive pings, protocol choice."""
+"""WebSocket hardening (docs/operations/security.md), against strawberry's real behaviour: init
+timeout, token, origin, subscription cap, keep-alive pings, protocol choice."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Strawberry schema, built with the limits of DESIGN.md §10 from settings."""
+"""The Strawberry schema, built with the limits of docs/operations/security.md from settings."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from hindsight import telemetry
 from hindsight.api.root import Mutation, Query
 from hindsight.api.subscriptions import Subscription
+from hindsight.domain.enums import Role
+from hindsight.http_subscriptions import StreamStarted
 from hindsight.schema.errors import ShapeErrors
 from hindsight.schema.input_check import ValidationErrors, check_root_fields
 from hindsight.schema.limits import Limits, limits_rule
+from hindsight.schema.persisted import Manifest, PersistedDocuments
 from hindsight.schema.scalars import OVERRIDES
 from hindsight.settings import Settings
 
@@ -30,12 +34,18 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     rules: list[type[ASTValidationRule]] = [limits_rule(Limits.from_settings(settings))]
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    manifest = Manifest.load(settings.trusted_documents) if settings.trusted_documents else None
+    adhoc = frozenset(Role(name.strip()) for name in settings.adhoc_roles.split(",") if name)
+    ttl = settings.persisted_query_ttl_seconds
     extensions: list[object] = [
         ShapeErrors,  # classes or factories, never shared instances: one per operation
+        lambda: PersistedDocuments(manifest, adhoc, ttl),
         lambda: MaxTokensLimiter(settings.max_tokens),
         lambda: AddValidationRules(rules),
         ParserCache,
         ValidationCache,
+        StreamStarted,  # tells a refused subscription over HTTP from one that runs
+        *telemetry.schema_extensions(),  # operation and resolver spans, when traces are on
     ]
     check_root_fields((Query, Mutation, Subscription))
     return Schema(

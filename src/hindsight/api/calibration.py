@@ -1,4 +1,4 @@
-"""Calibration fields of the Query and Mutation roots (DESIGN.md §6, §9): curves, the
+"""Calibration fields of the Query and Mutation roots (docs/concepts/calibration.md): curves, the
 agent's calibrated confidence and ``runCalibration``; each asks one resolver and maps its
 domain report onto ``schema/calibration.py``'s types."""
 

@@ -1,4 +1,4 @@
-"""Coaching fields of the Query root (DESIGN.md §7, §9): each asks one resolver and maps
+"""Coaching fields of the Query root (docs/concepts/coaching.md): each asks one resolver and maps
 the domain patterns it returns onto ``CoachingPattern`` (``schema/coaching.py``).
 
 Statistics: success rate = POSITIVE / (POSITIVE + NEGATIVE) with a 95% Wilson interval;

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import strawberry
 
-from hindsight.domain.paging import Window
 from hindsight.resolvers import feedback as resolvers
 from hindsight.schema import args
-from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection
+from hindsight.schema.connections import AFTER, BEFORE, FIRST, LAST, Connection, paged
 from hindsight.schema.context import Info
 from hindsight.schema.errors import written_or_refused
 from hindsight.schema.feedback import (
@@ -51,13 +50,13 @@ class FeedbackQuery:
         self,
         info: Info,
         filter: Annotated[FeedbackFilter | None, FILTER] = None,
-        first: Annotated[int | None, FIRST] = None,
+        first: Annotated[int | None, FIRST] = strawberry.UNSET,
         after: Annotated[str | None, AFTER] = None,
-        last: Annotated[int | None, LAST] = None,
+        last: Annotated[int | None, LAST] = strawberry.UNSET,
         before: Annotated[str | None, BEFORE] = None,
         order_by: Annotated[FeedbackOrder | None, ORDER] = None,
     ) -> Connection[FeedbackEntry] | None:
-        window = Window(first=first, after=after, last=last, before=before)
+        window = paged(first, after, last, before)
         asked = (filter or FeedbackFilter()).to_domain()
         sort = order_by.to_domain() if order_by else None
         page, count = await resolvers.feedback_entries(info.context, asked, window, sort)
@@ -71,7 +70,10 @@ class FeedbackQuery:
         flt, summary = await resolvers.feedback_summary(info.context, asked)
         return FeedbackSummary.from_domain(summary, flt.start, flt.end)
 
-    @strawberry.field(description="False while the reviewer is fatigued (DESIGN.md §5).")
+    @strawberry.field(
+        description="False while the reviewer is fatigued: more than feedback_daily_cap (50) "
+        "new entries in 24 h, or at least twice their daily mean over the 14 days before."
+    )
     async def should_request_feedback(
         self,
         info: Info,

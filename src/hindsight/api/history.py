@@ -1,4 +1,4 @@
-"""``importOutcomes``: already-resolved history from a CRM export (ADMIN; DESIGN.md §9a):
+"""``importOutcomes``: already-resolved history from a CRM export (ADMIN; docs/reference/api.md):
 the inputs to domain values, one resolver, the results mapped."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from hindsight.resolvers import nodes as resolvers
-from hindsight.schema import calibration, dashboards, feedback, outcomes, pickers
+from hindsight.schema import calibration, dashboards, drift, feedback, outcomes, pickers
 from hindsight.schema.context import Info
 from hindsight.schema.node import Node
 
@@ -25,6 +25,7 @@ AS_NODE: dict[str, Callable[[Any], Node]] = {
     "RepDashboard": dashboards.RepDashboard.from_domain,
     "ManagerDashboard": dashboards.ManagerDashboard.from_domain,
     "ExecutiveSummary": dashboards.ExecutiveSummary.from_domain,
+    "DriftAlert": drift.DriftAlert.from_row,
 }
 """Each type ``resolvers.nodes`` can find, and how its value becomes that GraphQL type."""
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 
 from hindsight.domain.errors import NotFound
-from hindsight.domain.paging import Window
 from hindsight.resolvers import outcomes as resolvers
 from hindsight.schema import args
 from hindsight.schema import outcomes as gql
@@ -18,6 +17,7 @@ from hindsight.schema.connections import (
     LAST,
     Connection,
     OutcomeOrder,
+    paged,
 )
 from hindsight.schema.context import Info
 from hindsight.schema.errors import NotFoundError
@@ -49,13 +49,13 @@ class OutcomeQuery:
         self,
         info: Info,
         filter: Annotated[gql.OutcomeFilter | None, FILTER] = None,
-        first: Annotated[int | None, FIRST] = None,
+        first: Annotated[int | None, FIRST] = strawberry.UNSET,
         after: Annotated[str | None, AFTER] = None,
-        last: Annotated[int | None, LAST] = None,
+        last: Annotated[int | None, LAST] = strawberry.UNSET,
         before: Annotated[str | None, BEFORE] = None,
         order_by: Annotated[OutcomeOrder | None, ORDER] = None,
     ) -> Connection[gql.Outcome] | None:
-        window = Window(first=first, after=after, last=last, before=before)
+        window = paged(first, after, last, before)
         flt = (filter or gql.OutcomeFilter()).to_domain()
         sort = order_by.to_domain() if order_by else None
         page, count = await resolvers.outcome_page(info.context, flt, window, sort)

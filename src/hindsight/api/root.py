@@ -7,6 +7,7 @@ import strawberry
 from hindsight.api.calibration import CalibrationMutation, CalibrationQuery
 from hindsight.api.coaching import CoachingQuery
 from hindsight.api.dashboards import DashboardMutation, DashboardQuery
+from hindsight.api.drift import DriftMutation, DriftQuery
 from hindsight.api.feedback import FeedbackMutation, FeedbackQuery
 from hindsight.api.history import HistoryMutation
 from hindsight.api.nodes import NodeQuery
@@ -21,6 +22,7 @@ QUERIES: tuple[type, ...] = (
     DashboardQuery,
     CoachingQuery,
     PickerQuery,
+    DriftQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     OutcomeMutation,
@@ -28,12 +30,13 @@ MUTATIONS: tuple[type, ...] = (
     FeedbackMutation,
     DashboardMutation,
     HistoryMutation,
+    DriftMutation,
 )
 
 Query = strawberry.type(
     type("Query", QUERIES, {}),
-    description="Reads. Every field needs a bearer token; what it shows depends on the role "
-    "(DESIGN.md §8). Report fields are nullable: one you may not see is null with its own "
+    description="Reads. Every field needs a bearer token; what it shows depends on the role. "
+    "Report fields are nullable: one you may not see is null with its own "
     "FORBIDDEN error while the rest of the document answers.",
 )
 Mutation = strawberry.type(

@@ -1,4 +1,6 @@
-"""The Subscription root (DESIGN.md §9, §10, §16), served over graphql-transport-ws on /graphql.
+"""The Subscription root (docs/reference/api.md, docs/reference/live-over-http.md,
+docs/concepts/events.md), served on /graphql over graphql-transport-ws and over HTTP
+(multipart, graphql-sse: ``http_subscriptions``).
 
 ``outcomeEvents`` and ``feedbackEvents`` come from the event outbox: at least once, in commit
 order, resumable after a cursor. ``dashboardUpdates`` starts with the current snapshot and
@@ -17,6 +19,7 @@ from hindsight.schema import enums
 from hindsight.schema.calibration import CalibrationCurve
 from hindsight.schema.context import Info
 from hindsight.schema.dashboards import DashboardUpdate, dashboard_update
+from hindsight.schema.drift import DriftAlert
 from hindsight.schema.feedback import FeedbackEntry
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.subscriptions import DashboardScopeInput, OutcomeEvent
@@ -29,11 +32,13 @@ AFTER = (
 
 
 @strawberry.type(
-    description="Live updates over graphql-transport-ws on /graphql (token in connection_init). "
-    "outcomeEvents and feedbackEvents deliver every committed event at least once, in "
-    "commit order: deduplicate by event id, and resume with `after:` the last cursor you "
-    "received. dashboardUpdates starts with the current dashboard, so a client that "
-    "reconnects is whole again."
+    description="Live updates on /graphql: over graphql-transport-ws (token in "
+    "connection_init), or over HTTP with the bearer header, as Apollo's multipart protocol "
+    '(Accept: multipart/mixed;subscriptionSpec="1.0") or graphql-sse (Accept: '
+    "text/event-stream). outcomeEvents, feedbackEvents and driftAlerts deliver every "
+    "committed event at least once, in commit order: deduplicate by event id, and resume "
+    "with `after:` the last cursor you received. dashboardUpdates starts with the current "
+    "dashboard, so a client that reconnects is whole again."
 )
 class Subscription:
     @strawberry.subscription(
@@ -81,6 +86,20 @@ class Subscription:
     ) -> AsyncGenerator[CalibrationCurve, None]:
         async for report in resolvers.calibration_updates(info.context, action_type):
             yield CalibrationCurve.from_domain(report)
+
+    @strawberry.subscription(
+        description="Each drift alert of your tenant when a monitor raises it, and again "
+        "when it is acknowledged (acknowledgedAt set): the same object as driftAlerts lists "
+        "(AGENT, MANAGER, EXECUTIVE, ANALYST, ADMIN), with the event's `eventId` and "
+        "`cursor`. With `after`, first every such event after that cursor, then live."
+    )
+    async def drift_alerts(
+        self,
+        info: Info,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> AsyncGenerator[DriftAlert, None]:
+        async for event in resolvers.drift_alerts(info.context, after):
+            yield DriftAlert.from_event(event.item, event.event_id, str(event.cursor))
 
     @strawberry.subscription(
         description="The scope's dashboard for `period` (default: the 30 UTC days ending today) "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Select, Table, cast, func, literal_column
+from sqlalchemy import BigInteger, Date, Select, Table, bindparam, cast, func, literal_column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -41,6 +43,13 @@ def adding_upsert(
     )
 
 
+def clamp(session: AsyncSession, value: Any, low: float, high: float) -> ColumnElement[float]:
+    """``LEAST(GREATEST(value, low), high)``; SQLite spells them as its scalar MAX and MIN."""
+    if dialect_of(session) == "postgresql":
+        return func.least(func.greatest(value, low), high)
+    return func.min(func.max(value, low), high)
+
+
 def claim(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:
     """Lock the selected rows for this transaction, skipping rows other workers hold.
 
@@ -56,6 +65,30 @@ def lock(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:
     if dialect_of(session) == "postgresql":
         return stmt.with_for_update()
     return stmt
+
+
+# Sorted in the statement, so every transaction takes its locks in one order (no deadlock
+# between two of them); held until COMMIT or ROLLBACK.
+_ADVISORY_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(k) FROM "
+    "(SELECT DISTINCT unnest(:keys) AS k ORDER BY k) AS ordered"
+).bindparams(bindparam("keys", type_=postgresql.ARRAY(BigInteger)))
+
+
+async def serialize_on(session: AsyncSession, names: Iterable[str]) -> None:
+    """Let one transaction at a time hold each of ``names`` until it ends.
+
+    PostgreSQL: transaction-scoped advisory locks on a 64-bit hash of each name, in one
+    statement. SQLite: nothing to do, its writers already run one at a time (BEGIN IMMEDIATE).
+    """
+    keys = sorted({_lock_key(name) for name in names})
+    if keys and dialect_of(session) == "postgresql":
+        await session.execute(_ADVISORY_LOCKS, {"keys": keys})
+
+
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def utc_day(session: AsyncSession, column: Any) -> ColumnElement[dt.date]:

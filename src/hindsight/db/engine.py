@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from hindsight.db import dialects, faults, outbox, roles, transactions
-from hindsight.db.transactions import ROLE_KEY
+from hindsight.db.transactions import POOLED_KEY, ROLE_KEY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,8 +26,14 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock dete
 READONLY = "hindsight_readonly"  # execution option marking a read-only unit of work
 
 
-def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngine:
-    """An async engine; on PostgreSQL every connection switches to ``role`` so RLS applies."""
+def create_engine(
+    url: str, *, role: str = "", pool_size: int = 10, pooler: str = ""
+) -> AsyncEngine:
+    """An async engine; on PostgreSQL every connection switches to ``role`` so RLS applies.
+
+    ``pooler="transaction"``: behind PgBouncer in transaction mode the role is switched per
+    transaction instead, and statements are never prepared by name across transactions.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
@@ -37,9 +43,9 @@ def create_engine(url: str, *, role: str = "", pool_size: int = 10) -> AsyncEngi
         isolation_level="AUTOCOMMIT",  # transactions.py sends BEGIN/COMMIT itself
         pool_size=2 * pool_size,  # as many as before with overflow, without reconnect churn
         max_overflow=0,
-        connect_args=roles.connect_args(role),
+        connect_args=roles.connect_args(role, pooled=pooler == "transaction"),
     )
-    _check_role_on_connect(engine, role)
+    _check_role_on_connect(engine, role, pooled=pooler == "transaction")
     transactions.own_transactions(engine)
     return engine
 
@@ -63,14 +69,25 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def _check_role_on_connect(engine: AsyncEngine, role: str) -> None:
-    """A new connection serves only if RLS binds its role (checked outside any transaction)."""
+def _check_role_on_connect(engine: AsyncEngine, role: str, *, pooled: bool) -> None:
+    """A new connection serves only if RLS binds its role (checked outside any transaction;
+    behind a transaction-mode pooler inside one, as the role is set per transaction)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, record: Any) -> None:
-        row = dbapi_connection.run_async(lambda raw: raw.fetchrow(roles.ROLE_CHECK))
+        row = dbapi_connection.run_async(lambda raw: _role_row(raw, role, pooled))
         roles.check_role(row, role)
         record.info[ROLE_KEY] = role
+        record.info[POOLED_KEY] = pooled
+
+
+async def _role_row(raw: Any, role: str, pooled: bool) -> Any:
+    if not pooled:
+        return await raw.fetchrow(roles.ROLE_CHECK)
+    async with raw.transaction():
+        if role:
+            await raw.execute(f"SET LOCAL ROLE {roles.quoted(role)}")
+        return await raw.fetchrow(roles.ROLE_CHECK)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -164,8 +181,10 @@ class Database:
         if self.dialect != "postgresql":
             return
         async with self.engine.connect() as connection:
-            row = (await connection.execute(text(roles.ROLE_CHECK))).mappings().one()
-            roles.check_role(row, connection.info.get(ROLE_KEY, ""))
+            role, pooled = connection.info.get(ROLE_KEY, ""), connection.info.get(POOLED_KEY)
+            raw = (await connection.get_raw_connection()).driver_connection
+            row = await _role_row(raw, role, bool(pooled))
+            roles.check_role(row, role)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -16,8 +16,14 @@ LOST_TYPES = (
 
 
 def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a driver error, also when SQLAlchemy wraps it (``DBAPIError.orig`` is
+    the asyncpg adapter's error; the asyncpg exception is its ``driver_exception``)."""
     orig = getattr(error, "orig", error)
-    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    for candidate in (orig, getattr(orig, "driver_exception", None), orig.__cause__):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code:
+            return str(code)
+    return None
 
 
 def is_connection_loss(error: BaseException) -> bool:

@@ -1,4 +1,4 @@
-"""Tables of DESIGN.md §3. Every primary key and index starts with ``tenant_id``."""
+"""The tables of docs/design.md (Data). Every primary key and index starts with ``tenant_id``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.naming import conv
@@ -32,6 +33,9 @@ TENANT_TABLES = (
     "calibration_adjustments",
     "team_members",
     "outcome_rollups",
+    "drift_monitors",
+    "drift_alerts",
+    "outbox",
 )
 
 
@@ -43,6 +47,9 @@ class Tenant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+UNFED = "drift_fed_at IS NULL AND status IN ('POSITIVE', 'NEGATIVE')"
+
+
 class OutcomeRecord(Base):
     __tablename__ = "outcome_records"
     __table_args__ = (
@@ -52,6 +59,16 @@ class OutcomeRecord(Base):
         Index(None, "tenant_id", "conversation_id", "status"),
         Index(None, "tenant_id", "deal_id", "status"),
         Index(None, "tenant_id", "rep_id", "created_at"),
+        # the drift job's feed: resolved POSITIVE/NEGATIVE rows no monitor has seen yet
+        Index(
+            "ix_outcome_records_drift_unfed",
+            "tenant_id",
+            "action_type",
+            "resolved_at",
+            "id",
+            postgresql_where=text(UNFED),
+            sqlite_where=text(UNFED),
+        ),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -72,6 +89,10 @@ class OutcomeRecord(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolution_reason: Mapped[str | None] = mapped_column(Text)
     resolved_by_signal_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # q = clamp(p·m, 0.001, 0.999) with the multiplier in force when it resolved POSITIVE or
+    # NEGATIVE; null otherwise
+    calibrated_confidence: Mapped[float | None] = mapped_column(Float)
+    drift_fed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # seen by the monitors
 
 
 class Signal(Base):
@@ -79,6 +100,7 @@ class Signal(Base):
     __table_args__ = (
         Index(None, "tenant_id", "conversation_id", "occurred_at"),
         Index(None, "tenant_id", "deal_id", "occurred_at"),
+        Index(None, "tenant_id", "idempotency_key", unique=True),
     )
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -89,6 +111,7 @@ class Signal(Base):
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
 
 
 class FeedbackEntry(Base):
@@ -226,3 +249,44 @@ class OutboxEvent(Base):
     topic: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DriftMonitor(Base):
+    """Both drift monitors of one action type; the job locks this row, so
+    one worker at a time feeds it. States are plain versioned JSON (``domain/drift``)."""
+
+    __tablename__ = "drift_monitors"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    action_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fed: Mapped[int] = mapped_column(Integer)  # resolutions fed over the monitors' lifetime
+    calibration: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    calibration_paused_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    paused_multiplier: Mapped[float | None] = mapped_column(Float)  # in force at the alert
+    success: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    success_paused_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DriftAlert(Base):
+    __tablename__ = "drift_alerts"
+    __table_args__ = (Index(None, "tenant_id", "raised_at", "id"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    action_type: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(16))
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    e_value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    expected_rate: Mapped[float | None] = mapped_column(Float)
+    observed_rate: Mapped[float | None] = mapped_column(Float)
+    before_rate: Mapped[float | None] = mapped_column(Float)
+    before_count: Mapped[int | None] = mapped_column(Integer)
+    after_rate: Mapped[float | None] = mapped_column(Float)
+    after_count: Mapped[int | None] = mapped_column(Integer)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))

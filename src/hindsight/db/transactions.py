@@ -4,7 +4,8 @@ The driver runs in autocommit mode and the app owns ``BEGIN``/``COMMIT``/``ROLLB
 (as it does on SQLite): a transaction opens with one simple-query message that begins it
 (read-only when asked), sets its tenant for the RLS policies and checks that it runs as
 the RLS role, all in one round trip. A pooled connection returned inside a transaction
-is rolled back. A lost connection is invalidated, so the pool never hands it out again.
+is rolled back. A lost connection, or one no longer running as the RLS role, is
+invalidated, so the pool never hands it out again.
 """
 
 from __future__ import annotations
@@ -21,18 +22,25 @@ from sqlalchemy.orm import Session, SessionTransaction
 from hindsight.db import faults, roles
 
 ROLE_KEY = "hindsight_role"  # connection info: the RLS role a pooled connection was checked for
+POOLED_KEY = "hindsight_pooled"  # connection info: behind a transaction-mode pooler
 NOT_THE_ROLE = "not the RLS role"
 
 
-def begin_statement(tenant: uuid.UUID | None, role: str, readonly: bool) -> str:
-    """``BEGIN`` + tenant scope (+ role check): literals only (a UUID and a configured role
-    name, quoted), since a simple-query message carries no parameters."""
+def begin_statement(
+    tenant: uuid.UUID | None, role: str, readonly: bool, *, set_role: bool = False
+) -> str:
+    """``BEGIN`` (+ ``SET LOCAL ROLE`` behind a transaction-mode pooler) + tenant scope
+    (+ role check): literals only (a UUID and a configured role name, quoted), since a
+    simple-query message carries no parameters."""
     scope = f"set_config('app.tenant_id', '{uuid.UUID(str(tenant)) if tenant else ''}', true)"
+    begin = f"BEGIN{' READ ONLY' if readonly else ''}"
     if role:
-        quoted = "'" + role.replace("'", "''") + "'"
-        refuse = f"('runs as ' || current_user || ', {NOT_THE_ROLE} ' || {quoted})::int::text"
-        scope = f"CASE WHEN current_user = {quoted} THEN {scope} ELSE {refuse} END"
-    return f"BEGIN{' READ ONLY' if readonly else ''}; SELECT {scope}"
+        literal = "'" + role.replace("'", "''") + "'"
+        refuse = f"('runs as ' || current_user || ', {NOT_THE_ROLE} ' || {literal})::int::text"
+        scope = f"CASE WHEN current_user = {literal} THEN {scope} ELSE {refuse} END"
+        if set_role:
+            begin += f"; SET LOCAL ROLE {roles.quoted(role)}"
+    return f"{begin}; SELECT {scope}"
 
 
 def own_transactions(engine: AsyncEngine) -> None:
@@ -61,12 +69,16 @@ def _begin(session: Session, _tx: SessionTransaction, connection: Any) -> None:
         return  # not an engine of ``engine.create_engine`` (its driver runs transactions)
     info = session.info
     sql = begin_statement(
-        info.get("tenant_id"), connection.info.get(ROLE_KEY, ""), bool(info.get("readonly"))
+        info.get("tenant_id"),
+        connection.info.get(ROLE_KEY, ""),
+        bool(info.get("readonly")),
+        set_role=bool(connection.info.get(POOLED_KEY)),
     )
     try:
         _raw(connection, lambda raw: raw.execute(sql))
     except asyncpg.InvalidTextRepresentationError as error:
         if NOT_THE_ROLE in str(error):
+            connection.invalidate()  # it left the role for good: never hand it out again
             raise roles.UnsafeRole(f"transaction {error.args[0]}; refusing to serve") from None
         raise
 

@@ -6,7 +6,10 @@ per row.
 Within a slice, outcomes go first, as late uploads (``occurred_at`` = when the agent acted),
 then the slice's signals: an outcome only ever sees signals inside its own window, which
 opens when it was recorded, so this decides exactly what time order would. Each slice is
-written "as of" its end, so a resolution is dated at most one slice after its signal."""
+written "as of" its end, so a resolution is dated at most one slice after its signal; the
+detection jobs then run as of that end too, as the schedule would have, so an outcome whose
+window ended unanswered resolves NEGATIVE then, not all at once on the last day (the drift
+monitors read resolutions in the order they happened)."""
 
 from __future__ import annotations
 
@@ -20,10 +23,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.demo.progress import Progress
+from hindsight.domain.clock import FrozenClock
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.services import Services
+from hindsight.workers.jobs import run_all_detection
 
 SLICE = dt.timedelta(hours=12)
 BATCH = 500  # the batch functions' limit
@@ -48,6 +53,8 @@ async def replay(
     for piece in slices(steps):
         write = functools.partial(_write, services=services, tenant=tenant, piece=piece)
         await services.db.run(tenant, write)
+        as_of = FrozenClock(max(step.at for step in piece))
+        await run_all_detection(services.db, rules=services.rules, clock=as_of, tenants=[tenant])
         progress.advance(len(piece))
 
 

@@ -22,10 +22,12 @@ from hindsight.demo import calibration as demo_calibration
 from hindsight.demo import replay as demo_replay
 from hindsight.demo.progress import Progress
 from hindsight.domain import team
+from hindsight.domain.drift import alerts as drift_alerts
 from hindsight.domain.enums import OutcomeType, Role, SignalKind
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.services import Services
+from hindsight.workers.drift_jobs import run_drift_job
 from hindsight.workers.jobs import run_all_detection
 
 DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -76,7 +78,8 @@ def plan(n: int, seed: int, now: dt.datetime, days: int = 35) -> list[Step]:
         new, signal_plan = _one_action(rng, profile, rep, team, i, at)
         steps.append(Step(at, len(steps), new))
         steps.extend(Step(t, len(steps) + j, s) for j, (t, s) in enumerate(signal_plan) if t <= now)
-    return sorted(steps + _planted(now, len(steps)))
+    planted = _planted(now, len(steps))
+    return sorted(steps + planted + _drift(now, len(steps) + len(planted)))
 
 
 # Coaching patterns planted on top of the random activity (alone when n=0), in the last 25
@@ -117,6 +120,40 @@ def _planted(now: dt.datetime, order: int) -> list[Step]:
             else:
                 continue
             steps.append(Step(at + dt.timedelta(hours=2), order + len(steps), decided))
+    return steps
+
+
+# One planted drift, so a newcomer sees an alert: over the last 25 days the
+# agent sends its pricing sheet at a steady stated 0.6; the first 120 work 70% of the time,
+# then (a competitor's price cut) only 10 of the last 100 do. Both drift monitors catch it.
+DRIFT_ACTION, DRIFT_STATED = "send_pricing_sheet", 0.6
+DRIFT_PARTS = ((120, 84), (100, 10))  # (outcomes, how many work), oldest first
+
+
+def _drift(now: dt.datetime, order: int) -> list[Step]:
+    """DRIFT_PARTS in time order, each decided by a reply two hours later or by detection."""
+    steps: list[Step] = []
+    total = sum(count for count, _ in DRIFT_PARTS)
+    k = 0
+    for count, working in DRIFT_PARTS:
+        for j in range(count):
+            at = now - dt.timedelta(days=2 + 23 * (total - k) / total)
+            conv = f"conv-drift-{k}"
+            new = outcomes.NewOutcome(
+                action_type=DRIFT_ACTION,
+                outcome_type=OutcomeType.IMMEDIATE_RESPONSE,
+                predicted_confidence=DRIFT_STATED,
+                conversation_id=conv,
+                rep_id="rep-dev",
+                team_id="team-west",
+                metadata={"channel": "email"},
+                idempotency_key=f"demo-drift-{k}",
+            )
+            steps.append(Step(at, order + len(steps), new))
+            works = (j + 1) * working // count > j * working // count  # spread evenly
+            answer = signals.NewSignal(K.CUSTOMER_REPLIED if works else K.UNSUBSCRIBED, conv)
+            steps.append(Step(at + dt.timedelta(hours=2), order + len(steps), answer))
+            k += 1
     return steps
 
 
@@ -210,6 +247,9 @@ async def load_demo(
     await services.db.run(tenant, maintenance.analyze)  # fresh tables: give the planner stats
     counts = await services.db.run(tenant, lambda s: _status_counts(s, tenant))
     curves = await demo_calibration.calibrate(services, tenant)
+    drift = await run_drift_job(
+        services.db, settings=services.settings, clock=services.clock, tenants=[tenant]
+    )
     progress.advance(phase)
     settings = services.settings
     return [
@@ -218,6 +258,8 @@ async def load_demo(
         *demo_calibration.summary(
             curves, settings.calibration_threshold, settings.calibration_min_samples
         ),
+        f"drift alerts: {len(drift.alerts)} (the panel shows them above the tiles)",
+        *(f"  {drift_alerts.describe(a)}" for a in drift.alerts),
     ]
 
 

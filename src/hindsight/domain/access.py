@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN.md §8), in one table. Pure rules over the viewer; no I/O.
+"""Who may do what (docs/operations/security.md), in one table. Pure rules over the viewer; no I/O.
 
 ``RULES`` maps every root field of the API (Query, Mutation, Subscription) to the roles that
 may use it and how far each one reaches: the whole tenant, the team they manage, or their
@@ -31,7 +31,7 @@ A, R, M, E, N, AD = Role.AGENT, Role.REP, Role.MANAGER, Role.EXECUTIVE, Role.ANA
 
 Rule = Mapping[Role, Reach]
 EVERYONE: Rule = {role: T for role in Role}
-# The §8 rows, by what they let a role touch.
+# The rows of docs/operations/security.md ("Who may do what"), by what they let a role touch.
 PEOPLE: Rule = {R: OWN, M: TEAM, E: T, N: T, AD: T}  # a person's own, team's or tenant's
 OUTCOME_READERS: Rule = {A: T, **PEOPLE}  # the agent reads its tenant's outcomes
 AGENT_WRITES: Rule = {A: T, AD: T}
@@ -40,6 +40,7 @@ COACHING: Rule = {M: T, E: T, N: T, AD: T}  # tenant-wide patterns (resolvers/co
 TEAMS: Rule = {M: TEAM, E: T, N: T, AD: T}
 READ_ALL_RULE: Rule = {E: T, N: T, AD: T}
 ADMIN_ONLY: Rule = {AD: T}
+DRIFT_READERS: Rule = {A: T, M: T, E: T, N: T, AD: T}  # §13: the agent backs off; REP none
 
 RULES: Mapping[str, Rule] = {
     # Query
@@ -71,6 +72,9 @@ RULES: Mapping[str, Rule] = {
     "actionTypes": OUTCOME_READERS,
     "escalationTriggers": OUTCOME_READERS,
     "feedbackTags": PEOPLE,
+    # Step 15 (drift, docs/concepts/drift.md); the subscription driftAlerts shares the query's rule
+    "driftAlerts": DRIFT_READERS,
+    "driftMonitors": DRIFT_READERS,
     # Mutation
     "recordOutcome": AGENT_WRITES,
     "recordOutcomes": AGENT_WRITES,
@@ -78,10 +82,12 @@ RULES: Mapping[str, Rule] = {
     "recordSignal": AGENT_WRITES,
     "recordSignals": AGENT_WRITES,
     "recordFeedback": PEOPLE,  # on outcomes within their reach; AGENT never
-    "importOutcomes": ADMIN_ONLY,  # already-resolved history (DESIGN §9a)
+    "importOutcomes": ADMIN_ONLY,  # already-resolved history (docs/reference/api.md)
     "setTeamMember": ADMIN_ONLY,
     "runCalibration": ADMIN_ONLY,
     "runDetection": ADMIN_ONLY,
+    "acknowledgeDriftAlert": {M: T, AD: T},
+    "runDriftDetection": ADMIN_ONLY,
     # Subscription: the same rights as the matching query
     "outcomeEvents": OUTCOME_READERS,
     "feedbackEvents": PEOPLE,

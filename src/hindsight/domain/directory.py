@@ -1,5 +1,5 @@
 """What a dashboard's pickers list: teams and their members, reps, action types, feedback
-tags and escalation triggers — each within the viewer's outcome scope (DESIGN.md §8).
+tags and escalation triggers — each within the viewer's outcome scope (docs/operations/security.md).
 
 Teams and reps come from the directory (``setTeamMember``) and from the outcomes' own
 ``teamId``/``repId``, so a rep the directory does not know is still listed. Counts come

@@ -1,4 +1,5 @@
-"""The vocabulary of DESIGN.md §4–§8 (names are fixed: clients send them)."""
+"""The vocabulary of the API (docs/concepts/, docs/operations/security.md): clients send
+these names, so they change only as docs/reference/api.md#deprecation-policy says."""
 
 from __future__ import annotations
 
@@ -66,3 +67,15 @@ class CalibrationMethod(StrEnum):
 DEAL_KINDS = frozenset({SignalKind.DEAL_STAGE_CHANGED, SignalKind.DEAL_WON, SignalKind.DEAL_LOST})
 CONVERSATION_KINDS = frozenset(set(SignalKind) - DEAL_KINDS)
 DECIDED = frozenset({OutcomeStatus.POSITIVE, OutcomeStatus.NEGATIVE})
+
+
+class DriftKind(StrEnum):
+    CALIBRATION = "CALIBRATION"
+    SUCCESS_RATE = "SUCCESS_RATE"
+
+
+class DriftDirection(StrEnum):
+    OVERCONFIDENT = "OVERCONFIDENT"
+    UNDERCONFIDENT = "UNDERCONFIDENT"
+    UP = "UP"
+    DOWN = "DOWN"

@@ -15,6 +15,7 @@ OUTCOMES = "outcomes"
 FEEDBACK = "feedback"
 CALIBRATION = "calibration"
 TEAM = "team"  # the rep → team directory changed
+DRIFT = "drift"  # a drift alert was raised or acknowledged
 
 T = TypeVar("T")
 

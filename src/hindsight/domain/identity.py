@@ -1,4 +1,4 @@
-"""Object identity (DESIGN.md §9a): what an id names, without a lookup table.
+"""Object identity (docs/reference/api.md): what an id names, without a lookup table.
 
 Rows keyed by a UUID (outcomes, feedback, signals) keep that UUID as their id: UUIDs are
 already unique across types, and the agent and existing clients hold them. Everything else

@@ -1,4 +1,4 @@
-"""A requested period (DESIGN.md §9): either end may be missing; the zone names whose
+"""A requested period (docs/reference/api.md): either end may be missing; the zone names whose
 calendar days a report counts. ``PeriodInput`` in the schema is one; ``Between`` is one
 built in code."""
 

@@ -1,6 +1,6 @@
 """Publish/subscribe for live events: the protocol, in-process fan-out, and the memory broker.
 
-Delivery is at-most-once (DESIGN.md §10): every message carries an ``id`` and consumers
+Delivery is at-most-once (docs/operations/redis.md): every message carries an ``id`` and consumers
 re-read a snapshot after reconnecting. A subscriber that falls behind loses its oldest
 messages rather than slowing the publisher or the other subscribers.
 """

@@ -14,7 +14,7 @@ import hashlib
 import json
 import types
 import typing
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from hindsight.context import Context
@@ -38,7 +38,7 @@ async def cached(
     tenant = ctx.viewer.tenant_id
     version = await services.cache.get(version_key(tenant)) or 0
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
-    key = f"hindsight:{tenant}:v{version}:{name}:{digest[:32]}"
+    key = f"hindsight:{tenant}:v{version}:{name}:{shape(typing.cast(Hashable, kind))}:{digest[:32]}"
     hit = await services.cache.get(key)
     if hit is not None:
         return typing.cast(T, decode(kind, hit))
@@ -58,6 +58,22 @@ def encode(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+@functools.cache
+def shape(kind: Hashable) -> str:
+    """A short digest of the fields ``kind`` is made of, at every depth: a release that
+    changes a report's fields reads none of the entries an older release cached."""
+    return hashlib.sha256(_fields_of(kind).encode()).hexdigest()[:12]
+
+
+def _fields_of(kind: Any) -> str:
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        inner = ",".join(f"{f.name}:{_fields_of(hints[f.name])}" for f in dataclasses.fields(kind))
+        return f"{kind.__name__}({inner})"
+    args = typing.get_args(kind)
+    return f"{kind}[{','.join(_fields_of(a) for a in args)}]" if args else str(kind)
 
 
 def decode(kind: Any, data: Any) -> Any:

@@ -7,9 +7,9 @@ Event subscriptions (``GROUPABLE``: no initial state, nothing per connection) ar
 by (tenant, audience, document, variables): the group runs the operation once under one of
 its viewers, serialises each result once, and hands the text to every member; a member's
 own task only splices in its operation id and writes the frame. ``audience`` holds exactly
-what access decisions depend on (DESIGN §8), so every member of a group would have been
-shown the same result. A member that falls behind loses its oldest frames (at-most-once,
-like the broker); the group's stream ends when its last member leaves.
+what access decisions depend on (docs/operations/security.md), so every member of a group would have
+been shown the same result. A member that falls behind loses its oldest frames (at-most-once, like
+the broker); the group's stream ends when its last member leaves.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ Frame = tuple[str, Any]  # ("next", text) | ("error", errors) | ("complete", Non
 
 
 def audience(viewer: Viewer) -> Hashable:
-    """What a viewer's rights depend on (DESIGN §8): the role alone, except a REP's (their
-    own rows) and a MANAGER's (their team), which depend on who they are."""
+    """What a viewer's rights depend on (docs/operations/security.md): the role alone, except a
+    REP's (their own rows) and a MANAGER's (their team), which depend on who they are."""
     if viewer.role in (Role.REP, Role.MANAGER):
         return (viewer.tenant_id, viewer.role, viewer.subject, viewer.team)
     return (viewer.tenant_id, viewer.role)

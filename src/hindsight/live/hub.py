@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hindsight.domain import events as topics
 from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
+from hindsight.domain.errors import Unavailable
 from hindsight.domain.periods import Between, period_days
 from hindsight.events.broker import Broker
 from hindsight.services import Services, channel
@@ -58,8 +59,9 @@ class LiveScope:
 
     @property
     def topics(self) -> tuple[str, ...]:
-        # Calibration health is part of the executive summary only.
-        extra = (topics.CALIBRATION,) if self.rep_id is None and self.team_id is None else ()
+        # Calibration health and open drift alerts are part of the executive summary only.
+        executive = self.rep_id is None and self.team_id is None
+        extra: tuple[str, ...] = (topics.CALIBRATION, topics.DRIFT) if executive else ()
         if self.team_id is not None:
             extra = (topics.TEAM,)  # who is in the team changes the manager view
         return (topics.OUTCOMES, topics.FEEDBACK, *extra)
@@ -213,16 +215,24 @@ class Feed:
             started = loop.time()
             self.started.append(started)
             self._dirty.clear()  # before computing: a change meanwhile means another round
-            try:
-                self._publish(await compute(self.services, self.tenant_id, self.scope))
-                failures = 0
-            except Exception:  # a failed computation must not end the feed
-                failures += 1
-                log.exception("dashboard snapshot for %s failed", self.scope)
-                self._dirty.set()
+            failures = 0 if await self._refresh() else failures + 1
             await self._dirty.wait()
             delay = min(MAX_RETRY_DELAY, self.min_interval * 2 ** min(failures, 5))
             await asyncio.sleep(max(0.0, started + delay - loop.time()))
+
+    async def _refresh(self) -> bool:
+        """Compute and publish a snapshot; False when that failed (it is tried again, so a
+        failure must not end the feed). A database away (restarting) is one WARNING line;
+        anything else is a bug, logged with its traceback."""
+        try:
+            self._publish(await compute(self.services, self.tenant_id, self.scope))
+            return True
+        except Unavailable as error:
+            log.warning("dashboard snapshot for %s failed, will retry: %s", self.scope, error)
+        except Exception:
+            log.exception("dashboard snapshot for %s failed", self.scope)
+        self._dirty.set()
+        return False
 
     def _publish(self, snapshot: Snapshot) -> None:
         self.computations += 1

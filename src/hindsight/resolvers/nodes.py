@@ -1,9 +1,9 @@
 """``node(id:)`` and ``nodes(ids:)``: any object with identity, by its id.
 
 Each type is read by the same resolver its own query uses, so rights are the same; an id
-the viewer may not see, or that names nothing, is NOT_FOUND (DESIGN.md §8), never FORBIDDEN.
-What is found comes back as a domain value with the name of the type it is
-(``Found``); ``api/nodes.py`` maps it.
+the viewer may not see, or that names nothing, is NOT_FOUND (docs/operations/security.md), never
+FORBIDDEN. What is found comes back as a domain value with the name of the type it is (``Found``);
+``api/nodes.py`` maps it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hindsight.context import Context
-from hindsight.domain import access
+from hindsight.domain import access, periods, validation
 from hindsight.domain.analytics.measures import Days
 from hindsight.domain.errors import Forbidden, NotFound, ValidationFailed
 from hindsight.domain.feedback import reads as feedback
@@ -22,7 +22,7 @@ from hindsight.domain.identity import parse_id
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import signals
 from hindsight.domain.periods import Between
-from hindsight.resolvers import calibration, dashboards, pickers
+from hindsight.resolvers import calibration, dashboards, drift, pickers
 from hindsight.resolvers.common import authorize, read_in_tenant
 
 MAX_IDS = 100
@@ -43,6 +43,8 @@ async def node(ctx: Context, node_id: str, field: str = "node") -> Found:
     try:
         if key is None:
             raise NotFound(node_id)
+        for part in key.parts:  # the decoded key is input like any argument
+            validation.text(part, "id")
         if key.type_name is None:
             return await _row(ctx, key.parts[0])
         loader = LOADERS.get(key.type_name)
@@ -90,9 +92,14 @@ async def _row(ctx: Context, row_id: str) -> Found:
 
 
 def _period(ctx: Context, tenant: str, first: str, last: str, zone: str) -> Between:
+    """The period a dashboard id names, held to a ``period`` argument's rules: days inside
+    the calendar the database and Python hold, a real time zone."""
     if tenant != str(ctx.viewer.tenant_id):
         raise NotFound(tenant)
-    days = Days(dt.date.fromisoformat(first), dt.date.fromisoformat(last), zone)
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    if not validation.EARLIEST.date() < start <= end < validation.LATEST.date():
+        raise NotFound(tenant)
+    days = Days(start, end, periods.time_zone(Between(time_zone=zone)))
     return Between(from_=days.start, to=days.stop - dt.timedelta(seconds=1), time_zone=zone)
 
 
@@ -127,6 +134,7 @@ LOADERS: dict[str, Loader] = {
     "Rep": _by_name(pickers.rep),
     "ActionType": _by_name(pickers.action_type),
     "CalibrationCurve": _by_name(calibration.curve),
+    "DriftAlert": _by_name(drift.drift_alert),
     "RepDashboard": _rep_dashboard,
     "ManagerDashboard": _manager_dashboard,
     "ExecutiveSummary": _executive_summary,

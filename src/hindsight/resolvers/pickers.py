@@ -1,6 +1,6 @@
 """Picker resolvers: teams, a team, reps, action types, feedback tags, escalation triggers.
 
-Each lists only what the viewer's outcome scope covers (DESIGN.md §8): the tenant for
+Each lists only what the viewer's outcome scope covers (docs/operations/security.md): the tenant for
 AGENT, EXECUTIVE, ANALYST and ADMIN; a MANAGER's own team; a REP's own team and self.
 They return the directory's values (team ids, members, reps, tallies); the schema maps them.
 """

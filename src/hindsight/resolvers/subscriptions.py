@@ -20,10 +20,11 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.context import Context
-from hindsight.db.models import FeedbackEntry
+from hindsight.db.models import DriftAlert, FeedbackEntry
 from hindsight.domain import events as topics
 from hindsight.domain import validation
 from hindsight.domain.calibration.curves import CurveReport, read_curves
+from hindsight.domain.drift import alerts as drift
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
 from hindsight.domain.events import Delivered, OutcomeChange
@@ -183,6 +184,22 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     events = _notices(ctx, topics.CALIBRATION, shape)
     async for report in _stream(ctx, topics.CALIBRATION, events, None, accept, load):
         yield report.item
+
+
+async def drift_alerts(
+    ctx: Context, after: str | None = None
+) -> AsyncIterator[Delivered[DriftAlert]]:
+    """Each drift alert of the tenant when it is raised, and again when it is acknowledged:
+    those after the cursor ``after`` first, then live."""
+    await authorize(ctx, "driftAlerts")
+    tenant_id = ctx.viewer.tenant_id
+
+    async def load(m: Message, s: AsyncSession) -> DriftAlert:
+        return await drift.read_alert(s, tenant_id, str(m["alertId"]))
+
+    events = _logged(ctx, topics.DRIFT, after)
+    async for alert in _stream(ctx, topics.DRIFT, events, None, lambda _m: True, load):
+        yield alert
 
 
 async def authorize_scope(

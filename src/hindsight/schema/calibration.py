@@ -1,5 +1,5 @@
-"""Calibration types (DESIGN.md §6, §9): curves and the agent's calibrated confidence, each
-mapped from its domain report by ``from_domain``. Their root fields: ``api/calibration.py``."""
+"""Calibration types (docs/concepts/calibration.md): curves and the agent's calibrated confidence,
+each mapped from its domain report by ``from_domain``. Their root fields: ``api/calibration.py``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hindsight.domain.calibration import confidence as domain
 from hindsight.domain.calibration.curves import Adjustment, CurveReport, Drift
 from hindsight.domain.calibration.statistics import BinStats
 from hindsight.schema import enums, formulas
+from hindsight.schema.deprecations import going
 from hindsight.schema.node import Node, global_id
 
 
@@ -66,7 +67,8 @@ class CalibrationAdjustment:
 @strawberry.type(description="A stored bin sum that disagreed with a rebuild from outcome rows.")
 class CalibrationDrift:
     bin: int = strawberry.field(
-        description="The bin (0..9).", deprecation_reason="Use index, as CalibrationBin names it."
+        description="The bin (0..9).",
+        deprecation_reason=going("Use index, as CalibrationBin names it."),
     )
 
     @strawberry.field(description="The bin (0..9), as CalibrationBin.index.")

@@ -13,16 +13,27 @@ from typing import Generic, TypeVar
 import strawberry
 
 from hindsight.domain.outcomes import listing
-from hindsight.domain.paging import Order, Page
+from hindsight.domain.paging import Order, Page, Window
 
 N = TypeVar("N")
 FIRST = strawberry.argument(
-    description="Page forward: this many items (1 to max_page_size; default 50)."
+    description="Page forward: this many items (1 to max_page_size). Left out or null: 50, "
+    "unless `last` or `before` pages back."
 )
 AFTER = strawberry.argument(description="Page forward from this cursor (an `endCursor`).")
-LAST = strawberry.argument(description="Page back: this many items before `before`.")
+LAST = strawberry.argument(
+    description="Page back: this many items before `before` (1 to max_page_size). Left out "
+    "or null while paging back (`before` given): 50."
+)
 BEFORE = strawberry.argument(description="Page back from this cursor (a `startCursor`).")
 R = TypeVar("R")
+
+
+def paged(first: int | None, after: str | None, last: int | None, before: str | None) -> Window:
+    """Relay's arguments as the domain's ``Window``. ``first``/``last`` default to UNSET, so
+    the SDL shows no default (the size depends on the direction); left out means null."""
+    first, last = (None if n is strawberry.UNSET else n for n in (first, last))
+    return Window(first=first, after=after, last=last, before=before)
 
 
 @strawberry.type(description="Where a page sits in its list (Relay cursor connections spec).")

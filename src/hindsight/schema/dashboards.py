@@ -1,4 +1,4 @@
-"""Dashboard output types (DESIGN.md §7, §9), mapped from the domain reports."""
+"""Dashboard output types (docs/concepts/dashboards.md), mapped from the domain reports."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from hindsight.domain.analytics import measures as analytics
 from hindsight.domain.analytics.metrics import BY_NAME
 from hindsight.domain.directory import Member
 from hindsight.domain.enums import FeedbackSource
-from hindsight.schema import enums, formulas
+from hindsight.schema import enums, formulas, list_sizes
 from hindsight.schema.coaching import CoachingPattern
-from hindsight.schema.feedback import RatingCount
+from hindsight.schema.deprecations import going
+from hindsight.schema.feedback import RATING_BUCKETS, RatingCount
 from hindsight.schema.node import Node, global_id
 
 
@@ -25,7 +26,8 @@ class QualitySummary:
         description="Their mean score (0..1); null without entries."
     )
     distribution: list[RatingCount] = strawberry.field(
-        description="Count per (source, rating), every possible rating listed."
+        description="Count per (source, rating), every possible rating listed.",
+        metadata=list_sizes.most(RATING_BUCKETS),
     )
 
 
@@ -122,7 +124,9 @@ class DashboardUpdate(Node):
     previous_to: dt.datetime = strawberry.field(
         description="Where the previous period ends, exclusive: this period's `from`."
     )
-    trend: list[TrendPoint] = strawberry.field(description="One point per day, oldest first.")
+    trend: list[TrendPoint] = strawberry.field(
+        description="One point per day, oldest first.", metadata=list_sizes.most(list_sizes.PER_DAY)
+    )
     generated_at: dt.datetime = strawberry.field(
         description="When the server produced this answer (a query may read numbers "
         "cached up to `cache_ttl_seconds` earlier; writes invalidate the cache)."
@@ -138,21 +142,25 @@ class DashboardUpdate(Node):
 
     @strawberry.field(
         description="This dashboard if it is a RepDashboard, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on RepDashboard`.",
+        deprecation_reason=going("The update is the dashboard itself; use `... on RepDashboard`."),
     )
     def rep(self) -> RepDashboard | None:
         return self if isinstance(self, RepDashboard) else None
 
     @strawberry.field(
         description="This dashboard if it is a ManagerDashboard, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on ManagerDashboard`.",
+        deprecation_reason=going(
+            "The update is the dashboard itself; use `... on ManagerDashboard`."
+        ),
     )
     def manager(self) -> ManagerDashboard | None:
         return self if isinstance(self, ManagerDashboard) else None
 
     @strawberry.field(
         description="This dashboard if it is an ExecutiveSummary, else null.",
-        deprecation_reason="The update is the dashboard itself; use `... on ExecutiveSummary`.",
+        deprecation_reason=going(
+            "The update is the dashboard itself; use `... on ExecutiveSummary`."
+        ),
     )
     def executive(self) -> ExecutiveSummary | None:
         return self if isinstance(self, ExecutiveSummary) else None
@@ -249,6 +257,10 @@ class ExecutiveSummary(DashboardUpdate):
     calibration: list[CalibrationHealth] = strawberry.field(
         description=formulas.EXECUTIVE_CALIBRATION
     )
+    open_drift_alerts: int = strawberry.field(
+        description="Drift alerts nobody has acknowledged yet (all time: it ignores the "
+        "period); list them with driftAlerts(filter: {acknowledged: false})."
+    )
 
     @classmethod
     def from_domain(cls, d: dashboards.ExecutiveSummary) -> ExecutiveSummary:
@@ -257,6 +269,7 @@ class ExecutiveSummary(DashboardUpdate):
             automation_rate=r.automation_rate,
             hours_saved=r.hours_saved,
             calibration=[CalibrationHealth(**vars(c)) for c in r.calibration],
+            open_drift_alerts=r.open_drift_alerts,
             **_frame("ExecutiveSummary", d.frame, "", r.overview),
         )
 

@@ -47,7 +47,7 @@ def described(kind: E, description: str, values: dict[str, str]) -> E:
 
 described(
     OutcomeStatus,
-    "Where an outcome stands (DESIGN.md §4). Success rate = POSITIVE / (POSITIVE + NEGATIVE).",
+    "Where an outcome stands. Success rate = POSITIVE / (POSITIVE + NEGATIVE).",
     {
         "PENDING": "Recorded; its window is open and nothing has decided it yet.",
         "POSITIVE": "The action worked (a signal, a person or the agent said so).",
@@ -83,7 +83,7 @@ described(
 )
 described(
     Role,
-    "Who the bearer token speaks for (DESIGN.md §8).",
+    "Who the bearer token speaks for.",
     {
         "AGENT": "The AI agent: records outcomes and signals, reads its tenant's outcomes.",
         "REP": "A sales rep: their own outcomes, feedback and dashboard.",

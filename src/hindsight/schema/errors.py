@@ -20,6 +20,7 @@ from hindsight.domain.errors import (
     Unavailable,
     ValidationFailed,
 )
+from hindsight.schema.deprecations import going
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,16 +41,27 @@ class ValidationError:
         return cls(field=error.field, message=error.message)
 
 
+ID_DEPRECATION = going("Use requestedId.")
+
+
 @strawberry.type(
     description="The id names nothing you may see (NOT_FOUND never tells whether it exists)."
 )
 class NotFoundError:
-    id: strawberry.ID = strawberry.field(description="The id that was not found.")
+    requested_id: strawberry.ID = strawberry.field(
+        description="The id that was not found (asked for; not this error's identity)."
+    )
+    id: strawberry.ID = strawberry.field(
+        description="The id that was not found: a normalized cache keyed by `id` (Relay) "
+        "would merge this error with the object of that id, so read requestedId.",
+        deprecation_reason=ID_DEPRECATION,
+    )
     message: str = strawberry.field(description="What was not found, for a person.")
 
     @classmethod
     def of(cls, error: NotFound) -> NotFoundError:
-        return cls(id=strawberry.ID(error.id), message=error.message)
+        requested = strawberry.ID(error.id)
+        return cls(requested_id=requested, id=requested, message=error.message)
 
 
 def written_or_refused(

@@ -1,4 +1,4 @@
-"""Feedback output and input types (DESIGN.md §5, §9)."""
+"""Feedback output and input types (docs/concepts/feedback.md)."""
 
 from __future__ import annotations
 
@@ -15,18 +15,20 @@ from hindsight.domain.feedback import filters, listing
 from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
-from hindsight.schema import enums, formulas
+from hindsight.schema import enums, formulas, list_sizes
 from hindsight.schema.connections import OrderDirection
+from hindsight.schema.deprecations import going
 from hindsight.schema.errors import ValidationError
 from hindsight.schema.node import Node
 from hindsight.schema.period import PeriodInput
 
+RATING_BUCKETS = len(feedback.RATINGS)  # a distribution lists every (source, rating)
 T = TypeVar("T")
 
 
 @strawberry.type(
     description=(
-        "A person's rating of something the agent did (DESIGN.md §5). REP: given by "
+        "A person's rating of something the agent did. REP: given by "
         "them or on their outcomes; MANAGER: also their team's; read-all roles: "
         "every one."
     )
@@ -117,10 +119,12 @@ class FeedbackSummary:
         description="Their mean score (0..1); null without entries."
     )
     distribution: list[RatingCount] = strawberry.field(
-        description="Count per (source, rating), every possible rating listed."
+        description="Count per (source, rating), every possible rating listed.",
+        metadata=list_sizes.most(RATING_BUCKETS),
     )
     trend: list[FeedbackTrendPoint] = strawberry.field(
-        description="One point per day of the period, empty days included."
+        description="One point per day of the period, empty days included.",
+        metadata=list_sizes.most(list_sizes.PER_DAY),
     )
     by_target_type: JSON = strawberry.field(description='{"MESSAGE": {count, meanScore}, …}')
     by_tag: JSON = strawberry.field(description='{"tag": {count, meanScore}, …}')
@@ -151,9 +155,7 @@ def _by_key(groups: list[summaries.Group]) -> JSON:
     return JSON({str(g.key): {"count": g.count, "meanScore": g.mean} for g in groups})
 
 
-@strawberry.input(
-    description="A rating to record; the reviewer is your token's subject (DESIGN.md §5)."
-)
+@strawberry.input(description="A rating to record; the reviewer is your token's subject.")
 class RecordFeedbackInput:
     target_type: enums.FeedbackTarget = strawberry.field(description="What you rate.")
     target_id: str = strawberry.field(description="Its id.")
@@ -222,10 +224,12 @@ class FeedbackFilter:
     action_type: str | None = strawberry.field(
         default=None,
         description="Rating outcomes of this action type.",
-        deprecation_reason="Use actionTypes.",
+        deprecation_reason=going("Use actionTypes."),
     )
     target_type: enums.FeedbackTarget | None = strawberry.field(
-        default=None, description="On this kind of target.", deprecation_reason="Use targetTypes."
+        default=None,
+        description="On this kind of target.",
+        deprecation_reason=going("Use targetTypes."),
     )
 
     def to_domain(self) -> filters.AskedFilter:

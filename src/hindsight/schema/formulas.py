@@ -50,3 +50,19 @@ FEEDBACK_SUMMARY = """Feedback given on the period's whole UTC days (from's day 
 day; default the 30 days ending today), exactly the days a dashboard with the same period
 covers; `from`/`to` are the first midnight and the one after the last day. meanScore is null
 when count = 0; `trend` has one point per day, empty days included."""
+
+DRIFT_CALIBRATION = """CALIBRATION monitor: over the resolutions since the
+monitor's start, in the order they were fed, with q_i = Outcome.calibratedConfidence and
+y_i = 1 for POSITIVE, 0 for NEGATIVE: for θ in {−2.0, −1.9, …, 2.0} without 0 (40 points),
+q_i(θ) = σ(logit q_i + θ), w_θ = exp(−θ²/(2·0.5²)) / Σ exp(−θ²/(2·0.5²)),
+log L_θ = Σ_i [y_i·log(q_i(θ)/q_i) + (1 − y_i)·log((1 − q_i(θ))/(1 − q_i))],
+E = Σ_θ w_θ·L_θ. An alert fires at the first resolution with at least drift_min_samples (50)
+since the start and E ≥ 1/α (α = drift_alpha, 0.01): for a calibrated agent the chance of a
+false alarm over the monitor's whole life is at most α (Ville's inequality). OVERCONFIDENT when
+the θ < 0 terms hold most of E (outcomes worse than q says), else UNDERCONFIDENT."""
+
+DRIFT_SUCCESS_RATE = """SUCCESS_RATE monitor: river.drift.ADWIN(delta =
+drift_delta, 0.002; river's other defaults) fed y (1 POSITIVE, 0 NEGATIVE) since the monitor's
+start. On a detection (with at least drift_min_samples since the start) ADWIN drops an older
+sub-window: `before` is its rate and count, `after` the rate and count of the window it kept
+(the newest resolutions); UP when after.rate > before.rate, else DOWN."""

@@ -1,5 +1,5 @@
 """The input of ``importOutcomes``: already-resolved history from a CRM export (ADMIN;
-DESIGN.md §9a). The mutation is ``api/history.py``."""
+docs/reference/api.md). The mutation is ``api/history.py``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""One check of every root field's arguments, before its resolver runs (DESIGN.md §10).
+"""One check of every root field's arguments, before its resolver runs
+(docs/operations/security.md).
 
 Strings the database cannot store, datetimes without an offset or at the edges of the
 calendar, and lists too long to bind are refused as ``ValidationFailed`` naming the field by

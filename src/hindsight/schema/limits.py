@@ -1,4 +1,5 @@
-"""Depth, alias and cost limits (DESIGN.md §10), one validation rule checked before execution.
+"""Depth, alias and cost limits (docs/operations/security.md), one validation rule checked before
+execution.
 
 One walk over the document measures all three; each fragment is measured once (per page
 size), so fragments that spread each other many times cannot make validation slow
@@ -11,9 +12,10 @@ objects multiplies what it holds by its size. The size is the field's ``first``/
 default, or ``DEFAULT_PAGE`` when that is null); on a connection (a field that is not itself
 a list) the argument sizes the lists inside it (``edges``). A list with a list argument
 (``nodes(ids:)``, ``importOutcomes(inputs:)``) counts one item per element; any other list
-counts ``default_list`` items. Introspection fields
-count 1: their size is the schema's, not the data's. Depth counts nested fields with a
-selection, as Strawberry's ``QueryDepthLimiter`` does.
+counts what it declares it can return (one per day of its report's period, …) or, when it
+declares nothing, ``default_list`` items (``list_sizes``). Introspection is costed like any
+list, by the schema's size; its aliases count. Depth counts nested fields with a selection,
+as Strawberry's ``QueryDepthLimiter`` does (introspection excepted).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from graphql import (
     get_named_type,
 )
 
+from hindsight.schema import list_sizes
 from hindsight.settings import Settings
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
@@ -79,66 +82,94 @@ class Measure:
         )
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """What the enclosing fields say about the lists below: a connection's page size, the
+    days of a report's period."""
+
+    page: int | None = None
+    days: int | None = None
+
+
 class Walk:
     """Measures one document against one schema."""
 
     def __init__(self, context: ValidationContext, limits: Limits) -> None:
         self.context, self.limits = context, limits
-        self.fragments: dict[tuple[str, int | None], Measure] = {}
+        self.fragments: dict[tuple[str, Sizes], Measure] = {}
         self.open: set[str] = set()  # fragments being measured: a cycle adds nothing
 
     def operation(self, node: OperationDefinitionNode) -> Measure:
         root = self.context.schema.get_root_type(node.operation)
-        return self.selections(node.selection_set, root, None)
+        return self.selections(node.selection_set, root, Sizes())
 
     def selections(
-        self, node: SelectionSetNode, parent: GraphQLType | None, page: int | None
+        self, node: SelectionSetNode, parent: GraphQLType | None, sizes: Sizes
     ) -> Measure:
         total = Measure()
         for selection in node.selections:
             if isinstance(selection, FieldNode):
-                total += self.field(selection, parent, page)
+                total += self.field(selection, parent, sizes)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 inner = self.context.schema.get_type(condition.name.value) if condition else parent
-                total += self.selections(selection.selection_set, inner, page)
+                total += self.selections(selection.selection_set, inner, sizes)
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.spread(selection.name.value, page)
+                total += self.spread(selection.name.value, sizes)
         return total
 
-    def spread(self, name: str, page: int | None) -> Measure:
+    def spread(self, name: str, sizes: Sizes) -> Measure:
         fragment = self.context.get_fragment(name)
         if fragment is None or name in self.open:
             return Measure()
-        if (name, page) not in self.fragments:
+        if (name, sizes) not in self.fragments:
             self.open.add(name)
             parent = self.context.schema.get_type(fragment.type_condition.name.value)
-            self.fragments[name, page] = self.selections(fragment.selection_set, parent, page)
+            self.fragments[name, sizes] = self.selections(fragment.selection_set, parent, sizes)
             self.open.discard(name)
-        return self.fragments[name, page]
+        return self.fragments[name, sizes]
 
-    def field(self, node: FieldNode, parent: GraphQLType | None, page: int | None) -> Measure:
+    def field(self, node: FieldNode, parent: GraphQLType | None, sizes: Sizes) -> Measure:
         alias = 1 if node.alias else 0
         if node.selection_set is None:
             return Measure(1, alias, 0)
-        definition = _definition(parent, node.name.value)
-        if definition is None:  # introspection, or unknown (another rule reports it)
-            inner = self.selections(node.selection_set, None, None)
-            depth = 0 if node.name.value.startswith("__") else 1 + inner.depth
-            return Measure(1, alias + inner.aliases, depth)
+        name = node.name.value
+        definition = _definition(parent, name) or list_sizes.INTROSPECTION.get(name)
+        if definition is None:  # unknown: another rule reports it
+            inner = self.selections(node.selection_set, None, Sizes())
+            return Measure(1, alias + inner.aliases, 1 + inner.depth)
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        days = list_sizes.period_days(definition, given)
+        inner_sizes = Sizes(days=sizes.days if days is None else days)
         is_list = isinstance(_nullable(definition.type), GraphQLList)
-        size, inner_type = self.size(node, definition, is_list), get_named_type(definition.type)
+        size, inner_type = self.size(given, definition, is_list), get_named_type(definition.type)
         if is_list:
-            count = next(n for n in (size, page, self.limits.default_list) if n is not None)
-            inner = self.selections(node.selection_set, inner_type, None)
+            counts = (size, sizes.page, self.items(parent, name, definition, inner_sizes.days))
+            count = next(n for n in counts if n is not None)
+            inner = self.selections(node.selection_set, inner_type, inner_sizes)
         else:  # a connection's size argument sizes the lists inside it
-            count, inner = 1, self.selections(node.selection_set, inner_type, size)
-        return Measure(count * (1 + inner.cost), alias + inner.aliases, 1 + inner.depth)
+            inner_sizes = Sizes(size, inner_sizes.days)
+            count, inner = 1, self.selections(node.selection_set, inner_type, inner_sizes)
+        depth = 0 if name.startswith("__") else 1 + inner.depth  # as QueryDepthLimiter
+        return Measure(count * (1 + inner.cost), alias + inner.aliases, depth)
 
-    def size(self, node: FieldNode, definition: GraphQLField, is_list: bool) -> int | None:
+    def items(
+        self, parent: GraphQLType | None, name: str, definition: GraphQLField, days: int | None
+    ) -> int:
+        """A list without a size argument: what it declares, an introspection list by the
+        schema's size, else ``default_list``."""
+        declared = list_sizes.declared(definition, days)
+        if declared is not None:
+            return declared
+        introspection = list_sizes.introspection_sizes(self.context.schema)
+        key = (getattr(parent, "name", ""), name)
+        return introspection.get(key, self.limits.default_list)
+
+    def size(
+        self, given: dict[str, ValueNode], definition: GraphQLField, is_list: bool
+    ) -> int | None:
         """``first``/``last``/``limit`` as given, or its default (``DEFAULT_PAGE`` on a paged
         field whose default is null); a list with ids or items as an argument, their count."""
-        given = {a.name.value: a.value for a in node.arguments or ()}
         for name in SIZE_ARGUMENTS:
             if (value := _size(given.get(name), self.limits.largest_page)) is not None:
                 return value

@@ -1,4 +1,4 @@
-"""Object identity for normalized client caches (Relay's ``Node``, DESIGN.md §9a); the ids
+"""Object identity for normalized client caches (Relay's ``Node``, docs/reference/api.md); the ids
 themselves are made and read by ``domain/identity.py``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Outcome and signal types (DESIGN.md §4, §9): the outcome, the signal, what recording
+"""Outcome and signal types (docs/concepts/outcomes.md): the outcome, the signal, what recording
 them returns, runDetection's report, and their inputs."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(
     description=(
-        "One agent action and what came of it (DESIGN.md §4). AGENT and read-all "
+        "One agent action and what came of it. AGENT and read-all "
         "roles: the tenant's; MANAGER: their team's; REP: their own."
     )
 )
@@ -70,6 +70,12 @@ class Outcome(Node):
     resolution_reason: str | None = strawberry.field(
         description="Why it resolved as it did (the signal, rule or person); null while pending."
     )
+    calibrated_confidence: float | None = strawberry.field(
+        description="q = clamp(predictedConfidence × m, 0.001, 0.999), m the action type's "
+        "multiplier in force when it resolved POSITIVE or NEGATIVE: what the CALIBRATION drift "
+        "monitor tests it against. Null while pending and for AMBIGUOUS or "
+        "EXPIRED outcomes."
+    )
 
     @classmethod
     def from_row(cls, row: models.OutcomeRecord) -> Outcome:
@@ -89,6 +95,7 @@ class Outcome(Node):
             window_ends_at=row.window_ends_at,
             resolved_at=row.resolved_at,
             resolution_reason=row.resolution_reason,
+            calibrated_confidence=row.calibrated_confidence,
         )
 
     @strawberry.field(description="Feedback linked to this outcome; one query per request.")
@@ -202,7 +209,7 @@ def signal_result(
     return written_or_refused(result, lambda r: SignalRecorded.from_domain(*r))
 
 
-@strawberry.input(description="One agent action to record (DESIGN.md §4).")
+@strawberry.input(description="One agent action to record.")
 class RecordOutcomeInput:
     action_type: str = strawberry.field(
         description="What the agent did: lower snake case, 1–64 characters."
@@ -248,7 +255,7 @@ class ResolveOutcomeInput:
     )
 
 
-@strawberry.input(description="A CRM or conversation event to record (DESIGN.md §4).")
+@strawberry.input(description="A CRM or conversation event to record.")
 class RecordSignalInput:
     kind: enums.SignalKind = strawberry.field(description="What happened.")
     conversation_id: str | None = strawberry.field(
@@ -270,6 +277,13 @@ class RecordSignalInput:
     )
     payload: JSON | None = strawberry.field(
         default=None, description="Any other details, a JSON object."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Recording the same key again returns the first signal, with `resolved` empty: "
+            "a retried call stores and resolves nothing twice."
+        ),
     )
 
     def to_domain(self) -> signals.NewSignal:

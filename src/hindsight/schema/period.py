@@ -1,4 +1,4 @@
-"""``PeriodInput`` (DESIGN.md §9), shared by feedback summaries and the dashboards."""
+"""``PeriodInput`` (docs/reference/api.md), shared by feedback summaries and the dashboards."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Picker types: what a dashboard's filters and menus list (DESIGN.md §9a)."""
+"""Picker types: what a dashboard's filters and menus list (docs/reference/api.md)."""
 
 from __future__ import annotations
 

@@ -7,12 +7,19 @@ import strawberry
 
 from hindsight.domain.events import OutcomeChange
 from hindsight.schema import enums
+from hindsight.schema.deprecations import going
 from hindsight.schema.outcomes import Outcome
 
 
 @strawberry.type(description="An outcome was recorded or resolved.")
 class OutcomeEvent:
-    id: strawberry.ID = strawberry.field(description="The event's id (deduplicate on it).")
+    event_id: strawberry.ID = strawberry.field(
+        description="The event's id (deduplicate on it). Not a Node id: `outcome.id` is."
+    )
+    id: strawberry.ID = strawberry.field(
+        description="The event's id, as eventId.",
+        deprecation_reason=going("Use eventId: `id` names a Node, and an event is not one."),
+    )
     kind: enums.OutcomeEventKind = strawberry.field(description="What happened.")
     status: enums.OutcomeStatus = strawberry.field(
         description="The status the event left; `outcome` shows the current state."
@@ -28,8 +35,14 @@ class OutcomeEvent:
     @classmethod
     def from_change(cls, c: OutcomeChange, cursor: str) -> OutcomeEvent:
         outcome = Outcome.from_row(c.outcome)
+        event_id = strawberry.ID(c.id)
         return cls(
-            id=strawberry.ID(c.id), kind=c.kind, status=c.status, outcome=outcome, cursor=cursor
+            event_id=event_id,
+            id=event_id,
+            kind=c.kind,
+            status=c.status,
+            outcome=outcome,
+            cursor=cursor,
         )
 
 

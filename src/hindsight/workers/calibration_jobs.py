@@ -1,4 +1,5 @@
-"""The scheduled calibration check (DESIGN.md §4: every 6 h): audit and adjust every tenant.
+"""The scheduled calibration check (docs/operations/workers.md: every 6 h): audit and adjust every
+tenant.
 
 One transaction per tenant, under that tenant's RLS scope; its calibration events are
 published after that tenant's commit, and a failing tenant does not stop the others.

@@ -1,4 +1,4 @@
-"""The scheduled outbox prune (DESIGN.md §16): events older than ``event_retention`` go.
+"""The scheduled outbox prune (docs/concepts/events.md): events older than ``event_retention`` go.
 
 One transaction per tenant, under that tenant's RLS scope; a failing tenant does not stop
 the others. A cursor older than the retention is refused by the subscriptions whether or

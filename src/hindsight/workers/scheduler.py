@@ -11,6 +11,7 @@ from hindsight.domain.outcomes.detection import JOBS
 from hindsight.services import Services
 from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job
+from hindsight.workers.drift_jobs import DRIFT_JOB, run_drift_job
 from hindsight.workers.jobs import run_detection_job
 from hindsight.workers.outbox_jobs import OUTBOX_JOB, run_outbox_prune
 
@@ -21,12 +22,15 @@ Job = Callable[[], Awaitable[object]]
 
 
 def intervals(settings: Settings) -> dict[str, float]:
-    """Every scheduled job's name and interval in seconds, from settings (DESIGN.md §4): the
-    detection jobs as ``detection.JOBS`` names them, then calibration, then the outbox
-    prune (§16)."""
+    """Every scheduled job's name and interval in seconds, from settings
+    (docs/operations/workers.md): the detection jobs as ``detection.JOBS`` names them, then
+    calibration, drift and the outbox prune (docs/concepts/events.md)."""
     found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
-    found[CALIBRATION_JOB] = settings.calibration_interval_seconds
-    return found | {OUTBOX_JOB: settings.outbox_prune_interval_seconds}
+    return found | {
+        CALIBRATION_JOB: settings.calibration_interval_seconds,
+        DRIFT_JOB: settings.drift_interval_seconds,
+        OUTBOX_JOB: settings.outbox_prune_interval_seconds,
+    }
 
 
 def job(services: Services, name: str) -> Job:
@@ -36,6 +40,8 @@ def job(services: Services, name: str) -> Job:
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
     if name == OUTBOX_JOB:
         return lambda: run_outbox_prune(services.db, settings=s, clock=services.clock)
+    if name == DRIFT_JOB:
+        return lambda: run_drift_job(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(
         services.db,
         name,

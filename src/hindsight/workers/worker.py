@@ -1,4 +1,5 @@
-"""``hindsight worker``: the schedule as an arq worker (production mode, DESIGN.md §1).
+"""``hindsight worker``: the schedule as an arq worker (production mode,
+docs/operations/workers.md).
 
 Every scheduled job is an arq ``cron`` entry on UTC ticks (``workers.ticks``) with
 ``unique=True``: each worker enqueues a tick under the id ``cron:<job>:<tick ms>`` and arq
@@ -26,6 +27,7 @@ from arq.utils import to_unix_ms
 from arq.worker import Worker, get_kwargs
 from sqlalchemy import inspect, text
 
+from hindsight import telemetry
 from hindsight.db.engine import Database
 from hindsight.db.migrate import head_revision
 from hindsight.services import Services, build_services
@@ -58,7 +60,8 @@ def tick_job_id(job: str, tick: dt.datetime) -> str:
 def _job(name: str) -> Any:
     async def run(ctx: Ctx) -> str:
         services: Services = ctx["services"]
-        return repr(await scheduler.job(services, name)())
+        with telemetry.job_span(name):
+            return repr(await scheduler.job(services, name)())
 
     run.__qualname__ = f"{name}_job"
     return run

@@ -1,8 +1,8 @@
-"""Dashboards and their metrics (DESIGN.md §7): ``metrics`` (one declaration per metric,
-computed from ``counts``), ``measures`` (the counts read from rollups, response quality from
-feedback), ``local_days`` (periods in a zone other than UTC),
-``dashboards`` (rep, manager and executive reports) and ``patterns`` (the shape of a piece of
-coaching advice, shared with ``domain.coaching``)."""
+"""Dashboards and their metrics (docs/concepts/dashboards.md): ``metrics`` (one declaration per
+metric, computed from ``counts``), ``measures`` (the counts read from rollups, response quality from
+feedback), ``local_days`` (periods in a zone other than UTC), ``dashboards`` (rep, manager and
+executive reports) and ``patterns`` (the shape of a piece of coaching advice, shared with
+``domain.coaching``)."""
 
 from hindsight.domain.analytics.dashboards import (
     ExecutiveReport,

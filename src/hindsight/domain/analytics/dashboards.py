@@ -1,5 +1,5 @@
-"""Rep, manager and executive dashboards (DESIGN.md §7): metric block, daily trend, and the
-previous period of equal length, plus each role's extras."""
+"""Rep, manager and executive dashboards (docs/concepts/dashboards.md): metric block, daily trend,
+and the previous period of equal length, plus each role's extras."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from hindsight.domain.analytics.measures import (
 from hindsight.domain.analytics.patterns import Pattern
 from hindsight.domain.calibration import statistics
 from hindsight.domain.calibration.curves import read_curves
+from hindsight.domain.drift import alerts as drift_alerts
 from hindsight.domain.enums import OutcomeStatus, Role
 
 
@@ -70,6 +71,7 @@ class ExecutiveReport:
     automation_rate: float | None
     hours_saved: float
     calibration: list[CalibrationHealth]
+    open_drift_alerts: int = 0  # drift alerts nobody acknowledged yet (all time)
 
 
 @dataclass(frozen=True)
@@ -286,4 +288,5 @@ async def executive_report(
         automation_rate=None if escalation is None else 1 - escalation,
         hours_saved=view.metrics.actions * minutes_saved_per_action / 60,
         calibration=health,
+        open_drift_alerts=await drift_alerts.count_open(session, tenant_id),
     )

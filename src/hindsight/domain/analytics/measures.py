@@ -1,4 +1,5 @@
-"""Dashboard metrics (DESIGN.md §7), read from rollups: O(days × groups) rows, never outcomes.
+"""Dashboard metrics (docs/concepts/dashboards.md), read from rollups: O(days × groups) rows, never
+outcomes.
 
 A dashboard period covers whole days, ``[from.date(), to.date()]``, in its time zone (UTC by
 default: the rollups' days; another zone is read from the outcome rows by ``local_days``); an
@@ -120,8 +121,8 @@ class TrendPoint:
 
 
 def metrics(c: Counts) -> Metrics:
-    """The metric block of DESIGN.md §7 from one set of counts: every entry of ``METRICS``,
-    then response quality."""
+    """The metric block of docs/concepts/dashboards.md from one set of counts: every entry of
+    ``METRICS``, then response quality."""
     values: dict[str, Any] = {m.name: m.compute(c) for m in METRICS}
     return Metrics(**values, response_quality=quality(c))
 

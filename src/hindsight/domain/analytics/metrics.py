@@ -1,7 +1,7 @@
-"""The dashboard metrics (DESIGN.md §7), one declaration each: the domain computes them from
-it (``measures.metrics``), the schema describes ``MetricBlock``'s fields with it and the live
-panel draws its tiles from it (``/panel/metrics.json``). Response quality is not here: it is
-a block of its own (``measures.quality``), read from feedback.
+"""The dashboard metrics (docs/concepts/dashboards.md), one declaration each: the domain computes
+them from it (``measures.metrics``), the schema describes ``MetricBlock``'s fields with it and the
+live panel draws its tiles from it (``/panel/metrics.json``). Response quality is not here: it is a
+block of its own (``measures.quality``), read from feedback.
 
 ``METRICS`` is in the order of ``MetricBlock``'s fields (and of ``measures.Metrics``).
 """

@@ -1,4 +1,4 @@
-"""The shape every piece of coaching advice takes (DESIGN.md §7), shared by the manager
+"""The shape every piece of coaching advice takes (docs/concepts/coaching.md), shared by the manager
 dashboard's coaching opportunities and the coaching queries."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Confidence calibration (DESIGN.md §6): ``confidence`` (the damped multiplier rule, the
-calibrated confidence, ``runCalibration``), ``controller`` (the pure damped controller),
-``bins`` (the per-bin sums kept current by resolution), ``curves`` (reliability curves and
-drift), ``audit`` (rebuilding the sums from outcome rows) and ``statistics`` (pure numpy)."""
+"""Confidence calibration (docs/concepts/calibration.md): ``confidence`` (the damped multiplier
+rule, the calibrated confidence, ``runCalibration``), ``controller`` (the pure damped controller),
+``bins`` (the per-bin sums kept current by resolution), ``curves`` (reliability curves and drift),
+``audit`` (rebuilding the sums from outcome rows) and ``statistics`` (pure numpy)."""
 
 from hindsight.domain.calibration.bins import add_to_bins
 from hindsight.domain.calibration.confidence import (

@@ -1,4 +1,5 @@
-"""Rebuild the calibration sums from the outcome rows and repair any drift (DESIGN.md §6).
+"""Rebuild the calibration sums from the outcome rows and repair any drift
+(docs/concepts/calibration.md).
 
 The stored sums and the tenant's POSITIVE/NEGATIVE outcome rows are read by one
 ``UNION ALL`` statement: PostgreSQL (READ COMMITTED) takes one snapshot per statement, so

@@ -23,7 +23,8 @@ SUM_COLUMNS = tuple(BINS.c[name] for name in SUMS)  # what readers select, in th
 
 
 def bin_index(p: float) -> int:
-    """The bin of one confidence: ``statistics.bin_indices``, the one bin function (§6)."""
+    """The bin of one confidence: ``statistics.bin_indices``, the one bin function
+    (docs/concepts/calibration.md)."""
     return int(bin_indices(p))
 
 

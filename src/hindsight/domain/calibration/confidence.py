@@ -1,5 +1,5 @@
-"""Confidence calibration (DESIGN.md §6): the damped multiplier rule, its application, the
-agent's calibrated confidence and ``runCalibration``.
+"""Confidence calibration (docs/concepts/calibration.md): the damped multiplier rule, its
+application, the agent's calibrated confidence and ``runCalibration``.
 
 Everything here reads the per-bin sums in ``bins`` (kept current by resolution),
 never outcome rows; only ``audit`` rebuilds those sums from the outcome rows.

@@ -1,4 +1,5 @@
-"""The multiplier's damped controller (DESIGN.md §6), pure: it converges and then stops.
+"""The multiplier's damped controller (docs/concepts/calibration.md), pure: it converges and then
+stops.
 
 The stated gap g = (Σp − Σy)/N decides *whether* the agent is off (|g| > threshold); the
 target m* = clamp(Σy/Σp, lower, upper) is the multiplier that makes the calibrated gap
@@ -28,7 +29,8 @@ def _setting_default(name: str) -> Any:
 
 @dataclass(frozen=True)
 class Policy:
-    """The knobs of §6 (from settings) plus the multiplier's bounds and the HISTOGRAM prior."""
+    """The knobs of docs/concepts/calibration.md (from settings) plus the multiplier's bounds
+    and the HISTOGRAM prior."""
 
     min_samples: int = _setting_default("calibration_min_samples")
     threshold: float = _setting_default("calibration_threshold")

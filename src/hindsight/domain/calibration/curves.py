@@ -1,4 +1,5 @@
-"""Reading calibration curves from the stored sums (DESIGN.md §6); never from outcome rows."""
+"""Reading calibration curves from the stored sums (docs/concepts/calibration.md); never from
+outcome rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Calibration statistics over 10 uniform bins (DESIGN.md §6), pure numpy.
+"""Calibration statistics over 10 uniform bins (docs/concepts/calibration.md), pure numpy.
 
 Everything is derived from five per-bin sums (count, Σp, Σp², Σy, Σpy), so curves can be
 built from raw arrays or from the incrementally maintained ``calibration_bins`` rows.

@@ -1,5 +1,5 @@
-"""Coaching patterns (DESIGN.md §7): ``reports`` (what works, what does not, what to do),
-``queries`` (the grouped aggregates they read), ``compare`` (a subject against the rest of the
+"""Coaching patterns (docs/concepts/coaching.md): ``reports`` (what works, what does not, what to
+do), ``queries`` (the grouped aggregates they read), ``compare`` (a subject against the rest of the
 tenant), ``escalations`` and ``advice`` (the wording of each pattern)."""
 
 from hindsight.domain.coaching.reports import (

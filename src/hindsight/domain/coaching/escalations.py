@@ -1,5 +1,5 @@
-"""Escalation triggers (DESIGN.md §7): how often each ``metadata.trigger`` fires, how often
-escalating on it helped (POSITIVE share of POSITIVE + NEGATIVE), and whether the agent's
+"""Escalation triggers (docs/concepts/coaching.md): how often each ``metadata.trigger`` fires, how
+often escalating on it helped (POSITIVE share of POSITIVE + NEGATIVE), and whether the agent's
 stated confidence on those escalations matched that rate."""
 
 from __future__ import annotations

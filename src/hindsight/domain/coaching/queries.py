@@ -1,4 +1,4 @@
-"""The aggregates coaching reads, each one GROUP BY in SQL (DESIGN.md §7).
+"""The aggregates coaching reads, each one GROUP BY in SQL (docs/concepts/coaching.md).
 
 Action and outcome-type counts come from ``outcome_rollups`` (O(days × groups) rows);
 escalation triggers need ``metadata`` and so group the outcome rows themselves; feedback

@@ -1,4 +1,5 @@
-"""Coaching patterns (DESIGN.md §7): what works, what does not, and what to do about it.
+"""Coaching patterns (docs/concepts/coaching.md): what works, what does not, and what to do about
+it.
 
 The statistics, each named in ``evidence["confidenceMeasure"]`` of the pattern it backs:
 - success rate = POSITIVE / (POSITIVE + NEGATIVE), with a 95% Wilson score interval;

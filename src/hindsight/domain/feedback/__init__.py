@@ -1,4 +1,4 @@
-"""Human feedback (DESIGN.md §5, §8): ``ratings`` (the rating rules, recording, reviewer
+"""Human feedback (docs/concepts/feedback.md): ``ratings`` (the rating rules, recording, reviewer
 fatigue), ``reads`` (who sees which entry), ``listing`` (filter, orders, pages) and
 ``summary`` (counts, mean score, distribution, trend)."""
 

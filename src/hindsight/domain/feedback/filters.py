@@ -1,4 +1,4 @@
-"""A feedback filter as asked (DESIGN.md §9): a ``period`` of whole days or
+"""A feedback filter as asked (docs/reference/api.md): a ``period`` of whole days or
 createdAfter/createdBefore, the outcome id unparsed; checked into ``listing.FeedbackFilter``
 (lists) or ``summary.SummaryFilter`` (summaries). ``FeedbackFilter.to_domain`` in the
 schema makes one."""

@@ -1,4 +1,4 @@
-"""Human feedback (DESIGN.md §5): the rating rules, recording (one entry per reviewer,
+"""Human feedback (docs/concepts/feedback.md): the rating rules, recording (one entry per reviewer,
 target and source) and reviewer fatigue. Reads live in ``reads``."""
 
 from __future__ import annotations
@@ -110,11 +110,12 @@ async def record_feedback(
 
     ``occurred_at`` (when it was given; the day every report counts it on) follows the
     outcomes' past-time rules: at most ``clock_skew`` ahead, at most the longest window back.
-    A re-rating keeps the day the entry was first given. A linked outcome must be within
-    ``scope`` (the reviewer's reach), else ``NotFound`` exactly as reading it would be."""
+    A re-rating keeps the day the entry was first given. A linked outcome (``outcomeId``, or
+    an ``OUTCOME`` target) must be within ``scope`` (the reviewer's reach), else
+    ``NotFound`` exactly as reading it would be."""
     values = _validated(new)
     given_at = _given_at(new, rules, now)
-    outcome = await _linked_outcome(session, tenant_id, new.outcome_id, scope)
+    outcome = await _linked_outcome(session, tenant_id, _outcome_id(new), scope)
     row = {
         **values,
         "tenant_id": tenant_id,
@@ -150,6 +151,16 @@ def _given_at(new: NewFeedback, rules: OutcomeRules | None, now: dt.datetime) ->
     return validation.past_time(
         new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew, oldest=rules.longest_window
     )
+
+
+def _outcome_id(new: NewFeedback) -> str | None:
+    """The outcome the entry is about: ``outcomeId``, or the target when that is an outcome
+    (both must then name the same one), so a target passes the same reach check."""
+    if new.target_type != FeedbackTarget.OUTCOME:
+        return new.outcome_id
+    if new.outcome_id and new.outcome_id != new.target_id:
+        raise ValidationFailed("outcomeId", "differs from targetId (an OUTCOME target)")
+    return new.target_id
 
 
 async def _linked_outcome(

@@ -1,4 +1,5 @@
-"""Reading feedback within the viewer's visibility (DESIGN.md §8): who sees which entry."""
+"""Reading feedback within the viewer's visibility (docs/operations/security.md): who sees which
+entry."""
 
 from __future__ import annotations
 

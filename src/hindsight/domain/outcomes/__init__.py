@@ -1,4 +1,4 @@
-"""Outcomes (DESIGN.md §3–§5): recording, signals, the per-type rules, resolution and its
+"""Outcomes (docs/concepts/outcomes.md): recording, signals, the per-type rules, resolution and its
 window detection, rollups, listing and importing history.
 
 Modules: ``rules`` (one declaration per outcome type), ``writes`` (recording), ``signals``,

@@ -1,4 +1,4 @@
-"""Scheduled detection: the safety net behind event-driven resolution (DESIGN.md §4).
+"""Scheduled detection: the safety net behind event-driven resolution (docs/concepts/outcomes.md).
 
 Each job claims pending outcomes in batches (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 workers never wait on, or double-process, each other's rows), decides them from stored

@@ -1,4 +1,4 @@
-"""Importing already-resolved history (``importOutcomes``, ADMIN; DESIGN.md §9a).
+"""Importing already-resolved history (``importOutcomes``, ADMIN; docs/reference/api.md).
 
 A CRM export older than any outcome window cannot go through ``recordOutcome`` (720 h back at
 most, resolved later by signals). Here each item carries its final status and ``resolvedAt``
@@ -26,7 +26,9 @@ from hindsight.db import dialects, maintenance
 from hindsight.db.models import OutcomeRecord
 from hindsight.domain import events, tenants, validation
 from hindsight.domain.calibration import bins as calibration_bins
-from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
+from hindsight.domain.calibration.curves import read_states
+from hindsight.domain.drift.evalues import calibrated_q
+from hindsight.domain.enums import DECIDED, OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import lookup as outcomes
 from hindsight.domain.outcomes import resolution, rollups, writes
@@ -70,7 +72,7 @@ def _row(item: PastOutcome, rules: OutcomeRules, now: dt.datetime) -> dict[str, 
     if status not in FINAL:
         raise ValidationFailed("status", "must be POSITIVE, NEGATIVE, AMBIGUOUS or EXPIRED")
     if status == OutcomeStatus.EXPIRED and not OUTCOME_TYPES[item.outcome.outcome_type].expires:
-        raise ValidationFailed("status", f"only {EXPIRING} outcomes expire (DESIGN §4)")
+        raise ValidationFailed("status", f"only {EXPIRING} outcomes expire (the window-end rules)")
     if item.reason is not None and len(item.reason) > MAX_REASON:
         raise ValidationFailed("reason", f"must be at most {MAX_REASON:,} characters")
     # every other field as recordOutcome checks it (its time rule is replaced by the above)
@@ -111,10 +113,27 @@ async def import_outcomes(
         return [r for r in results if isinstance(r, ValidationFailed)]
     await tenants.register(session, tenant_id, now)
     await writes.fill_teams(session, tenant_id, rows)
+    await _calibrate(session, tenant_id, rows)
     stored = await _insert(session, tenant_id, rows)
     fresh = [stored[id(r)] for r in rows if stored[id(r)].id == r["id"]]
     await _count(session, tenant_id, fresh, now)
     return [r if isinstance(r, ValidationFailed) else stored[id(r)] for r in results]
+
+
+async def _calibrate(
+    session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    """q = clamp(p·m, 0.001, 0.999) on each POSITIVE/NEGATIVE row, m the multiplier in force
+    now, as a live resolution stores it: one read for the batch."""
+    for row in rows:
+        row["calibrated_confidence"] = None  # one multi-row INSERT: every row names it
+    decided = [r for r in rows if OutcomeStatus(r["status"]) in DECIDED]
+    if not decided:
+        return
+    states = await read_states(session, tenant_id, sorted({r["action_type"] for r in decided}))
+    for row in decided:
+        multiplier = states.get(row["action_type"], (1.0, None))[0]
+        row["calibrated_confidence"] = calibrated_q(row["predicted_confidence"], multiplier)
 
 
 async def _insert(
@@ -130,7 +149,8 @@ async def _insert(
             unique.append(r)
             if key is not None:
                 first[key] = r
-    stmt = dialects.insert(session, OutcomeRecord).values(
+    unique.sort(key=lambda r: (r["idempotency_key"] is None, r["idempotency_key"] or ""))
+    stmt = dialects.insert(session, OutcomeRecord).values(  # in key order: one lock order
         [{"tenant_id": tenant_id, **r} for r in unique]
     )
     stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
@@ -164,14 +184,15 @@ async def _count(
     """Sums and rollups as live resolutions leave them; events as live resolutions send."""
     if not fresh:
         return
+    # Rollups before bins, as resolutions take them: one lock order for every writer.
+    deltas = [(rollups.key_of(o, o.status), 1, o.predicted_confidence) for o in fresh]
+    await rollups.apply(session, tenant_id, deltas)
     await calibration_bins.add_to_bins(
         session,
         tenant_id,
         ((o.action_type, o.predicted_confidence, OutcomeStatus(o.status)) for o in fresh),
         now,
     )
-    deltas = [(rollups.key_of(o, o.status), 1, o.predicted_confidence) for o in fresh]
-    await rollups.apply(session, tenant_id, deltas)
     for outcome in fresh:
         events.emit(
             session, events.OUTCOMES, resolution.outcome_event(outcome, OutcomeEventKind.RESOLVED)

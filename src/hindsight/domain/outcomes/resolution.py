@@ -1,4 +1,4 @@
-"""Resolving outcomes exactly once (DESIGN.md §4).
+"""Resolving outcomes exactly once (docs/concepts/outcomes.md).
 
 Every path — a signal arriving, a late upload, a scheduled job, an explicit decision —
 ends in ``apply_decisions``: a conditional ``UPDATE … WHERE status = 'PENDING'``, so a row
@@ -12,18 +12,33 @@ import datetime as dt
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import String, Text, Uuid, and_, bindparam, case, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db.models import OutcomeRecord, Signal
+from hindsight.db import dialects
+from hindsight.db.models import CalibrationState, OutcomeRecord, Signal
 from hindsight.domain import events
 from hindsight.domain.calibration import bins as calibration_bins
+from hindsight.domain.drift import evalues
 from hindsight.domain.enums import (
     CONVERSATION_KINDS,
     DEAL_KINDS,
+    DECIDED,
     OutcomeEventKind,
     OutcomeStatus,
     OutcomeType,
@@ -39,6 +54,19 @@ from hindsight.domain.outcomes.rules import (
 )
 
 PENDING = OutcomeStatus.PENDING.value
+
+
+async def meet(
+    session: AsyncSession, tenant_id: uuid.UUID, matches: Iterable[tuple[str, str | None]]
+) -> None:
+    """Serialise the outcome and signal paths per conversation and per deal, first thing in
+    the transaction: of an outcome and a signal that match, whichever commits second waits
+    for the first and then sees its row, so neither is left waiting for the other.
+
+    ``matches`` are (``conversation_id`` or ``deal_id``, value) pairs; empty values are skipped.
+    """
+    names = (f"{tenant_id}:{column}:{value}" for column, value in matches if value)
+    await dialects.serialize_on(session, names)
 
 
 async def evaluate(
@@ -140,13 +168,14 @@ async def apply_decisions(
     resolved = await _resolve(session, tenant_id, decisions, now) if decisions else []
     if not resolved:
         return resolved
+    # Rollups before bins, as the record path takes them: one lock order for every writer.
+    await rollups.apply(session, tenant_id, rollups.moves(resolved, PENDING))
     await calibration_bins.add_to_bins(
         session,
         tenant_id,
         ((o.action_type, o.predicted_confidence, OutcomeStatus(o.status)) for o in resolved),
         now,
     )
-    await rollups.apply(session, tenant_id, rollups.moves(resolved, PENDING))
     for outcome in resolved:
         events.emit(session, events.OUTCOMES, outcome_event(outcome, OutcomeEventKind.RESOLVED))
     return resolved
@@ -179,11 +208,37 @@ async def _resolve(
             resolved_at=now,
             resolution_reason=per_row(lambda d: d.reason, Text()),
             resolved_by_signal_id=per_row(lambda d: d.signal_id, Uuid()),
+            calibrated_confidence=_calibrated(session, decisions),
         )
         .returning(OutcomeRecord)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
     return list(await session.scalars(stmt))
+
+
+def _calibrated(session: AsyncSession, decisions: dict[uuid.UUID, Decision]) -> Any:
+    """q = clamp(p·m, 0.001, 0.999) with the multiplier in force, set by the
+    resolving UPDATE itself (no extra statement) on the rows it makes POSITIVE or NEGATIVE."""
+    multiplier = (
+        select(CalibrationState.multiplier)
+        .where(
+            CalibrationState.tenant_id == OutcomeRecord.tenant_id,
+            CalibrationState.action_type == OutcomeRecord.action_type,
+        )
+        .scalar_subquery()
+    )
+    q = dialects.clamp(
+        session,
+        OutcomeRecord.predicted_confidence * func.coalesce(multiplier, 1.0),
+        evalues.Q_LOW,
+        evalues.Q_HIGH,
+    )
+    decided = [i for i, d in decisions.items() if d.status in DECIDED]
+    if len(decided) == len(decisions):
+        return q
+    if not decided:
+        return None
+    return case((OutcomeRecord.id.in_(decided), q), else_=None)
 
 
 def outcome_event(outcome: OutcomeRecord, kind: OutcomeEventKind) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""Outcome rollups kept current on every write (DESIGN.md §3, read by dashboards).
+"""Outcome rollups kept current on every write (docs/design.md, read by dashboards).
 
 A key's counts are spread over ``SLOTS`` rows, chosen by outcome id, so the record and the
 resolution of one outcome always touch the same slot (no slot goes negative) and

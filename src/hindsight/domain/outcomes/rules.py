@@ -1,4 +1,4 @@
-"""The outcome decision table of DESIGN.md §4: one declaration per outcome type
+"""The outcome decision table of docs/concepts/outcomes.md: one declaration per outcome type
 (``OUTCOME_TYPES``) and pure functions over signals that read it.
 
 A decision looks at the signals matching an outcome that fall inside its window,
@@ -76,7 +76,7 @@ class SafetyNet:
 
 @dataclass(frozen=True)
 class OutcomeTypeRule:
-    """Everything one outcome type means (DESIGN.md §4), declared once."""
+    """Everything one outcome type means (docs/concepts/outcomes.md), declared once."""
 
     window_setting: str  # the ``Settings`` field with its window in hours
     signals: Mapping[SignalKind, Verdict]  # the kinds that decide it inside the window

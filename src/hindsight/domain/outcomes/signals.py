@@ -25,7 +25,7 @@ from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain import tenants, validation
 from hindsight.domain.enums import DEAL_KINDS, OutcomeStatus, OutcomeType, SignalKind
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.outcomes import resolution
+from hindsight.domain.outcomes import once, resolution
 from hindsight.domain.outcomes.rules import AFFECTS, OutcomeRules
 from hindsight.domain.outcomes.writes import check_batch_size
 
@@ -42,6 +42,7 @@ class NewSignal:
     to_stage: str | None = None
     helpful: bool | None = None
     payload: dict[str, Any] | None = None
+    idempotency_key: str | None = None
 
 
 def _payload(new: NewSignal, rules: OutcomeRules) -> dict[str, Any]:
@@ -108,6 +109,7 @@ def _stored_or_error(
                 new.occurred_at, "occurredAt", now=now, skew=rules.clock_skew
             ),
             "recorded_at": now,
+            "idempotency_key": validation.identifier(new.idempotency_key, "idempotencyKey"),
         }
     except ValidationFailed as error:
         return error
@@ -137,7 +139,8 @@ async def record_signals(
     rules: OutcomeRules,
     now: dt.datetime,
 ) -> list[tuple[Signal, list[OutcomeRecord]] | ValidationFailed]:
-    """Store signals (one INSERT) and resolve every pending outcome they decide (one locked
+    """Store signals (one INSERT; a repeated idempotency key returns the first signal and
+    resolves nothing) and resolve every pending outcome they decide (one locked
     read, one resolution pass); one result per input, in order: the signal and the
     outcomes it resolved, or the input's ``ValidationFailed``.
 
@@ -149,15 +152,32 @@ async def record_signals(
     batch = [r for r in results if isinstance(r, Stored)]
     if not batch:
         return results
+    await resolution.meet(session, tenant_id, [(b.column, b.key) for b in batch])
     await tenants.register(session, tenant_id, now)
-    await session.execute(SIGNALS.insert(), [b.row for b in batch])
-    candidates = await _pending_in_windows(session, tenant_id, batch)
-    resolved = await resolution.evaluate(session, tenant_id, candidates, rules=rules, now=now)
-    owners = _owners(batch, resolved)
+    stored = await once.insert_once(session, SIGNALS, tenant_id, [b.row for b in batch])
+    fresh = [b for b in batch if stored[b.row["id"]]["id"] == b.row["id"]]
+    owners = await _resolve(session, tenant_id, fresh, rules=rules, now=now)
     return [
-        (Signal(**r.row), owners.get(r.row["id"], [])) if isinstance(r, Stored) else r
+        (Signal(**stored[r.row["id"]]), owners.get(r.row["id"], [])) if isinstance(r, Stored) else r
         for r in results
     ]
+
+
+async def _resolve(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    fresh: list[Stored],
+    *,
+    rules: OutcomeRules,
+    now: dt.datetime,
+) -> dict[uuid.UUID, list[OutcomeRecord]]:
+    """Resolve what the newly stored signals decide; a repeated idempotency key's signal
+    was stored (and resolved) the first time, so it decides nothing again."""
+    if not fresh:
+        return {}
+    candidates = await _pending_in_windows(session, tenant_id, fresh)
+    resolved = await resolution.evaluate(session, tenant_id, candidates, rules=rules, now=now)
+    return _owners(fresh, resolved)
 
 
 def _owners(

@@ -10,26 +10,23 @@ commit together with the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import RowMapping, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hindsight.db import dialects
 from hindsight.db.models import OutcomeRecord, TeamMember
 from hindsight.domain import events, tenants, validation
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus, OutcomeType
 from hindsight.domain.errors import ValidationFailed
-from hindsight.domain.outcomes import resolution, rollups
+from hindsight.domain.outcomes import once, resolution, rollups
 from hindsight.domain.outcomes.rules import OUTCOME_TYPES, OutcomeRules
 
 MAX_BATCH = 500
-COLUMNS = OutcomeRecord.__table__.c
+OUTCOMES = cast(Table, OutcomeRecord.__table__)  # the declarative class's Core table
 
 
 @dataclass(frozen=True)
@@ -107,27 +104,33 @@ async def record_outcomes(
     """Store agent actions; one result per input, in order.
 
     The same idempotency key always returns the first record (also twice in one batch).
-    Late uploads (``occurred_at`` in the past) are at once resolved by signals already
-    stored inside their windows; window-end rules wait for the scheduled jobs.
+    Each new outcome is at once resolved by the signals already stored inside its window (a
+    late upload's past ones, or one that committed a moment before), and answered as
+    resolved; window-end rules wait for the scheduled jobs.
     """
     check_batch_size(len(news))
     results: list[Any] = [_row_or_error(new, tenant_id, rules, now) for new in news]
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return results
+    await resolution.meet(session, tenant_id, _matches(rows))
     await fill_teams(session, tenant_id, rows)
     await tenants.register(session, tenant_id, now)
     stored = await _insert_once(session, tenant_id, rows)
-    fresh = [
-        (stored[row["id"]], new)
-        for row, new in zip(rows, _valid(news, results), strict=True)
-        if stored[row["id"]].id == row["id"]
-    ]  # not an earlier call's (or item's) record
-    await _announce(session, tenant_id, [o for o, _ in fresh])
-    late = [o for o, new in fresh if new.occurred_at is not None]
-    if late:
-        await resolution.evaluate(session, tenant_id, late, rules=rules, now=now)
-    return [stored[r["id"]] if isinstance(r, dict) else r for r in results]
+    # not an earlier call's (or item's) record
+    fresh = [stored[row["id"]] for row in rows if stored[row["id"]].id == row["id"]]
+    await _announce(session, tenant_id, fresh)
+    # Signals stored earlier inside a window: a late upload's past, or one that committed
+    # just before this outcome (``meet`` made it visible).
+    resolved = await resolution.evaluate(session, tenant_id, fresh, rules=rules, now=now)
+    current = {o.id: o for o in resolved}
+    answers = {key: current.get(o.id, o) for key, o in stored.items()}
+    return [answers[r["id"]] if isinstance(r, dict) else r for r in results]
+
+
+def _matches(rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """What each row can be resolved by: its conversation and its deal."""
+    return [(column, row[column]) for row in rows for column in ("conversation_id", "deal_id")]
 
 
 def _row_or_error(
@@ -146,10 +149,6 @@ def _row_or_error(
         "window_ends_at": values["created_at"] + window,
         **values,
     }
-
-
-def _valid(news: Sequence[NewOutcome], results: list[Any]) -> list[NewOutcome]:
-    return [new for new, r in zip(news, results, strict=True) if isinstance(r, dict)]
 
 
 async def fill_teams(
@@ -174,40 +173,15 @@ async def fill_teams(
 async def _insert_once(
     session: AsyncSession, tenant_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> dict[uuid.UUID, OutcomeRecord]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING; a conflicting (or repeated) idempotency key
-    maps to the earlier winner. Keyed by each row's proposed id."""
-    result = await session.execute(_insert_statement(dialects.dialect_of(session)), rows)
-    inserted = {row.id: _record(row) for row in result}
-    missing = {row["idempotency_key"] for row in rows if row["id"] not in inserted}
-    by_key = {o.idempotency_key: o for o in inserted.values() if o.idempotency_key}
-    if missing - by_key.keys():
-        by_key.update(await _by_keys(session, tenant_id, missing - by_key.keys()))
-    return {row["id"]: inserted.get(row["id"]) or by_key[row["idempotency_key"]] for row in rows}
+    """Each row's stored outcome (a repeated idempotency key maps to the earlier winner),
+    keyed by the row's proposed id."""
+    stored = await once.insert_once(session, OUTCOMES, tenant_id, rows)
+    return {key: _record(row) for key, row in stored.items()}
 
 
-@functools.cache
-def _insert_statement(dialect: str) -> Any:
-    """Built once per dialect; executed with many rows it is one multi-row INSERT whose
-    compiled form SQLAlchemy caches ("insertmanyvalues")."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(OutcomeRecord.__table__)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-    return stmt.returning(*COLUMNS)
-
-
-async def _by_keys(
-    session: AsyncSession, tenant_id: uuid.UUID, keys: set[str]
-) -> dict[str, OutcomeRecord]:
-    """Earlier winners: committed, so READ COMMITTED sees them."""
-    stmt = select(*COLUMNS).where(
-        COLUMNS.tenant_id == tenant_id, COLUMNS.idempotency_key.in_(sorted(keys))
-    )
-    return {row.idempotency_key: _record(row) for row in await session.execute(stmt)}
-
-
-def _record(row: Any) -> OutcomeRecord:
+def _record(row: RowMapping) -> OutcomeRecord:
     """A plain (session-less) ``OutcomeRecord`` from a Core row."""
-    values = dict(row._mapping)
+    values = dict(row)
     values["meta"] = values.pop("metadata")
     return OutcomeRecord(**values)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from alembic import op
 
-from hindsight.db.models import TENANT_TABLES
 from hindsight.settings import Settings
 
 revision = "0002"
@@ -20,6 +19,17 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# The tables of this revision, frozen: later revisions secure the tables they add.
+TENANT_TABLES = (
+    "outcome_records",
+    "signals",
+    "feedback_entries",
+    "calibration_bins",
+    "calibration_states",
+    "calibration_adjustments",
+    "team_members",
+    "outcome_rollups",
+)
 POLICY = "tenant_isolation"
 TENANT_MATCH = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 

@@ -1,11 +1,11 @@
-"""The event outbox (DESIGN.md §16): every domain event, written in the transaction of its
+"""The event outbox (docs/concepts/events.md): every domain event, written in the transaction of its
 change, so subscribers can resume after a cursor and replicas catch up after a Redis outage.
 
 On PostgreSQL the table has row-level security like every tenant table, and the app role
 may read, insert and prune it (and draw positions from its sequence).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from hindsight.settings import Settings
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -17,22 +17,26 @@ function svg(width, height, label) {
 
 const pct = (x) => `${Math.round(x * 100)}%`;
 
-// Daily trend: actions per day as bars, success rate as a line (0–100%).
+// Daily trend: actions per day as bars (right axis), success rate as a line (left axis, %),
+// with a legend; one bar per day of the period, oldest on the left.
 export function trendChart(points) {
-  const W = 640, H = 220, L = 40, R = 40, T = 12, B = 28;
+  const W = 640, H = 260, L = 40, R = 40, T = 44, B = 34;
   const days = points.length || 1;
   const maxActions = Math.max(1, ...points.map((p) => p.metrics.actions));
   const x = (i) => L + ((W - L - R) * (i + 0.5)) / days;
   const yRate = (r) => T + (H - T - B) * (1 - r);
   const yCount = (n) => T + (H - T - B) * (1 - n / maxActions);
-  const label = `Daily trend over ${points.length} days: bars are actions, the line is the success rate`;
+  const label = `Daily trend over ${points.length} days: bars are actions per day (right axis), the line is the success rate in % (left axis)`;
   const root = svg(W, H, label);
   root.classList.add("chart", "trend");
+  legend(root, L);
   for (const r of [0, 0.5, 1]) {
     root.append(el("line", { x1: L, x2: W - R, y1: yRate(r), y2: yRate(r), class: "grid" }));
     root.append(el("text", { x: L - 6, y: yRate(r) + 4, class: "axis end" }, pct(r)));
   }
-  root.append(el("text", { x: W - R + 6, y: yCount(maxActions) + 4, class: "axis" }, maxActions));
+  root.append(el("text", { x: 2, y: T - 10, class: "axis unit" }, "success %"));
+  root.append(el("text", { x: W - 2, y: T - 10, class: "axis end unit" }, "actions/day"));
+  for (const n of [0, maxActions]) root.append(el("text", { x: W - R + 6, y: yCount(n) + 4, class: "axis" }, n));
   const barWidth = Math.max(2, (W - L - R) / days - 3);
   points.forEach((p, i) => {
     const y = yCount(p.metrics.actions);
@@ -43,9 +47,18 @@ export function trendChart(points) {
     .filter(Boolean);
   if (line.length) root.append(el("polyline", { points: line.join(" "), class: "rate" }));
   [0, Math.floor(days / 2), days - 1].forEach((i) => {
-    if (points[i]) root.append(el("text", { x: x(i), y: H - 8, class: "axis middle" }, points[i].day.slice(5)));
+    if (points[i]) root.append(el("text", { x: x(i), y: H - 16, class: "axis middle" }, points[i].day.slice(5)));
   });
+  root.append(el("text", { x: L + (W - L - R) / 2, y: H - 3, class: "axis middle unit" }, "day (month-day)"));
   return root;
+}
+
+function legend(root, left) {
+  const item = root.appendChild(el("g", { class: "legend" }));
+  item.append(el("rect", { x: left, y: 6, width: 14, height: 10, class: "bar" }));
+  item.append(el("text", { x: left + 20, y: 15, class: "axis" }, "Actions per day (right axis)"));
+  item.append(el("line", { x1: left + 200, x2: left + 216, y1: 11, y2: 11, class: "rate" }));
+  item.append(el("text", { x: left + 222, y: 15, class: "axis" }, "Success rate, % of decided (left axis)"));
 }
 
 // Reliability diagram: observed rate against mean predicted confidence per bin, Wilson 95%
@@ -81,20 +94,33 @@ export function reliabilityDiagram(curve) {
   return root;
 }
 
-// Multiplier history: each adjustment's new multiplier over time (1.0 marked).
+// Multiplier history: the multiplier after each adjustment, oldest on the left (the API lists
+// them newest first), so the line ends at the multiplier in use; both ends carry date and value.
 export function multiplierHistory(curve) {
-  const W = 260, H = 60, L = 40, R = 8, T = 6, B = 6;
-  const values = [1, ...curve.adjustments.map((a) => a.newMultiplier)];
-  if (curve.adjustments.length) values[0] = curve.adjustments[0].oldMultiplier;
+  const W = 300, H = 150, L = 42, R = 14, T = 24, B = 26;
+  const changes = [...curve.adjustments].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const values = changes.length ? [changes[0].oldMultiplier, ...changes.map((a) => a.newMultiplier)] : [curve.multiplier];
+  const days = changes.length ? [changes[0].at, ...changes.map((a) => a.at)].map((at) => at.slice(0, 10)) : [];
   const lo = Math.min(0.5, ...values), hi = Math.max(1.5, ...values);
   const x = (i) => L + ((W - L - R) * i) / Math.max(values.length - 1, 1);
   const y = (v) => T + (H - T - B) * (1 - (v - lo) / (hi - lo));
-  const label = `Multiplier history for ${curve.actionType}: ${values.map((v) => v.toFixed(2)).join(", ")}`;
+  const label = `Multiplier history for ${curve.actionType}, oldest first: ${values.map((v) => v.toFixed(2)).join(", ")}`;
   const root = svg(W, H, label);
   root.classList.add("chart", "history");
-  root.append(el("line", { x1: L, x2: W - R, y1: y(1), y2: y(1), class: "grid" }));
-  root.append(el("text", { x: L - 6, y: y(1) + 4, class: "axis end" }, "×1.0"));
+  for (const v of [lo, 1, hi]) {
+    root.append(el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
+    root.append(el("text", { x: L - 6, y: y(v) + 4, class: "axis end" }, `×${v.toFixed(1)}`));
+  }
   root.append(el("polyline", { points: values.map((v, i) => `${x(i)},${y(v)}`).join(" "), class: "rate" }));
-  values.forEach((v, i) => root.append(el("circle", { cx: x(i), cy: y(v), r: 2.5, class: "bin" })));
+  values.forEach((v, i) => root.append(el("circle", { cx: x(i), cy: y(v), r: 3, class: "bin" })));
+  if (!changes.length) {
+    root.append(el("text", { x: W - R, y: 14, class: "axis end" }, `no adjustment yet: ×${values[0].toFixed(2)}`));
+  } else {
+    const last = values.length - 1;
+    const rising = values[last] >= values[0];  // labels on the side the line leaves free
+    const start = y(values[0]) + (rising ? 17 : -9), end = y(values[last]) + (rising ? -9 : 17);
+    root.append(el("text", { x: x(0), y: start, class: "axis ends" }, `${days[0]} ×${values[0].toFixed(2)}`));
+    root.append(el("text", { x: x(last), y: end, class: "axis ends end" }, `${days[last]} ×${values[last].toFixed(2)}`));
+  }
   return root;
 }

@@ -1,8 +1,11 @@
 // A small GraphQL client: POST for queries, graphql-transport-ws over the browser's WebSocket
 // for subscriptions, reconnecting with exponential backoff (and telling the panel, which then
 // takes its snapshot again). A subscription with a `cursor(data)` function resumes after the
-// last cursor it returned (sent as the `after` variable), so its events missed while away
-// are replayed.
+// last cursor it returned (sent as `after` when the WebSocket subscribes again), so its events
+// missed while away are replayed. When the WebSocket
+// never gets through (a proxy without WebSockets), the subscriptions go over HTTP instead:
+// graphql-sse, with the protocol's own client (vendored), which reconnects by itself.
+import { createClient } from "./vendor/graphql-sse/client.mjs";
 
 export async function query(token, document, variables = {}) {
   const response = await fetch("/graphql", {
@@ -33,6 +36,7 @@ export class LiveConnection {
     this.onState = onState;
     this.attempt = 0;
     this.closed = false;
+    this.acknowledged = false;  // once true, a lost socket is retried, not replaced
     this.open();
   }
 
@@ -53,6 +57,7 @@ export class LiveConnection {
 
   receive(message) {
     if (message.type === "connection_ack") {
+      this.acknowledged = true;
       const reconnected = this.attempt > 0;
       this.attempt = 0;
       for (const [id, sub] of Object.entries(this.subscriptions)) {
@@ -78,15 +83,48 @@ export class LiveConnection {
       this.onState("refused", event.reason || "token refused");
       return;
     }
+    if (!this.acknowledged) {
+      this.overHttp();
+      return;
+    }
     const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
     this.onState("offline", `retrying in ${Math.round(delay / 1000)} s`);
     this.timer = window.setTimeout(() => this.open(), delay);
   }
 
+  // Each subscription on a stream of its own (graphql-sse's distinct connections mode).
+  overHttp() {
+    this.onState("connecting", "over HTTP");
+    this.sse = createClient({
+      url: new URL("/graphql", window.location.href).href,
+      headers: { authorization: `Bearer ${this.token}` },
+      retryAttempts: Infinity,
+    });
+    this.stops = Object.values(this.subscriptions).map((sub) => this.sse.subscribe(
+      { query: sub.query, variables: sub.variables },
+      {
+        next: (result) => this.result(sub, result),
+        error: (error) => this.onState("error", String((error && error.message) || error)),
+        complete: () => {},
+      },
+      { connected: (reconnected) => this.onState("live", reconnected ? "reconnected" : "over HTTP") },
+    ));
+  }
+
+  result(sub, result) {
+    if (result.data) sub.next(result.data);
+    const errors = result.errors || [];
+    if (!errors.length) return;
+    const code = errors[0].extensions && errors[0].extensions.code;
+    this.onState(code === "UNAUTHENTICATED" ? "refused" : "error", errors.map((e) => e.message).join("; "));
+  }
+
   close() {
     this.closed = true;
     window.clearTimeout(this.timer);
     if (this.ws) this.ws.close(1000, "signed out");
+    for (const stop of this.stops || []) stop();
+    if (this.sse) this.sse.dispose();
   }
 }

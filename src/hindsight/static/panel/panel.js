@@ -4,30 +4,41 @@ import * as docs from "./documents.js";
 import { LiveConnection, query } from "./graphql.js";
 import { multiplierHistory, reliabilityDiagram, trendChart } from "./charts.js";
 import { TILES } from "./metrics.js";
+import { alertUpdates, loadAlerts, readsAlerts } from "./drift.js";
+import { count, h, num, pct } from "./dom.js";
+import { patternItems } from "./coaching.js";
+import { activityUpdates } from "./activity.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
-const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map(), activity: new Set() };
+const state = { token: null, viewer: null, view: "executive", team: "", live: null, curves: new Map(), coverage: null };
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
+// better: +1 when a rise is good news, -1 when it is bad news, 0 when it is neither. A previous
+// period with data on only its last days (state.coverage) is named partial and not coloured.
+function change(now, before, rate, better) {
+  const cover = state.coverage;
+  if (now == null || before == null || cover?.covered === 0) return h("span", { class: "change same" }, "no earlier data");
+  const delta = now - before;
+  const sign = delta > 0 ? "+" : "";
+  const amount = rate ? `${sign}${(delta * 100).toFixed(1)} pts` : `${sign}${delta}`;
+  if (cover && cover.covered < cover.days) {
+    return h("span", { class: "change partial" }, `${amount} vs previous (partial: ${cover.covered} of ${cover.days} days)`);
+  }
+  const cls = delta * better > 0 ? "up" : delta * better < 0 ? "down" : "same";
+  return h("span", { class: `change ${cls}` }, `${amount} vs previous`);
 }
 
-const pct = (x) => (x == null ? "—" : `${(x * 100).toFixed(1)}%`);
-const count = (x) => String(x);
-const num = (x, digits = 3) => (x == null ? "—" : Number(x).toFixed(digits));
+// How much of the previous period has data: from its first day with an action to its end.
+function coverage(trend) {
+  const first = trend.findIndex((p) => p.metrics.actions > 0);
+  return { days: trend.length, covered: first < 0 ? 0 : trend.length - first, since: first < 0 ? null : trend[first].day };
+}
 
-// better: +1 when a rise is good news, -1 when it is bad news, 0 when it is neither.
-function change(now, before, rate, better) {
-  if (now == null || before == null) return h("span", { class: "change same" }, "no earlier data");
-  const delta = now - before;
-  const cls = delta * better > 0 ? "up" : delta * better < 0 ? "down" : "same";
-  const sign = delta > 0 ? "+" : "";
-  const text = rate ? `${sign}${(delta * 100).toFixed(1)} pts vs previous` : `${sign}${delta} vs previous`;
-  return h("span", { class: `change ${cls}` }, text);
+function comparedWith(cover) {
+  if (!cover) return "compared with the 30 days before";
+  if (cover.covered === 0) return `the ${cover.days} days before have no data, so nothing is compared`;
+  if (cover.covered === cover.days) return `compared with the ${cover.days} days before`;
+  return `compared with the ${cover.days} days before, which are partial: data only from ${cover.since} (${cover.covered} of ${cover.days} days)`;
 }
 
 function metric(key, label, value, previous, rate, format, better = 0) {
@@ -51,7 +62,7 @@ function renderMetrics(board, extra) {
   );
   // `to` is the exclusive end (the midnight after the last day): show the last day itself.
   const lastDay = new Date(Date.parse(board.to) - 86400000).toISOString().slice(0, 10);
-  $("period").textContent = `${board.from.slice(0, 10)} to ${lastDay} (UTC), compared with the 30 days before`;
+  $("period").textContent = `${board.from.slice(0, 10)} to ${lastDay} (UTC), ${comparedWith(state.coverage)}`;
   $("trend").replaceChildren(trendChart(board.trend));
 }
 
@@ -64,29 +75,8 @@ function renderReps(reps) {
     h("td", {}, String(r.metrics.negative)), h("td", {}, pct(r.metrics.successRate)))));
 }
 
-const MAX_PATTERNS = 8;
-
 function renderPatterns(patterns) {
-  const items = patterns.slice(0, MAX_PATTERNS).map((p) => h("li", {},
-    h("span", { class: "kind" }, `${p.kind} · ${p.subject}`),
-    h("p", {}, p.description),
-    h("p", { class: "hint" }, `${pct(p.successRate)} of ${p.sampleSize} · confidence ${pct(p.confidence)} — ${p.recommendation}`)));
-  if (patterns.length > MAX_PATTERNS) items.push(h("li", { class: "hint" }, `${patterns.length - MAX_PATTERNS} more in GraphiQL (coachingPatterns).`));
-  $("coaching").replaceChildren(...(items.length ? items : [h("li", {}, "No pattern clear enough to act on yet.")]));
-}
-
-const MAX_ACTIVITY = 20;
-
-function addActivity(event) {
-  if (state.activity.has(event.id)) return;  // delivered again after a reconnect
-  state.activity.add(event.id);
-  const o = event.outcome;
-  const item = h("li", { "data-outcome-id": o.id, "data-event-id": event.id },
-    h("span", { class: "kind" }, `${event.kind} · ${event.status}`),
-    h("p", {}, `${o.actionType}${o.repId ? ` · ${o.repId}` : ""}`));
-  const list = $("activity");
-  list.prepend(item);
-  while (list.children.length > MAX_ACTIVITY) list.lastElementChild.remove();
+  $("coaching").replaceChildren(...patternItems(patterns));
 }
 
 function renderCurve(curve) {
@@ -101,13 +91,27 @@ function renderCurve(curve) {
 }
 
 function renderCurves() {
+  if (state.view === "rep") return;  // not theirs to read: notForRep() says so
   const curves = [...state.curves.values()].filter((c) => c.sampleCount > 0)
     .sort((a, b) => a.actionType.localeCompare(b.actionType));
   $("calibration").replaceChildren(...curves.map(renderCurve));
 }
 
-function renderBoard(board, kind, patterns) {
-  if (kind === "ManagerDashboard") {
+const VIEWS = { RepDashboard: "rep", ManagerDashboard: "manager", ExecutiveSummary: "executive" };
+
+function notForRep() {
+  const why = "a REP token reads only its own numbers; these cover the whole tenant (MANAGER, EXECUTIVE, ANALYST or ADMIN).";
+  $("coaching").replaceChildren(h("li", { class: "hint" }, `Coaching patterns are not shown: ${why}`));
+  $("calibration").replaceChildren(h("p", { class: "hint" }, `Calibration curves are not shown: ${why}`));
+}
+
+function renderBoard(board, view, patterns) {
+  if (view === "rep") {
+    $("metrics-title").textContent = `Rep ${board.repId}: last 30 days`;
+    renderMetrics(board, []);
+    renderReps(null);
+    notForRep();
+  } else if (view === "manager") {
     $("metrics-title").textContent = `Team ${board.teamId}: last 30 days`;
     renderMetrics(board, []);
     renderReps(board.reps);
@@ -124,20 +128,37 @@ function renderBoard(board, kind, patterns) {
 }
 
 function setConnection(stateName, detail = "") {
-  const text = { connecting: "Connecting…", reconnecting: "Reconnecting…", live: "Live", offline: "Offline",
+  const text = { "signed-in": "Signed in", connecting: "Connecting…", reconnecting: "Reconnecting…", live: "Live", offline: "Offline",
     refused: "Token refused", error: "Error" }[stateName] || stateName;
   $("connection").dataset.state = stateName;
   $("connection").querySelector(".text").textContent = detail ? `${text} (${detail})` : text;
 }
 
+const SNAPSHOTS = {
+  rep: [docs.REP_SNAPSHOT, "repDashboard"],
+  manager: [docs.MANAGER_SNAPSHOT, "managerDashboard"],
+  executive: [docs.EXECUTIVE_SNAPSHOT, "executiveSummary"],
+};
+
+function scope() {
+  return { rep: { repId: state.viewer.subject }, manager: { teamId: state.team }, executive: {} }[state.view];
+}
+
+// The previous period's days (one more query), so "vs previous" can say when it is partial.
+async function earlier(board) {
+  const period = { from: board.previousFrom, to: new Date(Date.parse(board.previousTo) - 1000).toISOString() };
+  const { board: before } = await query(state.token, docs.EARLIER[state.view], { ...scope(), period });
+  return coverage(before.trend);
+}
+
 async function snapshot() {
-  const data = state.view === "manager"
-    ? await query(state.token, docs.MANAGER_SNAPSHOT, { teamId: state.team })
-    : await query(state.token, docs.EXECUTIVE_SNAPSHOT);
+  const [document, field] = SNAPSHOTS[state.view];
+  const data = await query(state.token, document, scope());
+  state.coverage = await earlier(data[field]);
   state.curves = new Map((data.calibrationCurves || []).map((c) => [c.actionType, c]));
-  if (state.view === "manager") renderBoard(data.managerDashboard, "ManagerDashboard");
-  else renderBoard(data.executiveSummary, "ExecutiveSummary", data.coachingPatterns || []);
+  renderBoard(data[field], state.view, data.coachingPatterns);
   renderCurves();
+  await loadAlerts(state.token, state.viewer.role);
 }
 
 function setCurve(curve) {
@@ -147,27 +168,30 @@ function setCurve(curve) {
 
 function subscribe() {
   if (state.live) state.live.close();
-  state.activity = new Set();
-  $("activity").replaceChildren();
-  const scope = state.view === "manager" ? { teamId: state.team } : { executive: true };
-  state.live = new LiveConnection(state.token, {
-    board: { query: docs.DASHBOARD_UPDATES, variables: { scope }, next: (d) => renderBoard(d.dashboardUpdates, d.dashboardUpdates.__typename) },
-    curves: { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) },
-    activity: { query: docs.OUTCOME_EVENTS, variables: {}, cursor: (d) => d.outcomeEvents.cursor,
-      next: (d) => addActivity(d.outcomeEvents) },
-  }, (name, detail) => {
+  const updates = state.view === "executive" ? { executive: true } : scope();
+  const subscriptions = {
+    board: { query: docs.DASHBOARD_UPDATES, variables: { scope: updates }, next: (d) => renderBoard(d.dashboardUpdates, VIEWS[d.dashboardUpdates.__typename]) },
+  };
+  if (state.view !== "rep") subscriptions.curves = { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) };
+  if (readsAlerts(state.viewer.role)) subscriptions.alerts = alertUpdates();
+  subscriptions.activity = activityUpdates();  // resumes after its last cursor
+  state.live = new LiveConnection(state.token, subscriptions, (name, detail) => {
     setConnection(name, detail);
     if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
   });
 }
 
+// A refusal is said in words where the person is looking: on the board once signed in.
 function showError(error) {
-  $("sign-in-error").textContent = error.message;
+  const signedIn = !$("board").hidden && error.code !== "UNAUTHENTICATED";
+  const refused = error.code === "FORBIDDEN" ? `Refused (${error.code}): ` : "";
+  $(signedIn ? "board-error" : "sign-in-error").textContent = `${refused}${error.message}`;
   if (error.code === "UNAUTHENTICATED") signOut();
 }
 
 async function show() {
-  state.view = new FormData($("view")).get("view");
+  $("board-error").textContent = "";
+  state.view = state.viewer.role === "REP" ? "rep" : new FormData($("view")).get("view");
   state.team = $("team").value.trim() || state.viewer.team || "";
   if (state.view === "manager" && !state.team) { $("who").textContent = "Enter a team id for the manager view."; return; }
   await snapshot();
@@ -185,6 +209,8 @@ async function signIn(token) {
   $("sign-in").hidden = true;
   $("board").hidden = false;
   $("sign-out").hidden = false;
+  setConnection("signed-in");
+  $("view").toggleAttribute("data-fixed", viewer.role === "REP");  // a REP sees their own only
   $("who").textContent = `Signed in as ${viewer.subject} (${viewer.role}${viewer.team ? `, team ${viewer.team}` : ""}).`;
   const manager = viewer.role === "MANAGER";  // lands on their team; others on the tenant
   $("view").querySelector(`input[value="${manager ? "manager" : "executive"}"]`).checked = true;
