@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
-from hindsight.live.tails import tails_for
 from hindsight.services import channel
 from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
 from tests.api.drift_documents import history
@@ -30,6 +29,7 @@ from tests.api.root_documents import (
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually
 from tests.live.conftest import live
+from tests.live.http_streams import subscribers
 from tests.services import REDIS_URL
 
 __all__ = ["asked", "live"]  # fixtures: the access spy; the session's app on a real socket
@@ -78,20 +78,12 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
 
 async def subscribed(tenant: Tenant, topic: str | None, count: int) -> None:
     """Wait until ``count`` subscribers listen on the tenant's topic (and Redis has it):
-    graphql-transport-ws does not acknowledge a subscription, so the test asks the broker,
-    or for the topics read from the outbox, the process's tail."""
+    graphql-transport-ws does not acknowledge a subscription, so the test asks the process
+    (``http_streams.subscribers``: the outbox tail or the broker)."""
     if topic is None:
         return
     name = channel(tenant.id, topic)
-    broker, tails = tenant.api.services.broker, tails_for(tenant.api.services).tails
-
-    def listening() -> bool:
-        if topic in (topics.OUTCOMES, topics.FEEDBACK):
-            tail = tails.get((tenant.id, topic))
-            return tail is not None and tail.listeners >= count
-        return broker.local_subscribers(name) >= count
-
-    await eventually(listening)
+    await eventually(lambda: subscribers(tenant, topic) >= count)
     if tenant.api.backend.is_postgres:
         await eventually(lambda: redis_subscribers(name), step=0.05)
 
