@@ -9,7 +9,11 @@ The baseline is the least a Strawberry subscription server does per delivery: a 
 subscriber, Strawberry executing the selection set and serialising the frame for each one.
 Hindsight also authorises, filters and re-reads each event from PostgreSQL (once per
 process and visibility) and shares one serialised frame among the subscribers who see the
-same thing. The driver (this process) holds every client connection.
+same thing. Since Step 19 Hindsight delivers from its event outbox: the driver writes each
+event there first (one row in its own transaction, as a write's unit of work does) and
+Redis only wakes the server, which reads new rows once per process per wake-up. That
+INSERT's round trip is inside Hindsight's burst and latency numbers, not the baseline's.
+The driver (this process) holds every client connection.
 
 Per server: deliveries/s for a burst of events to every subscriber (and the server's CPU
 per delivery, from /proc), publish → receive latency at 5 events/s, and RSS before the
@@ -28,10 +32,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import strawberry
 import uvicorn
@@ -69,6 +74,16 @@ class Server:
     publish: Callable[[str], dict[str, object]]  # event id -> the message to publish
     channel: str
     token: str | None = None
+    # Writes the message where the server reads events from (Hindsight: its outbox, as the
+    # unit of work does in the transaction of a change); Redis then only wakes it.
+    log: Callable[[dict[str, object]], Awaitable[None]] | None = None
+
+
+async def send(redis: Redis, server: Server, event_id: str) -> None:
+    message = server.publish(event_id)
+    if server.log is not None:
+        await server.log(message)
+    await redis.publish(server.channel, json.dumps(message))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -150,11 +165,11 @@ class Clients:
 async def all_subscribed(redis: Redis, server: Server, clients: Clients, count: int) -> None:
     """Probe until every client has had an event (pub/sub is at-most-once), then a mark."""
     for number in range(int(WAIT / 0.2)):
-        await redis.publish(server.channel, json.dumps(server.publish(f"probe-{number}")))
+        await send(redis, server, f"probe-{number}")
         with contextlib.suppress(TimeoutError):
             await clients.until(lambda: clients.ready == count, within=0.2)
             break
-    await redis.publish(server.channel, json.dumps(server.publish("mark")))
+    await send(redis, server, "mark")
     await clients.until(lambda: clients.seen.get("mark", 0) == count)
 
 
@@ -173,7 +188,7 @@ async def burst(redis: Redis, server: Server, clients: Clients, count: int, even
     start_received, start_cpu = clients.received, cpu_seconds(server.pid)
     clients.counting, started = True, time.perf_counter()
     for number in range(events):
-        await redis.publish(server.channel, json.dumps(server.publish(f"b{number}")))
+        await send(redis, server, f"b{number}")
     await clients.until(lambda: clients.received - start_received >= count * events)
     elapsed, clients.counting = time.perf_counter() - started, False
     delivered = clients.received - start_received
@@ -186,7 +201,7 @@ async def paced(redis: Redis, server: Server, clients: Clients, count: int, seco
     events = int(seconds * 5)
     for number in range(events):
         event_id = f"t{time.time_ns()}-{number}"
-        await redis.publish(server.channel, json.dumps(server.publish(event_id)))
+        await send(redis, server, event_id)
         await asyncio.sleep(0.2)  # the pace of the load, not a synchronisation
     await clients.until(lambda: len(clients.latencies) >= count * events)
     cuts = statistics.quantiles(clients.latencies, n=100, method="inclusive")
@@ -327,9 +342,31 @@ async def hindsight_server(redis_url: str) -> AsyncIterator[Server]:
             outcome_id = await record_one(base, token)
             url = f"ws://127.0.0.1:{port}/graphql"
             name = channel(tenant, "outcomes")
-            yield Server("hindsight serve", url, child.process.pid, notice(outcome_id), name, token)
+            async with outbox_writer(database, tenant) as log:
+                pid, publish = child.process.pid, notice(outcome_id)
+                yield Server("hindsight serve", url, pid, publish, name, token, log)
     finally:
         await drop_postgres_database(database)
+
+
+@contextlib.asynccontextmanager
+async def outbox_writer(
+    database: str, tenant: uuid.UUID
+) -> AsyncIterator[Callable[[dict[str, object]], Awaitable[None]]]:
+    """Each message as an outbox row of its own transaction (``db/outbox.py``'s columns)."""
+    connection = await asyncpg.connect(database.replace("+asyncpg", ""))
+    sql = (
+        "INSERT INTO outbox (tenant_id, txid, topic, payload, created_at) VALUES "
+        "($1, pg_current_xact_id()::text::bigint, 'outcomes', $2::jsonb, now())"
+    )
+
+    async def log(message: dict[str, object]) -> None:
+        await connection.execute(sql, tenant, json.dumps(message))
+
+    try:
+        yield log
+    finally:
+        await connection.close()
 
 
 async def record_one(base: str, token: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -106,6 +107,10 @@ class Settings(BaseSettings):
     # graphql-transport-ws pings on acknowledged sockets, and SSE pings on HTTP streams
     ws_keep_alive_seconds: float = 15.0
     dashboard_update_interval_seconds: float = 1.0  # dashboardUpdates: at most one per scope
+    # The event outbox (docs/concepts/events.md): how long events can be replayed (an ISO 8601
+    # duration, e.g. P7D), and how often a replica reads it without being woken by Redis.
+    event_retention: dt.timedelta = dt.timedelta(days=7)
+    event_poll_seconds: float = Field(default=1.0, gt=0.0)
     # Persisted documents (schema/persisted.py): APQ texts kept this long in the cache; a
     # trusted-documents manifest (hash -> document) refuses every other document, except for
     # the roles in adhoc_roles (comma-separated).
@@ -129,6 +134,7 @@ class Settings(BaseSettings):
     deal_interval_seconds: int = 24 * 3600
     expiry_interval_seconds: int = 3600
     calibration_interval_seconds: int = 6 * 3600
+    outbox_prune_interval_seconds: int = 3600
     run_scheduler: bool | None = None  # default: only without Redis (then no worker can)
 
     # Calibration (docs/concepts/calibration.md)

@@ -29,6 +29,7 @@ from tests.api.root_documents import (
 from tests.conftest import Tenant
 from tests.live.client import GraphQLSocket, eventually
 from tests.live.conftest import live
+from tests.live.http_streams import subscribers
 from tests.services import REDIS_URL
 
 __all__ = ["asked", "live"]  # fixtures: the access spy; the session's app on a real socket
@@ -77,12 +78,12 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
 
 async def subscribed(tenant: Tenant, topic: str | None, count: int) -> None:
     """Wait until ``count`` subscribers listen on the tenant's topic (and Redis has it):
-    graphql-transport-ws does not acknowledge a subscription, so the test asks the broker."""
+    graphql-transport-ws does not acknowledge a subscription, so the test asks the process
+    (``http_streams.subscribers``: the outbox tail or the broker)."""
     if topic is None:
         return
     name = channel(tenant.id, topic)
-    broker = tenant.api.services.broker
-    await eventually(lambda: broker.local_subscribers(name) >= count)
+    await eventually(lambda: subscribers(tenant, topic) >= count)
     if tenant.api.backend.is_postgres:
         await eventually(lambda: redis_subscribers(name), step=0.05)
 

@@ -228,11 +228,16 @@ async def test_panel_reconnects_and_takes_the_snapshot_again(
     server: Server, browser: Browser
 ) -> None:
     """A dropped WebSocket: the indicator says so, the panel reconnects by itself and reads
-    the snapshot again, so a write made while it was away shows up."""
+    the snapshot again, so a write made while it was away shows up; its Recent outcomes
+    resume after the last event shown, so that write's event appears too, once."""
     page = await _page(browser, server)
     sockets: list[WebSocketRoute] = []
+    restarting = [False]  # while set, reconnections are refused (the page backs off)
 
     async def through(ws: WebSocketRoute) -> None:  # forward to the server; keep a handle
+        if restarting[0]:
+            await ws.close(code=1012, reason="server still restarting")
+            return
         ws.connect_to_server()
         sockets.append(ws)
 
@@ -244,19 +249,32 @@ async def test_panel_reconnects_and_takes_the_snapshot_again(
     await live.wait_for(timeout=LOAD_MS)
     actions = '[data-metric="actions"] .value'
     before = await _number(page, actions)
+    seen = await _recorded(server, "conv-seen")  # an event the panel shows before it drops
+    await page.locator(f'#activity li[data-outcome-id="{seen}"]').wait_for(timeout=LOAD_MS)
 
+    restarting[0] = True
     await sockets[-1].close(code=1012, reason="server restarting")
     await page.locator(".connection[data-state=offline]").wait_for(timeout=LOAD_MS)
     await _shot(page, "panel-offline")
-    await server.gql(RECORD, {"i": {
-        "actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
-        "predictedConfidence": 0.4, "conversationId": f"conv-away-{uuid.uuid4().hex[:8]}",
-        "repId": "rep-ben", "teamId": "team-east",
-    }})  # fmt: skip
+    away = await _recorded(server, "conv-away")  # committed while the page cannot connect
+    restarting[0] = False
     await live.wait_for(timeout=LOAD_MS)  # reconnected on its own (backoff 0.5 s first)
     assert len(sockets) == 2
-    await expect(page.locator(actions)).to_have_text(str(before + 1), timeout=LOAD_MS)
+    await expect(page.locator(actions)).to_have_text(str(before + 2), timeout=LOAD_MS)
+    missed = page.locator(f'#activity li[data-outcome-id="{away}"]')
+    await expect(missed).to_have_count(1, timeout=LOAD_MS)  # replayed from the last cursor
+    await expect(page.locator(f'#activity li[data-outcome-id="{seen}"]')).to_have_count(1)
     assert server.outside == []
+
+
+async def _recorded(server: Server, conversation: str) -> str:
+    """Record a team-east outcome through the API; its id."""
+    data = await server.gql(RECORD, {"i": {
+        "actionType": "send_follow_up", "outcomeType": "IMMEDIATE_RESPONSE",
+        "predictedConfidence": 0.4, "conversationId": f"{conversation}-{uuid.uuid4().hex[:8]}",
+        "repId": "rep-ben", "teamId": "team-east",
+    }})  # fmt: skip
+    return str(data["recordOutcome"]["id"])  # type: ignore[index]
 
 
 IMPORT = """mutation($inputs: [ImportOutcomeInput!]!) { importOutcomes(inputs: $inputs) {

@@ -44,7 +44,8 @@ async def test_panel_falls_back_to_sse_when_its_websocket_cannot_connect(
     connection = page.locator(".connection[data-state=live]")
     await connection.wait_for(timeout=LOAD_MS)
     await expect(connection).to_contain_text("over HTTP")
-    assert len(refused) == 1 and len(streams) == 3  # the board, the curves, the drift alerts
+    # the board, the curves, the drift alerts, the recent outcomes
+    assert len(refused) == 1 and len(streams) == 4
     actions = '[data-metric="actions"] .value'
     before = int(await page.locator(actions).inner_text())
     await server.gql(RECORD, {"i": {

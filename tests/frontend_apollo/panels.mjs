@@ -1,7 +1,8 @@
 // Apollo Client 4 against a live Hindsight, configured only with generated possibleTypes and
 // relayStylePagination on `outcomes`: two panels sharing a dashboard, paging forward and
 // back, a mutation, and a dashboardUpdates push must all land in the cached queries, with
-// no cache warning. Prints one JSON report on stdout; the pytest side asserts on it.
+// no cache warning; an outcomeEvents feed resumes after its last cursor when the socket
+// comes back. Prints one JSON report on stdout; the pytest side asserts on it.
 // Usage: node --conditions=development panels.mjs HTTP_URL WS_URL TOKEN TEAM
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
@@ -92,6 +93,78 @@ const UPDATES = gql`subscription Board($team: String!) {
 const RECORD = `mutation($input: RecordOutcomeInput!) { recordOutcome(input: $input) { __typename } }`;
 
 const ids = (data) => data.outcomes.edges.map((e) => e.node.id);
+const EVENTS = gql`subscription Events($after: String) {
+  outcomeEvents(after: $after) { id cursor outcome { id status } } }`;
+const RECORDED = `mutation($input: RecordOutcomeInput!) { recordOutcome(input: $input) { ... on Outcome { id } } }`;
+
+async function recordOne(conversationId) {
+  const input = { actionType: "send_email", outcomeType: "ENGAGEMENT", predictedConfidence: 0.5,
+                  conversationId, repId: "rep-1", teamId: team };
+  return (await post(RECORDED, { input })).recordOutcome.id;
+}
+
+// An app's resumable feed: it keeps the last cursor and, when graphql-ws has reconnected
+// (retrying on its own), subscribes again with `after` set to it. Events that arrive twice
+// (at least once) are dropped by id.
+function resumableFeed(types) {
+  let open = () => {};
+  let gate = Promise.resolve();  // retries wait on it: the script decides when to come back
+  const feed = { after: null, outcomes: [], deliveries: {}, waiters: [], resumedWith: [] };
+  const ws = createClient({
+    url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 10, retryWait: () => gate,
+    on: { connected: (_socket, _payload, wasRetry) => { if (wasRetry) feed.restart(); } },
+  });
+  const apollo = new ApolloClient({ link: new GraphQLWsLink(ws), cache: new InMemoryCache({ possibleTypes: types }) });
+  feed.start = () => {
+    feed.resumedWith.push(feed.after);
+    feed.current = apollo.subscribe({ query: EVENTS, variables: { after: feed.after } }).subscribe({
+      next: ({ data }) => {
+        const event = data.outcomeEvents;
+        feed.after = event.cursor;
+        feed.deliveries[event.id] = (feed.deliveries[event.id] || 0) + 1;
+        if (feed.deliveries[event.id] === 1) feed.outcomes.push(event.outcome.id);
+        feed.waiters = feed.waiters.filter(([ok, resolve]) => !(ok() && (resolve(), true)));
+      },
+      error: (error) => warnings.push(`feed error: ${error}`),
+    });
+  };
+  feed.restart = () => { feed.current.unsubscribe(); feed.start(); };
+  feed.until = (ok, what, within = DEADLINE_MS) => new Promise((resolve, reject) => {
+    if (ok()) return resolve(true);
+    feed.waiters.push([ok, resolve]);
+    setTimeout(() => (within < DEADLINE_MS ? resolve(false) : reject(new Error(`timed out waiting for ${what}`))), within).unref();
+  });
+  feed.drop = () => { gate = new Promise((resolve) => { open = resolve; }); ws.terminate(); };
+  feed.comeBack = () => open();
+  feed.stop = () => { feed.current.unsubscribe(); ws.dispose(); };
+  return feed;
+}
+
+async function resumeScenario(types) {
+  const feed = resumableFeed(types);
+  const ours = new Set();  // without a cursor the feed may start with an event from just before
+  const mine = () => feed.outcomes.filter((id) => ours.has(id));
+  const record = async (conversation) => { const id = await recordOne(conversation); ours.add(id); return id; };
+  feed.start();
+  // A subscription is not acknowledged: record until one of these arrives (bounded).
+  const before = [];
+  for (let i = 0; i < 40 && !mine().length; i++) {
+    before.push(await record(`c-feed-${i}`));
+    await feed.until(() => mine().length > 0, "a first event", 500);
+  }
+  const live = before.slice(before.indexOf(mine()[0]));  // recorded once it listened
+  await feed.until(() => live.every((id) => feed.outcomes.includes(id)), "the first events");
+  feed.drop();  // the socket dies; retries wait until comeBack()
+  const away = await record("c-away");  // committed while the feed cannot connect
+  feed.comeBack();
+  await feed.until(() => feed.outcomes.includes(away), "the event missed while away");
+  const later = await record("c-later");
+  await feed.until(() => feed.outcomes.includes(later), "a live event after the resume");
+  feed.stop();
+  return { expected: [...live, away, later], outcomes: mine(), deliveries: feed.deliveries,
+           resumedWith: feed.resumedWith };
+}
 
 async function main() {
   const apollo = client(await possibleTypes());
@@ -146,6 +219,7 @@ async function main() {
   report.headerAfterPush = header.data.managerDashboard.metrics.actions;
   report.pushedTypes = [...new Set(pushed.map((p) => p.__typename))];
   board.unsubscribe();
+  report.resume = await resumeScenario(await possibleTypes());
   report.dashboardEntries = Object.keys(apollo.cache.extract()).filter((k) => k.startsWith("ManagerDashboard:"));
   report.warnings = warnings;
   await apollo.stop?.();

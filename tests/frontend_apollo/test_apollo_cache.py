@@ -1,7 +1,9 @@
 """Apollo Client 4, as a frontend team configures it (only generated ``possibleTypes`` and
 ``relayStylePagination`` on ``outcomes``), against the live server: shared dashboards,
 paging both ways, a mutation and a ``dashboardUpdates`` push land in the cached queries
-with zero cache warnings. ``.ci/run`` installs the npm packages (not committed)."""
+with zero cache warnings; an ``outcomeEvents`` feed resumes with its last cursor after the
+socket drops, so the event committed meanwhile arrives. ``.ci/run`` installs the npm
+packages (not committed)."""
 
 from __future__ import annotations
 
@@ -99,3 +101,6 @@ async def test_apollo_cache_takes_every_answer_without_warnings(live: str, tenan
     assert report["pushedTypes"] == ["ManagerDashboard"]
     assert report["pushedId"] == report["queryId"] and report["headerAfterPush"] == 6
     assert report["dashboardEntries"] == [f"ManagerDashboard:{report['queryId']}"]
+    resume = report["resume"]
+    assert resume["outcomes"] == resume["expected"]  # every one, in commit order, once
+    assert resume["resumedWith"][0] is None and resume["resumedWith"][-1]  # the last cursor

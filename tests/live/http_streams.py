@@ -13,6 +13,8 @@ import httpx
 from httpx_sse import EventSource, aconnect_sse
 from redis.asyncio import Redis
 
+from hindsight.domain import events as topics
+from hindsight.live.tails import tails_for
 from hindsight.services import channel
 from tests.conftest import Tenant
 from tests.live.client import TIMEOUT, eventually
@@ -22,12 +24,25 @@ MULTIPART = 'multipart/mixed;subscriptionSpec="1.0",application/json'
 BOUNDARY = "\r\n--graphql"
 
 
+OUTBOX_TOPICS = (topics.OUTCOMES, topics.FEEDBACK, topics.DRIFT)
+
+
+def subscribers(tenant: Tenant, topic: str) -> int:
+    """Subscriptions listening on the tenant's ``topic`` in this process: for the topics
+    read from the outbox, its tail's listeners; for the others, the broker's."""
+    services = tenant.api.services
+    if topic in OUTBOX_TOPICS:
+        tail = tails_for(services).tails.get((tenant.id, topic))
+        return 0 if tail is None else tail.listeners
+    return services.broker.local_subscribers(channel(tenant.id, topic))
+
+
 async def listening(tenant: Tenant, topic: str, count: int = 1) -> None:
     """Wait until ``count`` subscriptions listen on the tenant's ``topic`` (a stream's
     headers come before its subscription reaches the broker), and Redis, on that backend,
     has the process's subscription."""
-    broker, name = tenant.api.services.broker, channel(tenant.id, topic)
-    await eventually(lambda: broker.local_subscribers(name) >= count)
+    name = channel(tenant.id, topic)
+    await eventually(lambda: subscribers(tenant, topic) >= count)
     if tenant.api.backend.is_postgres:
         await eventually(lambda: redis_subscribers(name), step=0.02)
 

@@ -1,5 +1,6 @@
-"""``outcomeEvents`` outlives a database outage: an event whose re-read fails while PostgreSQL
-is away is retried with backoff and delivered once it is back; the stream goes on.
+"""``outcomeEvents`` outlives a database outage: an event another replica committed while this
+one cannot reach PostgreSQL is read from the outbox with retries and backoff, and delivered
+once the database is back; the stream goes on.
 
 The outage is a TCP proxy between this app and PostgreSQL, cut and restored (``proxy.py``
 says why not a real restart of the machine's shared server)."""
@@ -15,12 +16,15 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.app import create_app
 from hindsight.auth import issue_token
+from hindsight.db.engine import Database, create_engine
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
-from hindsight.live.shared_reads import reads_for
+from hindsight.domain.events import Event
+from hindsight.live.tails import tails_for
 from hindsight.services import Services, channel
 from hindsight.settings import Settings
 from tests.api import documents
@@ -60,9 +64,26 @@ async def record(http: httpx.AsyncClient) -> str:
 
 
 async def publish_recorded(services: Services, outcome_id: str) -> None:
-    """The notice another replica would have published just before the outage."""
+    """The notice another replica publishes after a commit (it wakes the dashboard hub)."""
     notice = {"id": "during-outage", "kind": "RECORDED", "outcomeId": outcome_id}
     notice |= {"status": "PENDING", "repId": None, "teamId": None}
+    await services.broker.publish(channel(TENANT, topics.OUTCOMES), notice)
+
+
+async def committed_elsewhere(database: str, services: Services, outcome_id: str) -> None:
+    """An event another replica (its own connection, not cut) commits during the outage,
+    and the notice it publishes."""
+    notice = {"kind": "RECORDED", "outcomeId": outcome_id}
+    notice |= {"status": "PENDING", "repId": None, "teamId": None}
+    other = Database(create_engine(database, role=Settings().database_role))
+
+    async def work(session: AsyncSession) -> None:
+        session.info["events"].append(Event(topics.OUTCOMES, notice, id="during-outage"))
+
+    try:
+        await other.run(TENANT, work)
+    finally:
+        await other.dispose()
     await services.broker.publish(channel(TENANT, topics.OUTCOMES), notice)
 
 
@@ -83,11 +104,11 @@ async def test_outcome_events_survive_a_database_outage(database: str) -> None:
                 services: Services = app.state.services
                 sent = await record_until_received(http, ws)
                 first = sent[-1]
-                reads = reads_for(services)
-                failed = reads.failures
+                tail = tails_for(services).tails[(TENANT, topics.OUTCOMES)]
+                failed = tail.failures
                 await cut.cut()
-                await publish_recorded(services, first)
-                await eventually(lambda: reads.failures > failed, within=WAIT)
+                await committed_elsewhere(database, services, first)
+                await eventually(lambda: tail.failures > failed, within=WAIT)
                 await cut.restore()
                 event = await next_new(ws, sent)
                 assert (event["id"], event["outcome"]["id"]) == ("during-outage", first)

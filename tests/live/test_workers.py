@@ -61,12 +61,14 @@ def test_settings_need_redis_and_map_every_job() -> None:
         "cron:deal_progression",
         "cron:window_end",
         "cron:calibration",
+        "cron:outbox_prune",
         "cron:drift",
     }
     assert all(job.unique for job in jobs.values())
     assert jobs["cron:window_end"].minute == 0 and jobs["cron:window_end"].timeout_s == 3600
     assert jobs["cron:immediate"].minute == {0, 15, 30, 45}
     assert jobs["cron:calibration"].max_tries == 1 and jobs["cron:window_end"].max_tries == 3
+    assert jobs["cron:outbox_prune"].minute == 0 and jobs["cron:outbox_prune"].max_tries == 3
     assert jobs["cron:drift"].second == 0 and jobs["cron:drift"].minute == set(range(60))
     assert jobs["cron:drift"].max_tries == 3  # state, marks and alerts commit together: retry
 
@@ -100,7 +102,7 @@ async def burst(settings: Settings, count: int) -> list[int]:
 
 async def test_workers_in_burst_mode_run_each_tick_once(tmp_path: Path, redis: RedisServer) -> None:
     settings = await settings_for(tmp_path, redis)
-    assert sum(await burst(settings, 2)) == 6  # six jobs, each tick once between the two
+    assert sum(await burst(settings, 2)) == 7  # seven jobs, each tick once between the two
     assert await burst(settings, 1) == [0]  # and a later worker does not repeat them
 
 

@@ -1,8 +1,10 @@
-"""The Subscription root (docs/reference/api.md, docs/reference/live-over-http.md), served on
-/graphql over graphql-transport-ws and over HTTP (multipart, graphql-sse: ``http_subscriptions``).
+"""The Subscription root (docs/reference/api.md, docs/reference/live-over-http.md,
+docs/concepts/events.md), served on /graphql over graphql-transport-ws and over HTTP
+(multipart, graphql-sse: ``http_subscriptions``).
 
-Delivery is at-most-once (Redis pub/sub): every event carries an ``id`` and
-``dashboardUpdates`` starts with the current snapshot, so a client that reconnects is whole.
+``outcomeEvents`` and ``feedbackEvents`` come from the event outbox: at least once, in commit
+order, resumable after a cursor. ``dashboardUpdates`` starts with the current snapshot and
+``calibrationUpdates`` follows Redis (at most once), so a client that reconnects is whole.
 """
 
 from __future__ import annotations
@@ -22,16 +24,27 @@ from hindsight.schema.feedback import FeedbackEntry
 from hindsight.schema.period import PeriodInput
 from hindsight.schema.subscriptions import DashboardScopeInput, OutcomeEvent
 
+AFTER = (
+    "The `cursor` of the last event you received: replay every later one first (at most "
+    "HINDSIGHT_EVENT_RETENTION old, default 7 days; an older cursor is a BAD_USER_INPUT "
+    "error). Default: only events from now on."
+)
+
 
 @strawberry.type(
     description="Live updates on /graphql: over graphql-transport-ws (token in "
     "connection_init), or over HTTP with the bearer header, as Apollo's multipart protocol "
     '(Accept: multipart/mixed;subscriptionSpec="1.0") or graphql-sse (Accept: '
-    "text/event-stream). Delivery is at most once: events carry ids, and dashboardUpdates "
-    "starts with the current dashboard, so a client that reconnects is whole again."
+    "text/event-stream). outcomeEvents, feedbackEvents and driftAlerts deliver every "
+    "committed event at least once, in commit order: deduplicate by event id, and resume "
+    "with `after:` the last cursor you received. dashboardUpdates starts with the current "
+    "dashboard, so a client that reconnects is whole again."
 )
 class Subscription:
-    @strawberry.subscription(description="Outcomes recorded or resolved that you may read.")
+    @strawberry.subscription(
+        description="Outcomes recorded or resolved that you may read: with `after`, first "
+        "every such event after that cursor (in commit order), then live."
+    )
     async def outcome_events(
         self,
         info: Info,
@@ -39,14 +52,23 @@ class Subscription:
             list[enums.OutcomeEventKind] | None,
             strawberry.argument(description="Only these kinds; default both."),
         ] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[OutcomeEvent, None]:
-        async for change in resolvers.outcome_events(info.context, kinds):
-            yield OutcomeEvent.from_change(change)
+        async for change in resolvers.outcome_events(info.context, kinds, after):
+            yield OutcomeEvent.from_change(change.item, str(change.cursor))
 
-    @strawberry.subscription(description="Feedback given or changed that you may read.")
-    async def feedback_events(self, info: Info) -> AsyncGenerator[FeedbackEntry, None]:
-        async for row in resolvers.feedback_events(info.context):
-            yield FeedbackEntry.from_row(row)
+    @strawberry.subscription(
+        description="Feedback given or changed that you may read: with `after`, first every "
+        "such event after that cursor (in commit order), then live. Each entry carries its "
+        "event's `eventId` and `cursor`."
+    )
+    async def feedback_events(
+        self,
+        info: Info,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> AsyncGenerator[FeedbackEntry, None]:
+        async for event in resolvers.feedback_events(info.context, after):
+            yield FeedbackEntry.from_event(event.item, event.event_id, str(event.cursor))
 
     @strawberry.subscription(
         description="A calibration curve whenever it changes: a POSITIVE/NEGATIVE resolution "
@@ -68,11 +90,16 @@ class Subscription:
     @strawberry.subscription(
         description="Each drift alert of your tenant when a monitor raises it, and again "
         "when it is acknowledged (acknowledgedAt set): the same object as driftAlerts lists "
-        "(AGENT, MANAGER, EXECUTIVE, ANALYST, ADMIN)."
+        "(AGENT, MANAGER, EXECUTIVE, ANALYST, ADMIN), with the event's `eventId` and "
+        "`cursor`. With `after`, first every such event after that cursor, then live."
     )
-    async def drift_alerts(self, info: Info) -> AsyncGenerator[DriftAlert, None]:
-        async for row in resolvers.drift_alerts(info.context):
-            yield DriftAlert.from_row(row)
+    async def drift_alerts(
+        self,
+        info: Info,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> AsyncGenerator[DriftAlert, None]:
+        async for event in resolvers.drift_alerts(info.context, after):
+            yield DriftAlert.from_event(event.item, event.event_id, str(event.cursor))
 
     @strawberry.subscription(
         description="The scope's dashboard for `period` (default: the 30 UTC days ending today) "

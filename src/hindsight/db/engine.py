@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from hindsight.db import dialects, faults, roles, transactions
+from hindsight.db import dialects, faults, outbox, roles, transactions
 from hindsight.db.transactions import POOLED_KEY, ROLE_KEY
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,8 @@ class Database:
     ) -> T:
         """Run ``work`` in one transaction; publish its events after commit.
 
+        The events are written to the outbox in the transaction itself (``db/outbox.py``).
+
         A deadlock or serialization failure is retried (``retries`` times). A lost
         connection (SQLAlchemy invalidates it, and every older pooled one, so no pre-ping
         is paid on checkout) is retried once on a new connection when COMMIT had not been
@@ -168,6 +170,7 @@ class Database:
             if readonly:
                 await session.connection(execution_options={READONLY: True})
             result = await work(session)
+            await outbox.record(session)  # the events commit with the change, or neither
             committing[0] = True  # leaving the block sends COMMIT: its fate is unknown
         if (registered := session.info.get("registering_tenant")) is not None:
             self.known_tenants.add(registered)

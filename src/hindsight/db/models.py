@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Float,
     Index,
@@ -34,6 +35,7 @@ TENANT_TABLES = (
     "outcome_rollups",
     "drift_monitors",
     "drift_alerts",
+    "outbox",
 )
 
 
@@ -220,6 +222,33 @@ class OutcomeRollup(Base):
     slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="0")
     count: Mapped[int] = mapped_column(Integer)
     sum_confidence: Mapped[float] = mapped_column(Float)
+
+
+class OutboxEvent(Base):
+    """Every domain event, written in the transaction of its change (``db/outbox.py``).
+
+    ``position`` is the one primary key that does not start with ``tenant_id``: SQLite
+    numbers rows in commit order only for an ``INTEGER PRIMARY KEY AUTOINCREMENT``. Readers
+    always filter by tenant (and RLS binds them to it on PostgreSQL). ``txid`` is the
+    writing transaction's id on PostgreSQL (0 on SQLite): (``txid``, ``position``) is the
+    delivery order, safe against transactions that commit late.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(None, "tenant_id", "topic", "txid", "position"),
+        Index(None, "tenant_id", "created_at"),
+        {"sqlite_autoincrement": True},  # never reuse a position, even a pruned one
+    )
+
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    topic: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class DriftMonitor(Base):

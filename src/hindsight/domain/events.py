@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,8 @@ FEEDBACK = "feedback"
 CALIBRATION = "calibration"
 TEAM = "team"  # the rep → team directory changed
 DRIFT = "drift"  # a drift alert was raised or acknowledged
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,16 @@ class OutcomeChange:
     kind: OutcomeEventKind
     status: OutcomeStatus
     outcome: OutcomeRecord
+
+
+@dataclass(frozen=True)
+class Delivered(Generic[T]):
+    """What a subscription yields: the item, its event's id, and the cursor to resume after
+    it (``None`` where the subscription takes no cursor)."""
+
+    item: T
+    event_id: str
+    cursor: str | None
 
 
 def emit(session: AsyncSession, topic: str, payload: dict[str, Any]) -> None:

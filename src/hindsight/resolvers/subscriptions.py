@@ -13,7 +13,8 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import aclosing
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +28,10 @@ from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.drift import alerts as drift
 from hindsight.domain.enums import OutcomeEventKind, OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
-from hindsight.domain.events import OutcomeChange
+from hindsight.domain.events import Delivered, OutcomeChange
 from hindsight.domain.feedback import reads as feedback_reads
 from hindsight.domain.outcomes import lookup as outcomes
+from hindsight.live import resume
 from hindsight.live.coalesce import coalesce
 from hindsight.live.hub import LiveScope, Snapshot, hub_for
 from hindsight.live.shared_reads import SharedReads, reads_for
@@ -38,6 +40,7 @@ from hindsight.services import channel
 
 T = TypeVar("T")
 Message = dict[str, Any]
+Cursored = tuple[Message, str | None]  # an event's message and its cursor, if it has one
 log = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.1
@@ -45,30 +48,54 @@ MAX_BACKOFF = 5.0
 _SKIP = object()
 
 
+async def _notices(
+    ctx: Context,
+    topic: str,
+    shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]],
+) -> AsyncGenerator[Cursored, None]:
+    """The broker's messages on the tenant's ``topic`` (no cursor), through ``shape``."""
+    channel_name = channel(ctx.viewer.tenant_id, topic)
+    async with ctx.services.broker.subscribe(channel_name) as messages:
+        async for message in shape(messages):
+            yield message, None
+
+
+async def _logged(ctx: Context, topic: str, after: str | None) -> AsyncGenerator[Cursored, None]:
+    """The tenant's ``topic`` events from the outbox, after ``after`` or from now, each with
+    its cursor (``live/resume.py``): what cursor-taking subscriptions read. A subscription
+    of another topic (``driftAlerts``) is the same call with its topic."""
+    position = resume.parse_cursor(ctx.services, after)
+    entries = resume.entries(ctx.services, ctx.viewer.tenant_id, topic, position)
+    async with aclosing(entries):  # closed with the subscription, not when collected
+        async for entry in entries:
+            yield entry.message, entry.cursor
+
+
 async def _stream(
     ctx: Context,
     topic: str,
+    events: AsyncGenerator[Cursored, None],
     visible_as: Hashable,
     accept: Callable[[Message], bool],
     load: Callable[[Message, AsyncSession], Awaitable[T]],
-    shape: Callable[[AsyncIterator[Message]], AsyncIterator[Message]] | None = None,
-) -> AsyncIterator[T]:
-    """The tenant's ``topic`` events that pass ``accept`` (then ``shape``, e.g. coalescing),
-    each loaded in a fresh read-only transaction, once per (event, ``visible_as``) in the
-    process (``shared_reads``)."""
+) -> AsyncIterator[Delivered[T]]:
+    """The ``events`` that pass ``accept``, each loaded in a fresh read-only transaction,
+    once per (event, ``visible_as``) in the process (``shared_reads``)."""
     tenant_id, services = ctx.viewer.tenant_id, ctx.services
     reads = reads_for(services)
-    async with services.broker.subscribe(channel(tenant_id, topic)) as messages:
-        accepted = (m async for m in messages if accept(m))
-        async for message in shape(accepted) if shape else accepted:
-            key = (topic, tenant_id, str(message.get("id")), visible_as)
+    async with aclosing(events):  # its broker or outbox subscription ends with this one
+        async for message, cursor in events:
+            if not accept(message):
+                continue
+            event_id = str(message.get("id"))
+            key = (topic, tenant_id, event_id, visible_as)
             work = functools.partial(load, message)
             run = functools.partial(services.db.run, tenant_id, work, readonly=True)
             item = await _read_patiently(reads, key, run)
             if item is _SKIP:
                 continue
             ctx.loaders = {}
-            yield cast(T, item)
+            yield Delivered(cast(T, item), event_id, cursor)
 
 
 async def _read_patiently(
@@ -92,9 +119,10 @@ async def _read_patiently(
 
 
 async def outcome_events(
-    ctx: Context, kinds: list[OutcomeEventKind] | None
-) -> AsyncIterator[OutcomeChange]:
-    """Outcomes recorded or resolved that the viewer may read (a REP: their own)."""
+    ctx: Context, kinds: list[OutcomeEventKind] | None, after: str | None = None
+) -> AsyncIterator[Delivered[OutcomeChange]]:
+    """Outcomes recorded or resolved that the viewer may read (a REP: their own): those
+    after the cursor ``after`` first, then live."""
     viewer = ctx.viewer
     scope = (await authorize(ctx, "outcomeEvents")).scope
     wanted = {OutcomeEventKind(k).value for k in kinds} if kinds else None
@@ -109,12 +137,16 @@ async def outcome_events(
         kind, status = OutcomeEventKind(m["kind"]), OutcomeStatus(m["status"])
         return OutcomeChange(str(m["id"]), kind, status, row)
 
-    async for change in _stream(ctx, topics.OUTCOMES, scope, accept, load):
+    events = _logged(ctx, topics.OUTCOMES, after)
+    async for change in _stream(ctx, topics.OUTCOMES, events, scope, accept, load):
         yield change
 
 
-async def feedback_events(ctx: Context) -> AsyncIterator[FeedbackEntry]:
-    """Feedback given or changed that the viewer may read (a REP: on their outcomes or theirs)."""
+async def feedback_events(
+    ctx: Context, after: str | None = None
+) -> AsyncIterator[Delivered[FeedbackEntry]]:
+    """Feedback given or changed that the viewer may read (a REP: on their outcomes or
+    theirs): those after the cursor ``after`` first, then live."""
     viewer = ctx.viewer
     vis = feedback_reads.visibility(await authorize(ctx, "feedbackEvents"))
     own_only = vis.subject is not None and vis.team_id is None
@@ -125,7 +157,8 @@ async def feedback_events(ctx: Context) -> AsyncIterator[FeedbackEntry]:
     async def load(m: Message, s: AsyncSession) -> FeedbackEntry:
         return await feedback_reads.read_feedback(s, viewer.tenant_id, str(m["feedbackId"]), vis)
 
-    async for entry in _stream(ctx, topics.FEEDBACK, vis, accept, load):
+    events = _logged(ctx, topics.FEEDBACK, after)
+    async for entry in _stream(ctx, topics.FEEDBACK, events, vis, accept, load):
         yield entry
 
 
@@ -145,21 +178,27 @@ async def calibration_updates(ctx: Context, action_type: str | None) -> AsyncIte
     interval = hub_for(ctx.services).min_interval
 
     def shape(messages: AsyncIterator[Message]) -> AsyncIterator[Message]:
-        return coalesce(messages, lambda m: m.get("actionType"), interval)
+        accepted = (m async for m in messages if accept(m))
+        return coalesce(accepted, lambda m: m.get("actionType"), interval)
 
-    async for report in _stream(ctx, topics.CALIBRATION, None, accept, load, shape):
-        yield report
+    events = _notices(ctx, topics.CALIBRATION, shape)
+    async for report in _stream(ctx, topics.CALIBRATION, events, None, accept, load):
+        yield report.item
 
 
-async def drift_alerts(ctx: Context) -> AsyncIterator[DriftAlert]:
-    """Each drift alert of the tenant when it is raised, and again when it is acknowledged."""
+async def drift_alerts(
+    ctx: Context, after: str | None = None
+) -> AsyncIterator[Delivered[DriftAlert]]:
+    """Each drift alert of the tenant when it is raised, and again when it is acknowledged:
+    those after the cursor ``after`` first, then live."""
     await authorize(ctx, "driftAlerts")
     tenant_id = ctx.viewer.tenant_id
 
     async def load(m: Message, s: AsyncSession) -> DriftAlert:
         return await drift.read_alert(s, tenant_id, str(m["alertId"]))
 
-    async for alert in _stream(ctx, topics.DRIFT, None, lambda _m: True, load):
+    events = _logged(ctx, topics.DRIFT, after)
+    async for alert in _stream(ctx, topics.DRIFT, events, None, lambda _m: True, load):
         yield alert
 
 

@@ -91,6 +91,24 @@ class DriftAlert(Node):
     acknowledged_by: str | None = strawberry.field(
         description="Who acknowledged it (their token's sub); null while open."
     )
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="On the driftAlerts subscription only: the event's id (deduplicate on "
+        "it); null elsewhere.",
+    )
+    cursor: str | None = strawberry.field(
+        default=None,
+        description="On the driftAlerts subscription only: pass it as `after` to resume after "
+        "this event (opaque); null elsewhere.",
+    )
+
+    @classmethod
+    def from_event(cls, row: models.DriftAlert, event_id: str, cursor: str) -> DriftAlert:
+        """The alert as the driftAlerts subscription delivers it: with its event's id and
+        cursor."""
+        alert = cls.from_row(row)
+        alert.event_id, alert.cursor = strawberry.ID(event_id), cursor
+        return alert
 
     @classmethod
     def from_row(cls, row: models.DriftAlert) -> DriftAlert:

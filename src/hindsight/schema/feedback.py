@@ -57,6 +57,22 @@ class FeedbackEntry(Node):
     reviewer_role: enums.Role = strawberry.field(description="Their role when they gave it.")
     created_at: dt.datetime = strawberry.field(description="When the entry was first given.")
     updated_at: dt.datetime = strawberry.field(description="When it was last (re-)rated.")
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="On feedbackEvents only: the event's id (deduplicate on it); null elsewhere.",
+    )
+    cursor: str | None = strawberry.field(
+        default=None,
+        description="On feedbackEvents only: pass it as `after` to resume after this event "
+        "(opaque); null elsewhere.",
+    )
+
+    @classmethod
+    def from_event(cls, row: models.FeedbackEntry, event_id: str, cursor: str) -> FeedbackEntry:
+        """The entry as ``feedbackEvents`` delivers it: with its event's id and cursor."""
+        entry = cls.from_row(row)
+        entry.event_id, entry.cursor = strawberry.ID(event_id), cursor
+        return entry
 
     @classmethod
     def from_row(cls, row: models.FeedbackEntry) -> FeedbackEntry:

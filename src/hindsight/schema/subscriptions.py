@@ -27,12 +27,23 @@ class OutcomeEvent:
     outcome: Outcome = strawberry.field(
         description="The outcome itself, as `outcome(id:)` shows it now (a cache merges it)."
     )
+    cursor: str = strawberry.field(
+        description="Where this event stands in your tenant's order (opaque): pass it as "
+        "`outcomeEvents(after:)` after a reconnect to receive every later event."
+    )
 
     @classmethod
-    def from_change(cls, c: OutcomeChange) -> OutcomeEvent:
+    def from_change(cls, c: OutcomeChange, cursor: str) -> OutcomeEvent:
         outcome = Outcome.from_row(c.outcome)
         event_id = strawberry.ID(c.id)
-        return cls(event_id=event_id, id=event_id, kind=c.kind, status=c.status, outcome=outcome)
+        return cls(
+            event_id=event_id,
+            id=event_id,
+            kind=c.kind,
+            status=c.status,
+            outcome=outcome,
+            cursor=cursor,
+        )
 
 
 @strawberry.input(one_of=True, description="Exactly one: a rep, a team, or `executive: true`.")

@@ -13,6 +13,7 @@ from hindsight.settings import Settings
 from hindsight.workers.calibration_jobs import CALIBRATION_JOB, run_calibration_job
 from hindsight.workers.drift_jobs import DRIFT_JOB, run_drift_job
 from hindsight.workers.jobs import run_detection_job
+from hindsight.workers.outbox_jobs import OUTBOX_JOB, run_outbox_prune
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,12 @@ Job = Callable[[], Awaitable[object]]
 def intervals(settings: Settings) -> dict[str, float]:
     """Every scheduled job's name and interval in seconds, from settings
     (docs/operations/workers.md): the detection jobs as ``detection.JOBS`` names them, then
-    calibration, then drift."""
+    calibration, drift and the outbox prune (docs/concepts/events.md)."""
     found = {name: getattr(settings, job.interval_setting) for name, job in JOBS.items()}
     return found | {
         CALIBRATION_JOB: settings.calibration_interval_seconds,
         DRIFT_JOB: settings.drift_interval_seconds,
+        OUTBOX_JOB: settings.outbox_prune_interval_seconds,
     }
 
 
@@ -36,6 +38,8 @@ def job(services: Services, name: str) -> Job:
     s = services.settings
     if name == CALIBRATION_JOB:
         return lambda: run_calibration_job(services.db, settings=s, clock=services.clock)
+    if name == OUTBOX_JOB:
+        return lambda: run_outbox_prune(services.db, settings=s, clock=services.clock)
     if name == DRIFT_JOB:
         return lambda: run_drift_job(services.db, settings=s, clock=services.clock)
     return lambda: run_detection_job(

@@ -62,6 +62,11 @@ export const CALIBRATION_UPDATES = `subscription Calibration {
   calibrationUpdates { ${CURVE} }
 }`;
 
+// Every outcome event, resumable: the connection passes the last `cursor` as `after` when it
+// subscribes again, and the panel drops an event it already shows (at-least-once delivery).
+export const OUTCOME_EVENTS = `subscription Activity($after: String) {
+  outcomeEvents(after: $after) { eventId cursor kind status outcome { id actionType repId status } }
+}`;
 // The previous period's days, to tell whether "vs previous" compares with a whole period.
 const DAYS = `trend { day metrics { actions } }`;
 export const EARLIER = {

@@ -1,6 +1,8 @@
 // A small GraphQL client: POST for queries, graphql-transport-ws over the browser's WebSocket
 // for subscriptions, reconnecting with exponential backoff (and telling the panel, which then
-// takes its snapshot again: events missed while away are not replayed). When the WebSocket
+// takes its snapshot again). A subscription with a `cursor(data)` function resumes after the
+// last cursor it returned (sent as `after` when the WebSocket subscribes again), so its events
+// missed while away are replayed. When the WebSocket
 // never gets through (a proxy without WebSockets), the subscriptions go over HTTP instead:
 // graphql-sse, with the protocol's own client (vendored), which reconnects by itself.
 import { createClient } from "./vendor/graphql-sse/client.mjs";
@@ -27,7 +29,7 @@ export async function query(token, document, variables = {}) {
 const BACKOFF_MS = [500, 1000, 2000, 5000, 10000, 30000];
 
 export class LiveConnection {
-  // subscriptions: {id: {query, variables, next(data)}}; onState(state, detail)
+  // subscriptions: {id: {query, variables, next(data), cursor?(data)}}; onState(state, detail)
   constructor(token, subscriptions, onState) {
     this.token = token;
     this.subscriptions = subscriptions;
@@ -65,7 +67,11 @@ export class LiveConnection {
     } else if (message.type === "ping") {
       this.send({ type: "pong" });
     } else if (message.type === "next" && this.subscriptions[message.id]) {
-      if (message.payload.data) this.subscriptions[message.id].next(message.payload.data);
+      const sub = this.subscriptions[message.id];
+      if (!message.payload.data) return;
+      const after = sub.cursor && sub.cursor(message.payload.data);
+      if (after) sub.variables = { ...sub.variables, after };  // the next subscribe resumes here
+      sub.next(message.payload.data);
     } else if (message.type === "error") {
       this.onState("error", (message.payload || []).map((e) => e.message).join("; "));
     }

@@ -7,6 +7,7 @@ import { TILES } from "./metrics.js";
 import { alertUpdates, loadAlerts, readsAlerts } from "./drift.js";
 import { count, h, num, pct } from "./dom.js";
 import { patternItems } from "./coaching.js";
+import { activityUpdates } from "./activity.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "hindsight.token";
@@ -173,6 +174,7 @@ function subscribe() {
   };
   if (state.view !== "rep") subscriptions.curves = { query: docs.CALIBRATION_UPDATES, variables: {}, next: (d) => setCurve(d.calibrationUpdates) };
   if (readsAlerts(state.viewer.role)) subscriptions.alerts = alertUpdates();
+  subscriptions.activity = activityUpdates();  // resumes after its last cursor
   state.live = new LiveConnection(state.token, subscriptions, (name, detail) => {
     setConnection(name, detail);
     if (name === "live" && detail === "reconnected") snapshot().catch(showError);  // whole again
