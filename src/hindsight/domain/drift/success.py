@@ -14,10 +14,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from river.drift import ADWIN
+
+if TYPE_CHECKING:
+    from river.drift import ADWIN
 
 from hindsight.domain.enums import DriftDirection
 
@@ -78,7 +80,12 @@ class SuccessAlarm:
 
 
 def detector(values: Sequence[int], delta: float) -> ADWIN:
-    """A fresh river ADWIN that has seen ``values`` in order (the persisted state, replayed)."""
+    """A fresh river ADWIN that has seen ``values`` in order (the persisted state, replayed).
+
+    river is imported here, on first use: ``river.drift`` pulls in SciPy (about 1 s and 90 MB),
+    which API replicas, which never run the drift job, need not pay for."""
+    from river.drift import ADWIN
+
     adwin = ADWIN(delta=delta)
     for value in values:
         adwin.update(value)
