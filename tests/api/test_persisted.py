@@ -109,3 +109,15 @@ async def test_trusted_documents_lock_out_ad_hoc_ones_but_not_analysts(
         assert in_full.json() == {"data": {"viewer": {"role": "AGENT"}}}
         graphiql = await http.get("/graphql", headers={"accept": "text/html"})
         assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
+
+
+async def test_only_valid_documents_of_signed_in_clients_are_kept(tenant: Tenant) -> None:
+    """The cache (Redis in production) never fills with documents nobody may run."""
+    post, agent = tenant.api.http.post, auth(tenant.id, Role.AGENT)
+    invalid = f"{{ viewer {{ noSuchField }} }} # {uuid.uuid4()}"
+    anonymous = f"{{ __typename }} # {uuid.uuid4()}"
+    await post("/graphql", json={"query": invalid, "extensions": persisted(invalid)}, headers=agent)
+    await post("/graphql", json={"query": anonymous, "extensions": persisted(anonymous)})
+    for text in (invalid, anonymous):
+        by_hash = await post("/graphql", json={"extensions": persisted(text)}, headers=agent)
+        assert code(by_hash.json()) == "PERSISTED_QUERY_NOT_FOUND", text

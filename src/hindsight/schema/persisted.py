@@ -90,19 +90,28 @@ class PersistedDocuments(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         ctx = self.execution_context
         wanted = requested_hash(ctx.operation_extensions)
+        sent = ctx.query is not None
         if wanted is not None:
             ctx.query = await self._document(wanted, ctx.query, ctx.context)
         if self.manifest is not None and ctx.query is not None:
             self._check_trusted(ctx.query, ctx.context)
         yield
+        if wanted is not None and sent and self._keeps(ctx):
+            await ctx.context.services.cache.set(KEY_PREFIX + wanted, ctx.query, self.ttl)
+
+    @staticmethod
+    def _keeps(ctx: Any) -> bool:
+        """Keep a sent text only once it parsed and validated, and only from a signed-in
+        client: the cache (Redis) never fills with documents nobody may run."""
+        valid = ctx.graphql_document is not None and not ctx.pre_execution_errors
+        return valid and ctx.context.viewer_or_none is not None
 
     async def _document(self, wanted: str, text: str | None, context: Any) -> str:
-        cache = context.services.cache
-        if text is not None:  # the client sends the text with its hash: check, then keep it
+        if text is not None:  # the client sends the text with its hash: it must be the text's
             if sha256(text) != wanted:
                 raise refused(MISMATCH, "provided sha256Hash does not match the query")
-            await cache.set(KEY_PREFIX + wanted, text, self.ttl)
             return text
+        cache = context.services.cache
         known = self.manifest.by_hash.get(wanted) if self.manifest else None
         known = known or await cache.get(KEY_PREFIX + wanted)
         if not isinstance(known, str):
