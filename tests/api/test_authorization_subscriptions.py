@@ -10,11 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from redis.asyncio import Redis
 
 from hindsight.domain import events as topics
 from hindsight.domain.enums import Role
-from hindsight.services import channel
 from tests.api.authorization import OUTSIDERS, STRANGERS, WITHIN, asked
 from tests.api.drift_documents import history
 from tests.api.factories import record, signal
@@ -27,10 +25,9 @@ from tests.api.root_documents import (
     root_fields,
 )
 from tests.conftest import Tenant
-from tests.live.client import GraphQLSocket, eventually
+from tests.live.client import GraphQLSocket
 from tests.live.conftest import live
-from tests.live.http_streams import subscribers
-from tests.services import REDIS_URL
+from tests.live.http_streams import listening
 
 __all__ = ["asked", "live"]  # fixtures: the access spy; the session's app on a real socket
 
@@ -78,23 +75,9 @@ TRIGGERS: dict[str, tuple[Callable[[World], Awaitable[None]], str | None]] = {
 
 async def subscribed(tenant: Tenant, topic: str | None, count: int) -> None:
     """Wait until ``count`` subscribers listen on the tenant's topic (and Redis has it):
-    graphql-transport-ws does not acknowledge a subscription, so the test asks the process
-    (``http_streams.subscribers``: the outbox tail or the broker)."""
-    if topic is None:
-        return
-    name = channel(tenant.id, topic)
-    await eventually(lambda: subscribers(tenant, topic) >= count)
-    if tenant.api.backend.is_postgres:
-        await eventually(lambda: redis_subscribers(name), step=0.05)
-
-
-async def redis_subscribers(name: str) -> bool:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        [(_, count)] = await client.pubsub_numsub(name)
-        return int(count) > 0
-    finally:
-        await client.aclose()
+    graphql-transport-ws does not acknowledge a subscription, so the test asks the process."""
+    if topic is not None:
+        await listening(tenant, topic, count)
 
 
 def decided(message: dict[str, Any]) -> str:

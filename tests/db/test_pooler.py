@@ -25,11 +25,11 @@ from hindsight.services import channel
 from hindsight.settings import Settings
 from tests.api import documents
 from tests.api.factories import outcome_input
-from tests.api.test_authorization_subscriptions import redis_subscribers
 from tests.api.test_batches import RECORD_MANY
 from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
 from tests.db.test_rls_role import FORGET_ROLES, RECORD_ROLES
 from tests.live.client import GraphQLSocket, eventually, serve
+from tests.live.http_streams import redis_subscribers
 from tests.pooler import PgBouncer, pgbouncer
 from tests.services import REDIS_URL, need
 
