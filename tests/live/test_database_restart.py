@@ -7,9 +7,11 @@ says why not a real restart of the machine's shared server)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -87,7 +89,18 @@ async def committed_elsewhere(database: str, services: Services, outcome_id: str
     await services.broker.publish(channel(TENANT, topics.OUTCOMES), notice)
 
 
-async def test_outcome_events_survive_a_database_outage(database: str) -> None:
+@dataclass
+class Served:
+    """The app on a socket, its database through a proxy that can cut it, and a client."""
+
+    cut: Proxy
+    services: Services
+    http: httpx.AsyncClient
+    ws: GraphQLSocket
+
+
+@contextlib.asynccontextmanager
+async def served_through_proxy(database: str) -> AsyncIterator[Served]:
     host = urlparse(database)
     async with proxy(host.hostname or "127.0.0.1", host.port or 5432) as cut:
         settings = Settings(
@@ -100,20 +113,25 @@ async def test_outcome_events_survive_a_database_outage(database: str) -> None:
                 httpx.AsyncClient(base_url=base, timeout=WAIT) as http,
                 GraphQLSocket.open(url, ADMIN) as ws,
             ):
-                await ws.subscribe("1", EVENTS)
-                services: Services = app.state.services
-                sent = await record_until_received(http, ws)
-                first = sent[-1]
-                tail = tails_for(services).tails[(TENANT, topics.OUTCOMES)]
-                failed = tail.failures
-                await cut.cut()
-                await committed_elsewhere(database, services, first)
-                await eventually(lambda: tail.failures > failed, within=WAIT)
-                await cut.restore()
-                event = await next_new(ws, sent)
-                assert (event["id"], event["outcome"]["id"]) == ("during-outage", first)
-                sent.append(after := await record(http))
-                assert (await next_new(ws, sent[:-1]))["outcome"]["id"] == after
+                yield Served(cut, app.state.services, http, ws)
+
+
+async def test_outcome_events_survive_a_database_outage(database: str) -> None:
+    async with served_through_proxy(database) as live:
+        ws, services = live.ws, live.services
+        await ws.subscribe("1", EVENTS)
+        sent = await record_until_received(live.http, ws)
+        first = sent[-1]
+        tail = tails_for(services).tails[(TENANT, topics.OUTCOMES)]
+        failed = tail.failures
+        await live.cut.cut()
+        await committed_elsewhere(database, services, first)
+        await eventually(lambda: tail.failures > failed, within=WAIT)
+        await live.cut.restore()
+        event = await next_new(ws, sent)
+        assert (event["id"], event["outcome"]["id"]) == ("during-outage", first)
+        sent.append(after := await record(live.http))
+        assert (await next_new(ws, sent[:-1]))["outcome"]["id"] == after
 
 
 async def record_until_received(http: httpx.AsyncClient, ws: GraphQLSocket) -> list[str]:
@@ -149,33 +167,23 @@ async def test_dashboard_snapshots_failing_in_an_outage_warn_in_one_line(
     """The feed retries a snapshot the database could not answer: that is one WARNING line
     per try (no ERROR, no traceback), and the feed goes on once the database is back."""
     caplog.set_level(logging.WARNING, logger="hindsight.live.hub")
-    host = urlparse(database)
 
     def hub_lines() -> list[logging.LogRecord]:
         return [r for r in caplog.records if r.name == "hindsight.live.hub"]
 
-    async with proxy(host.hostname or "127.0.0.1", host.port or 5432) as cut:
-        settings = Settings(
-            database_url=through(database, cut), jwt_secret=SECRET, run_scheduler=False
-        )
-        app = create_app(settings)
-        async with serve(app, lifespan="on") as url:
-            base = url.replace("ws://", "http://").removesuffix("/graphql")
-            async with (
-                httpx.AsyncClient(base_url=base, timeout=WAIT) as http,
-                GraphQLSocket.open(url, ADMIN) as ws,
-            ):
-                await ws.subscribe("1", UPDATES)
-                before = (await ws.next("1", WAIT))["dashboardUpdates"]["executive"]["metrics"]
-                await cut.cut()
-                await publish_recorded(app.state.services, str(uuid.uuid4()))
-                await eventually(lambda: bool(hub_lines()), within=WAIT)
-                await cut.restore()
-                await record(http)
-                while True:  # the feed computes again: the new outcome arrives
-                    update = (await ws.next("1", WAIT))["dashboardUpdates"]
-                    if update["executive"]["metrics"]["actions"] > before["actions"]:
-                        break
+    async with served_through_proxy(database) as live:
+        ws = live.ws
+        await ws.subscribe("1", UPDATES)
+        before = (await ws.next("1", WAIT))["dashboardUpdates"]["executive"]["metrics"]
+        await live.cut.cut()
+        await publish_recorded(live.services, str(uuid.uuid4()))
+        await eventually(lambda: bool(hub_lines()), within=WAIT)
+        await live.cut.restore()
+        await record(live.http)
+        while True:  # the feed computes again: the new outcome arrives
+            update = (await ws.next("1", WAIT))["dashboardUpdates"]
+            if update["executive"]["metrics"]["actions"] > before["actions"]:
+                break
     lines = hub_lines()
     assert [(r.levelno, r.exc_info) for r in lines] == [(logging.WARNING, None)] * len(lines)
     assert all("\n" not in r.getMessage() for r in lines), lines
