@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, TextClause, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hindsight.db.models import UNFED, OutcomeRecord
@@ -35,15 +35,15 @@ class Resolution:
     q: float
 
 
-def _unfed(tenant_id: uuid.UUID) -> list[object]:
+def _unfed(tenant_id: uuid.UUID) -> tuple[ColumnElement[bool], TextClause]:
     # the partial index's own predicate, as literal SQL: a bound ``status IN ($1, $2)``
     # would not prove to PostgreSQL's generic plans (nor to SQLite) that the index applies
-    return [OutcomeRecord.tenant_id == tenant_id, text(UNFED)]
+    return OutcomeRecord.tenant_id == tenant_id, text(UNFED)
 
 
 async def pending_action_types(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
     """Action types with resolutions the monitors have not seen yet."""
-    stmt = select(OutcomeRecord.action_type).where(*_unfed(tenant_id)).distinct()  # type: ignore[arg-type]
+    stmt = select(OutcomeRecord.action_type).where(*_unfed(tenant_id)).distinct()
     return sorted(await session.scalars(stmt))
 
 
@@ -59,7 +59,7 @@ async def read_unfed(
             OutcomeRecord.calibrated_confidence,
             OutcomeRecord.predicted_confidence,
         )
-        .where(*_unfed(tenant_id), OutcomeRecord.action_type == action_type)  # type: ignore[arg-type]
+        .where(*_unfed(tenant_id), OutcomeRecord.action_type == action_type)
         .order_by(OutcomeRecord.resolved_at, OutcomeRecord.id)
         .limit(limit)
     )
