@@ -17,7 +17,6 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
-import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
@@ -31,7 +30,7 @@ from hindsight.domain.analytics import dashboards
 from hindsight.domain.analytics.measures import DashboardScope, Days
 from hindsight.domain.analytics.periods import Between, period_days
 from hindsight.domain.errors import Unavailable
-from hindsight.events.broker import Broker
+from hindsight.live.per_process import PerProcess
 from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
@@ -268,13 +267,7 @@ class DashboardHub:
                 await feed.stop()
 
 
-# One hub per broker, i.e. per process (or per app in tests); it holds no reference back.
-_HUBS: weakref.WeakKeyDictionary[Broker, DashboardHub] = weakref.WeakKeyDictionary()
-
-
-def hub_for(services: Services) -> DashboardHub:
-    hub = _HUBS.get(services.broker)
-    if hub is None:
-        interval = services.settings.dashboard_update_interval_seconds
-        hub = _HUBS[services.broker] = DashboardHub(min_interval=interval)
-    return hub
+# One hub per process (or per app in tests); it holds no reference back.
+hub_for = PerProcess(
+    lambda services: DashboardHub(min_interval=services.settings.dashboard_update_interval_seconds)
+)

@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from hindsight.domain.errors import NotFound
-from hindsight.events.broker import Broker
-from hindsight.services import Services
+from hindsight.live.per_process import PerProcess
 
 T = TypeVar("T")
 
@@ -68,12 +66,4 @@ class SharedReads:
             del self._entries[key]
 
 
-_READS: weakref.WeakKeyDictionary[Broker, SharedReads] = weakref.WeakKeyDictionary()
-
-
-def reads_for(services: Services) -> SharedReads:
-    """The process's shared reads (one per broker, like the dashboard hub)."""
-    reads = _READS.get(services.broker)
-    if reads is None:
-        reads = _READS[services.broker] = SharedReads()
-    return reads
+reads_for = PerProcess(lambda _services: SharedReads())  # the process's shared reads

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -26,7 +25,7 @@ from typing import TypeVar
 
 from hindsight.db import outbox
 from hindsight.db.outbox import Entry, Position
-from hindsight.events.broker import Broker
+from hindsight.live.per_process import PerProcess
 from hindsight.services import Services, channel
 
 log = logging.getLogger(__name__)
@@ -207,12 +206,4 @@ class Tails:
                 await tail.stop()
 
 
-_TAILS: weakref.WeakKeyDictionary[Broker, Tails] = weakref.WeakKeyDictionary()
-
-
-def tails_for(services: Services) -> Tails:
-    """The process's tails (one registry per broker, like the dashboard hub)."""
-    tails = _TAILS.get(services.broker)
-    if tails is None:
-        tails = _TAILS[services.broker] = Tails()
-    return tails
+tails_for = PerProcess(lambda _services: Tails())  # the process's tails
