@@ -81,12 +81,12 @@ async def serialize_on(session: AsyncSession, names: Iterable[str]) -> None:
     PostgreSQL: transaction-scoped advisory locks on a 64-bit hash of each name, in one
     statement. SQLite: nothing to do, its writers already run one at a time (BEGIN IMMEDIATE).
     """
-    keys = sorted({_lock_key(name) for name in names})
+    keys = sorted({lock_key(name) for name in names})
     if keys and dialect_of(session) == "postgresql":
         await session.execute(_ADVISORY_LOCKS, {"keys": keys})
 
 
-def _lock_key(name: str) -> int:
+def lock_key(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from hindsight.db import dialects, faults, outbox, roles, transactions
+from hindsight.db import dialects, faults, lean, outbox, roles, transactions
 from hindsight.db.transactions import POOLED_KEY, ROLE_KEY
 
 log = logging.getLogger(__name__)
@@ -135,11 +135,69 @@ class Database:
         ``readonly`` runs it as a read-only transaction: PostgreSQL refuses any write in it,
         and SQLite starts it deferred, so readers do not queue behind the one writer.
         """
+        return await self._retrying(
+            tenant_id,
+            lambda committing: self._attempt(tenant_id, work, readonly, committing),
+            retries,
+        )
+
+    async def run_raw(
+        self,
+        tenant_id: uuid.UUID,
+        work: lean.Work[T],
+        *,
+        locks: Iterable[str] = (),
+        readonly: bool = False,
+        retries: int = 3,
+    ) -> T:
+        """``run`` for a hot unit of work on PostgreSQL's driver itself (``db/lean.py``):
+        the same transaction, tenant scope, role check, outbox, retries and events after
+        commit; ``locks`` are ``dialects.serialize_on`` names, taken as the unit begins."""
+
+        async def attempt(committing: list[bool]) -> tuple[T, list[Any]]:
+            async with self.engine.connect() as connection:
+                return await lean.attempt(
+                    connection, tenant_id, work, readonly=readonly, locks=locks,
+                    committing=committing,
+                )  # fmt: skip
+
+        return await self._retrying(tenant_id, attempt, retries)
+
+    async def lean(
+        self,
+        tenant_id: uuid.UUID,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        readonly: bool = False,
+    ) -> T:
+        """``run`` for the hot paths: on PostgreSQL ``work`` gets a ``lean.LeanSession``
+        (the driver itself, no ORM session) in place of the session; a tenant's first write
+        in this process takes ``run`` (it registers the tenant)."""
+        if self.dialect != "postgresql" or not (readonly or tenant_id in self.known_tenants):
+            return await self.run(tenant_id, work, readonly=readonly)
+
+        def on(unit: lean.RawUnit) -> Awaitable[T]:
+            info = {
+                "tenant_id": tenant_id,
+                "events": unit.events,
+                "readonly": readonly,
+                "known_tenants": self.known_tenants,
+            }
+            return work(cast(AsyncSession, lean.LeanSession(unit, info)))  # its duck type
+
+        return await self.run_raw(tenant_id, on, readonly=readonly)
+
+    async def _retrying(
+        self,
+        tenant_id: uuid.UUID | None,
+        attempt: Callable[[list[bool]], Awaitable[tuple[T, list[Any]]]],
+        retries: int,
+    ) -> T:
         deadlocks, lost = 0, False
         while True:
             committing = [False]
             try:
-                result, events = await self._attempt(tenant_id, work, readonly, committing)
+                result, events = await attempt(committing)
             except Exception as error:
                 if faults.is_connection_loss(error):
                     if committing[0] or lost:

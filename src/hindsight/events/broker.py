@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, cast
 
@@ -24,6 +24,12 @@ class Broker(Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
     async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+    async def publish_many(
+        self, messages: Sequence[tuple[str, dict[str, Any]]], *, incr: str | None = None
+    ) -> None:
+        """Publish in order; ``incr`` (a Redis key to increment first, in the same round
+        trip) only where the broker and the cache share one Redis."""
+
     def subscribe(
         self, channel: str
     ) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]: ...
@@ -130,6 +136,13 @@ class MemoryBroker:
         # A JSON round trip gives subscribers exactly what Redis would: a copy, and an
         # error here for anything that would not survive the trip.
         self._fanout.deliver(channel, json.loads(json.dumps(message)))
+
+    async def publish_many(
+        self, messages: Sequence[tuple[str, dict[str, Any]]], *, incr: str | None = None
+    ) -> None:
+        assert incr is None, "the in-process cache keeps its own versions"
+        for channel, message in messages:
+            await self.publish(channel, message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:

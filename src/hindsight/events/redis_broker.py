@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -92,13 +92,25 @@ class RedisBroker:
         await self._publisher.aclose()
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        data = json.dumps(message)
+        await self.publish_many([(channel, message)])
+
+    async def publish_many(
+        self, messages: Sequence[tuple[str, dict[str, Any]]], *, incr: str | None = None
+    ) -> None:
+        """One pipeline (one round trip): ``INCR incr`` first when given (a cache version,
+        so a subscriber woken by a message never reads a stale cache), then each
+        ``PUBLISH``, in order."""
+        pipeline = self._publisher.pipeline(transaction=False)
+        if incr is not None:
+            pipeline.incr(incr)
+        for channel, message in messages:
+            pipeline.publish(channel, json.dumps(message))
         try:
-            await self._publisher.publish(channel, data)
+            await pipeline.execute()
         except REDIS_FAILURES as exc:
             # Warn once per outage: at-most-once delivery is the contract, a log flood is not.
             level = logging.DEBUG if self._publish_failing else logging.WARNING
-            logger.log(level, "redis publish to %s failed, message dropped: %s", channel, exc)
+            logger.log(level, "redis publish failed, %d messages dropped: %s", len(messages), exc)
             self._publish_failing = True
             return
         if self._publish_failing:

@@ -11,7 +11,7 @@ from hindsight.domain import validation
 from hindsight.domain.calibration import confidence as calibration
 from hindsight.domain.calibration.curves import CurveReport, read_curves
 from hindsight.domain.enums import CalibrationMethod
-from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant
+from hindsight.resolvers.common import authorize, in_tenant, read_in_tenant, read_lean
 
 
 def _policy(ctx: Context) -> calibration.Policy:
@@ -35,7 +35,7 @@ async def calibrated_confidence(
 ) -> calibration.Calibrated:
     await authorize(ctx, "calibratedConfidence")
     policy = _policy(ctx)
-    return await read_in_tenant(
+    return await read_lean(
         ctx,
         lambda s: calibration.calibrated_confidence(
             s, ctx.viewer.tenant_id, action_type, confidence, method=method, policy=policy

@@ -125,6 +125,22 @@ async def read_in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[
     return await ctx.services.db.run(ctx.viewer.tenant_id, work, readonly=True)
 
 
+async def read_lean(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """``read_in_tenant`` for the hot reads (``Database.read``): ``work`` uses only what
+    ``db/lean.LeanSession`` offers."""
+    return await ctx.services.db.lean(ctx.viewer.tenant_id, work, readonly=True)
+
+
+async def write_lean(
+    ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]
+) -> T | ValidationFailed:
+    """``write`` for the hot mutations (``Database.lean``)."""
+    try:
+        return await ctx.services.db.lean(ctx.viewer.tenant_id, work)
+    except ValidationFailed as error:
+        return error
+
+
 def page_size(ctx: Context, first: int) -> int:
     cap = ctx.services.settings.max_page_size
     if not 1 <= first <= cap:

@@ -13,17 +13,18 @@ from hindsight.db.models import OutcomeRecord, Signal
 from hindsight.domain import access, paging
 from hindsight.domain.enums import OutcomeStatus
 from hindsight.domain.errors import NotFound, ValidationFailed
+from hindsight.domain.outcomes import hot, signals
 from hindsight.domain.outcomes import listing as reads
 from hindsight.domain.outcomes import lookup as outcomes
-from hindsight.domain.outcomes import signals
 from hindsight.domain.outcomes import writes as outcome_writes
 from hindsight.domain.outcomes.detection import JobReport
 from hindsight.resolvers.common import (
     authorize,
-    in_tenant,
     known_viewer,
     read_in_tenant,
+    read_lean,
     write,
+    write_lean,
 )
 from hindsight.workers import jobs
 
@@ -53,13 +54,13 @@ async def outcome_page(
     scope = (await authorize(ctx, "outcomes")).scope
     checked = window.checked(ctx.services.settings.max_page_size)
     tenant_id = ctx.viewer.tenant_id
-    page = await read_in_tenant(
+    page = await read_lean(
         ctx,
         lambda s: reads.read_outcomes(s, tenant_id, flt, scope, window=checked, sort=sort),
     )
 
     def count() -> Awaitable[int]:
-        return read_in_tenant(ctx, lambda s: reads.count_outcomes(s, tenant_id, flt, scope))
+        return read_lean(ctx, lambda s: reads.count_outcomes(s, tenant_id, flt, scope))
 
     return page, count
 
@@ -67,26 +68,30 @@ async def outcome_page(
 async def record_outcome(
     ctx: Context, new: outcome_writes.NewOutcome
 ) -> OutcomeRecord | ValidationFailed:
-    viewer = (await authorize(ctx, "recordOutcome")).viewer
-    svc = ctx.services
-    return await write(
-        ctx,
-        lambda s: outcomes.record_outcome(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
-    )
+    await authorize(ctx, "recordOutcome")
+    [result] = await _record_outcomes(ctx, [new])
+    return result
 
 
 async def record_outcomes(
     ctx: Context, news: Sequence[outcome_writes.NewOutcome]
 ) -> list[OutcomeRecord | ValidationFailed]:
     """``recordOutcomes``: one result per input, in order; the valid items commit together."""
-    viewer = (await authorize(ctx, "recordOutcomes")).viewer
-    outcome_writes.check_batch_size(len(news))
-    svc = ctx.services
-    return await in_tenant(
-        ctx,
-        lambda s: outcomes.record_outcomes(
-            s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()
-        ),
+    await authorize(ctx, "recordOutcomes")
+    return await _record_outcomes(ctx, news)
+
+
+async def _record_outcomes(
+    ctx: Context, news: Sequence[outcome_writes.NewOutcome]
+) -> list[OutcomeRecord | ValidationFailed]:
+    """The hot path where it applies (``outcomes/hot.py``), else the general one."""
+    svc, tenant_id = ctx.services, ctx.viewer.tenant_id
+    now = svc.now()
+    found = await hot.record_outcomes(svc.db, tenant_id, news, rules=svc.rules, now=now)
+    if found is not None:
+        return found
+    return await ctx.services.db.lean(
+        tenant_id, lambda s: outcomes.record_outcomes(s, tenant_id, news, rules=svc.rules, now=now)
     )
 
 
@@ -97,8 +102,8 @@ async def record_signals(
     viewer = (await authorize(ctx, "recordSignals")).viewer
     outcome_writes.check_batch_size(len(news))
     svc = ctx.services
-    return await in_tenant(
-        ctx,
+    return await ctx.services.db.lean(
+        viewer.tenant_id,
         lambda s: signals.record_signals(s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()),
     )
 
@@ -123,7 +128,7 @@ async def record_signal(ctx: Context, new: signals.NewSignal) -> SignalResult | 
     """The stored signal and the outcomes it resolved, or why nothing was written."""
     viewer = (await authorize(ctx, "recordSignal")).viewer
     svc = ctx.services
-    return await write(
+    return await write_lean(
         ctx,
         lambda s: signals.record_signal(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
     )

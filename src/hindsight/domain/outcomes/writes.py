@@ -109,7 +109,7 @@ async def record_outcomes(
     resolved; window-end rules wait for the scheduled jobs.
     """
     check_batch_size(len(news))
-    results: list[Any] = [_row_or_error(new, tenant_id, rules, now) for new in news]
+    results: list[Any] = [row_or_error(new, tenant_id, rules, now) for new in news]
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return results
@@ -133,7 +133,7 @@ def _matches(rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     return [(column, row[column]) for row in rows for column in ("conversation_id", "deal_id")]
 
 
-def _row_or_error(
+def row_or_error(
     new: NewOutcome, tenant_id: uuid.UUID, rules: OutcomeRules, now: dt.datetime
 ) -> dict[str, Any] | ValidationFailed:
     try:

@@ -1,0 +1,307 @@
+"""Hot units of work straight on asyncpg (PostgreSQL): no ORM session, few round trips.
+
+A unit opens with one simple-query message that begins the transaction, scopes it to the
+tenant, checks the RLS role and takes the unit's advisory locks (``transactions``); the
+work sends its own statements, written once as SQL and prepared once per connection by
+asyncpg's statement cache (behind a transaction-mode pooler that cache is off and each
+statement goes unnamed, ``roles.connect_args``); its events go to the outbox in one
+statement; then ``COMMIT``. ``Database.run_raw`` retries it like any unit of work.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Protocol, TypeVar
+
+import asyncpg
+from sqlalchemy import Float, Insert
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hindsight.db import dialects, faults, roles, transactions
+
+T = TypeVar("T")
+
+OUTBOX_INSERT = """
+INSERT INTO outbox (tenant_id, txid, topic, payload, created_at)
+SELECT $1, pg_current_xact_id()::text::bigint, e.topic, e.payload::jsonb, $4
+FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(topic, payload, n)
+ORDER BY e.n
+"""
+
+
+class Raised(Protocol):
+    """An event of the unit (``domain.events.Event``; db may not import it)."""
+
+    topic: str
+    payload: dict[str, Any]
+    id: str
+
+
+@dataclass
+class RawUnit:
+    """What a raw unit's work gets: the connection inside its open transaction, its tenant,
+    the events to write to the outbox and publish after commit, and those its own
+    statements wrote to the outbox already (published after commit too)."""
+
+    connection: asyncpg.Connection
+    tenant_id: uuid.UUID
+    events: list[Any] = field(default_factory=list)
+    announced: list[Any] = field(default_factory=list)
+
+
+Work = Callable[[RawUnit], Awaitable[T]]
+
+
+def lock_statement(names: Iterable[str]) -> str:
+    """``transactions``' advisory locks (``dialects.serialize_on``) as literals, sorted so
+    every writer takes them in one order."""
+    keys = sorted({dialects.lock_key(name) for name in names})
+    return "".join(f"; SELECT pg_advisory_xact_lock({key})" for key in keys)
+
+
+async def attempt(
+    connection: AsyncConnection,
+    tenant_id: uuid.UUID,
+    work: Work[T],
+    *,
+    readonly: bool,
+    locks: Iterable[str],
+    committing: list[bool],
+) -> tuple[T, list[Any]]:
+    """One try of a raw unit on a checked-out connection; a lost connection is invalidated
+    (the pool never hands it out again) and re-raised for the caller's retry."""
+    raw: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+    info = connection.info
+    begin = transactions.begin_statement(
+        tenant_id,
+        info.get(transactions.ROLE_KEY, ""),
+        readonly,
+        set_role=bool(info.get(transactions.POOLED_KEY)),
+    )
+    try:
+        await _begin(raw, begin + lock_statement(locks))
+        unit = RawUnit(raw, tenant_id)
+        result = await work(unit)
+        if unit.events:
+            await _write_events(raw, tenant_id, unit.events)
+        committing[0] = True
+        await raw.execute("COMMIT")
+    except BaseException as error:
+        lost = raw.is_closed() or faults.is_connection_loss(error)
+        if lost or isinstance(error, roles.UnsafeRole):
+            await connection.invalidate()  # never hand it out again
+        elif raw.is_in_transaction():
+            await raw.execute("ROLLBACK")
+        raise
+    return result, unit.announced + unit.events
+
+
+async def _begin(raw: asyncpg.Connection, sql: str) -> None:
+    try:
+        await raw.execute(sql)
+    except asyncpg.InvalidTextRepresentationError as error:
+        if transactions.NOT_THE_ROLE in str(error):
+            raise roles.UnsafeRole(f"transaction {error.args[0]}; refusing to serve") from None
+        raise
+
+
+async def _write_events(raw: asyncpg.Connection, tenant_id: uuid.UUID, events: list[Any]) -> None:
+    topics = [event.topic for event in events]
+    payloads = [json.dumps({"id": event.id, **event.payload}) for event in events]
+    await raw.execute(OUTBOX_INSERT, tenant_id, topics, payloads, dt.datetime.now(dt.UTC))
+
+
+class LeanSession:
+    """The part of ``AsyncSession`` the hot reads use (``execute``, ``scalars``, ``scalar``,
+    ``info``, ``get_bind``), straight on the unit's connection: each Core statement is
+    compiled once per shape (SQLAlchemy's cache key, as its own cache does), its bind and
+    result types processed as SQLAlchemy would, and an entity selected (``select(Model)``)
+    comes back as a detached instance without an ORM session. Anything else raises, so a
+    read that needs more stays on the session path."""
+
+    def __init__(self, unit: RawUnit, info: dict[str, Any]) -> None:
+        self.unit = unit
+        self.info = info
+
+    def get_bind(self) -> Any:
+        return _BIND
+
+    async def execute(self, stmt: Any, params: Params = None) -> LeanResult:
+        """Rows with attribute access and ``_mapping``; a list of parameter sets is one
+        multi-row ``INSERT`` (as SQLAlchemy's "insertmanyvalues" sends it)."""
+        stmt, params = _single(stmt, params)
+        plan = _plan(stmt)
+        records = await self.unit.connection.fetch(*plan.bound(stmt, params))
+        return LeanResult([plan.row(record) for record in records])
+
+    async def scalars(self, stmt: Any, params: Params = None) -> LeanScalars:
+        """First columns, or detached instances for ``select(Model)`` and
+        ``returning(Model)``."""
+        stmt, params = _single(stmt, params)
+        plan = _plan(stmt)
+        records = await self.unit.connection.fetch(*plan.bound(stmt, params))
+        return LeanScalars(plan.scalar(record) for record in records)
+
+    async def scalar(self, stmt: Any, params: Params = None) -> Any:
+        found = await self.scalars(stmt, params)
+        return found[0] if found else None
+
+
+Params = dict[str, Any] | list[dict[str, Any]] | None
+
+
+def _single(stmt: Any, params: Params) -> tuple[Any, dict[str, Any] | None]:
+    """One statement and its parameters: an ``INSERT``'s rows become its ``VALUES`` (the
+    columns they name, as SQLAlchemy's execution compiles them)."""
+    if isinstance(stmt, Insert) and params:
+        return stmt.values(params), None
+    if not isinstance(params, list):
+        return stmt, params
+    if len(params) == 1:
+        return stmt, params[0]
+    raise NotImplementedError("LeanSession runs many parameter sets only as one INSERT")
+
+
+class LeanScalars(list[Any]):
+    def all(self) -> list[Any]:
+        return self
+
+    def first(self) -> Any:
+        return self[0] if self else None
+
+    def one(self) -> Any:
+        if len(self) != 1:
+            raise ValueError(f"expected one row, got {len(self)}")
+        return self[0]
+
+
+@dataclass(frozen=True)
+class LeanResult:
+    rows: list[Any]
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+    def one(self) -> Any:
+        if len(self.rows) != 1:
+            raise ValueError(f"expected one row, got {len(self.rows)}")
+        return self.rows[0]
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalars(self) -> LeanScalars:
+        return LeanScalars(row[0] for row in self.rows)
+
+
+_BIND = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"))  # for dialects.dialect_of
+_DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+_PLANS: dict[Any, _Plan] = {}
+_MAX_PLANS = 500
+
+
+def _plan(stmt: Any) -> _Plan:
+    key = stmt._generate_cache_key()
+    plan = _PLANS.get(key.key) if key is not None else None
+    if plan is None:
+        plan = _Plan(stmt, stmt.compile(dialect=_DIALECT, cache_key=key))
+        if key is not None:
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[key.key] = plan
+    return plan
+
+
+class _Plan:
+    """A compiled statement: how to bind its parameters and read its rows."""
+
+    def __init__(self, stmt: Any, compiled: Any) -> None:
+        self.compiled = compiled
+        self.binds = compiled._bind_processors
+        columns = compiled._result_columns
+        self.results = [_result_processor(col[3]) for col in columns]
+        self.make_row = _row_class([col[0] for col in columns]) if columns else None
+        self.entity = _entity_of(stmt)
+        if self.entity is not None:
+            mapper = self.entity.__mapper__
+            self.keys = [mapper.get_property_by_column(col[2][0]).key for col in columns]
+
+    def bound(self, stmt: Any, params: dict[str, Any] | None) -> list[Any]:
+        """The SQL and positional arguments of ``stmt`` (a statement of this shape)."""
+        key = stmt._generate_cache_key()
+        values = self.compiled.construct_params(
+            params, extracted_parameters=key.bindparams if key else None, escape_names=False
+        )
+        state = self.compiled.construct_expanded_state(values, escape_names=False)
+        args = []
+        for name in state.positiontup:
+            value = state.parameters[name]
+            process = self.binds.get(name) or state.processors.get(name)
+            args.append(process(value) if process and value is not None else value)
+        return [state.statement, *args]
+
+    def row(self, record: Any) -> Any:
+        if self.make_row is None:  # textual SQL: the driver's columns, unprocessed
+            self.make_row = _row_class(list(record.keys()))
+            self.results = [None] * len(record)
+        return self.make_row._make(self.values(record))
+
+    def values(self, record: Any) -> list[Any]:
+        return [p(v) if p is not None else v for p, v in zip(self.results, record, strict=True)]
+
+    def scalar(self, record: Any) -> Any:
+        if self.entity is None:
+            process = self.results[0]
+            return process(record[0]) if process is not None else record[0]
+        instance = self.entity.__mapper__.class_manager.new_instance()
+        instance.__dict__.update(zip(self.keys, self.values(record), strict=True))
+        return instance
+
+
+def _result_processor(type_: Any) -> Any:
+    """SQLAlchemy's result processor of a column type on asyncpg; a float column needs none
+    (the driver returns floats) but asks for the driver's type code, which a plan has not
+    got."""
+    if isinstance(type_, Float) and not type_.asdecimal:
+        return None
+    return type_._cached_result_processor(_DIALECT, None)
+
+
+def _row_class(keys: list[str]) -> Any:
+    """A named tuple of the result's columns, with SQLAlchemy's ``Row._mapping``."""
+    base = collections.namedtuple("LeanRow", keys, rename=True)  # type: ignore[misc]
+
+    class LeanRow(base):
+        __slots__ = ()
+
+        @property
+        def _mapping(self) -> dict[str, Any]:
+            return dict(zip(keys, self, strict=True))
+
+    return LeanRow
+
+
+def _entity_of(stmt: Any) -> Any:
+    """The mapped class of ``select(Model)`` or ``returning(Model)``, else None."""
+    descriptions = getattr(stmt, "column_descriptions", None)
+    returning = getattr(stmt, "_returning", ())
+    if descriptions is None and len(returning) == 1:  # an entity's DML returning the entity
+        mapper = returning[0]._annotations.get("parentmapper")
+        return mapper.class_ if mapper is not None else None
+    if not descriptions or len(descriptions) != 1:
+        return None
+    entity = descriptions[0].get("entity")
+    return entity if descriptions[0].get("type") is entity else None
