@@ -134,39 +134,43 @@ class LeanSession:
         return _BIND
 
     async def execute(self, stmt: Any, params: Params = None) -> LeanResult:
-        """Rows with attribute access and ``_mapping``; a list of parameter sets is one
-        multi-row ``INSERT`` (as SQLAlchemy's "insertmanyvalues" sends it)."""
-        stmt, params = _single(stmt, params)
-        plan = _plan(stmt)
-        records = await self.unit.connection.fetch(*plan.bound(stmt, params))
-        return LeanResult([plan.row(record) for record in records])
+        """Rows with attribute access and ``_mapping``. An ``INSERT`` with a list of rows
+        is sent as SQLAlchemy would: without ``RETURNING`` one statement run for every row
+        in one round trip (asyncpg's ``executemany``), with it one multi-row ``VALUES``."""
+        records = await self._run(stmt, params)
+        return LeanResult([plan.row(record) for plan, record in records])
 
     async def scalars(self, stmt: Any, params: Params = None) -> LeanScalars:
         """First columns, or detached instances for ``select(Model)`` and
         ``returning(Model)``."""
-        stmt, params = _single(stmt, params)
-        plan = _plan(stmt)
-        records = await self.unit.connection.fetch(*plan.bound(stmt, params))
-        return LeanScalars(plan.scalar(record) for record in records)
+        records = await self._run(stmt, params)
+        return LeanScalars(plan.scalar(record) for plan, record in records)
 
     async def scalar(self, stmt: Any, params: Params = None) -> Any:
         found = await self.scalars(stmt, params)
         return found[0] if found else None
 
+    async def _run(self, stmt: Any, params: Params) -> list[tuple[_Plan, Any]]:
+        rows: list[dict[str, Any] | None] = list(params) if isinstance(params, list) else [params]
+        columns: tuple[str, ...] = ()
+        first = rows[0]
+        if isinstance(stmt, Insert) and first:
+            if len(rows) > 1 and stmt._returning:
+                stmt, rows = stmt.values(rows), [None]  # compiled per call: a batch's cost
+            else:
+                columns = tuple(first)  # compiled for these columns, as SQLAlchemy does
+        elif len(rows) > 1:
+            raise NotImplementedError("LeanSession runs many parameter sets only as an INSERT")
+        plan = _plan(stmt, columns)
+        bound = [plan.bound(stmt, row) for row in rows]
+        if len(bound) > 1:
+            await self.unit.connection.executemany(bound[0][0], [args for _, args in bound])
+            return []
+        sql, args = bound[0]
+        return [(plan, record) for record in await self.unit.connection.fetch(sql, *args)]
+
 
 Params = dict[str, Any] | list[dict[str, Any]] | None
-
-
-def _single(stmt: Any, params: Params) -> tuple[Any, dict[str, Any] | None]:
-    """One statement and its parameters: an ``INSERT``'s rows become its ``VALUES`` (the
-    columns they name, as SQLAlchemy's execution compiles them)."""
-    if isinstance(stmt, Insert) and params:
-        return stmt.values(params), None
-    if not isinstance(params, list):
-        return stmt, params
-    if len(params) == 1:
-        return stmt, params[0]
-    raise NotImplementedError("LeanSession runs many parameter sets only as one INSERT")
 
 
 class LeanScalars(list[Any]):
@@ -213,15 +217,19 @@ _PLANS: dict[Any, _Plan] = {}
 _MAX_PLANS = 500
 
 
-def _plan(stmt: Any) -> _Plan:
+def _plan(stmt: Any, columns: tuple[str, ...] = ()) -> _Plan:
+    """The statement's plan, compiled once per shape (and, for an ``INSERT``, per set of
+    columns); a statement SQLAlchemy cannot cache (no cache key) is compiled every time."""
     key = stmt._generate_cache_key()
-    plan = _PLANS.get(key.key) if key is not None else None
+    shape = (key.key, columns) if key is not None else None
+    plan = _PLANS.get(shape) if shape is not None else None
     if plan is None:
-        plan = _Plan(stmt, stmt.compile(dialect=_DIALECT, cache_key=key))
-        if key is not None:
+        keys = list(columns) if columns else None
+        plan = _Plan(stmt, stmt.compile(dialect=_DIALECT, cache_key=key, column_keys=keys))
+        if shape is not None:
             if len(_PLANS) >= _MAX_PLANS:
                 _PLANS.pop(next(iter(_PLANS)))
-            _PLANS[key.key] = plan
+            _PLANS[shape] = plan
     return plan
 
 
@@ -239,7 +247,7 @@ class _Plan:
             mapper = self.entity.__mapper__
             self.keys = [mapper.get_property_by_column(col[2][0]).key for col in columns]
 
-    def bound(self, stmt: Any, params: dict[str, Any] | None) -> list[Any]:
+    def bound(self, stmt: Any, params: dict[str, Any] | None) -> tuple[str, list[Any]]:
         """The SQL and positional arguments of ``stmt`` (a statement of this shape)."""
         key = stmt._generate_cache_key()
         values = self.compiled.construct_params(
@@ -251,7 +259,7 @@ class _Plan:
             value = state.parameters[name]
             process = self.binds.get(name) or state.processors.get(name)
             args.append(process(value) if process and value is not None else value)
-        return [state.statement, *args]
+        return state.statement, args
 
     def row(self, record: Any) -> Any:
         if self.make_row is None:  # textual SQL: the driver's columns, unprocessed
@@ -297,7 +305,7 @@ def _row_class(keys: list[str]) -> Any:
 def _entity_of(stmt: Any) -> Any:
     """The mapped class of ``select(Model)`` or ``returning(Model)``, else None."""
     descriptions = getattr(stmt, "column_descriptions", None)
-    returning = getattr(stmt, "_returning", ())
+    returning: tuple[Any, ...] = getattr(stmt, "_returning", ())
     if descriptions is None and len(returning) == 1:  # an entity's DML returning the entity
         mapper = returning[0]._annotations.get("parentmapper")
         return mapper.class_ if mapper is not None else None
