@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 
 from hindsight.app import create_app
 from hindsight.auth import issue_token
-from hindsight.db import migrate
+from hindsight.db import lean, migrate
 from hindsight.domain.clock import FrozenClock
 from hindsight.domain.enums import Role
 from hindsight.services import Services
@@ -195,9 +195,17 @@ def engine_events(api: Api, name: str, keep: Callable[..., Any]) -> Iterator[lis
         event.remove(engine, name, record)
 
 
-def sql_statements(api: Api) -> contextlib.AbstractContextManager[list[str]]:
-    """Every SQL statement the app sends while the block runs."""
-    return engine_events(api, "before_cursor_execute", lambda _conn, _cursor, sql, *_: sql)
+@contextlib.contextmanager
+def sql_statements(api: Api) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs: through SQLAlchemy, and on
+    asyncpg itself from the hot paths (``db/lean.py``)."""
+    keep = lambda _conn, _cursor, sql, *_: sql  # noqa: E731
+    with engine_events(api, "before_cursor_execute", keep) as seen:
+        lean.observers.append(seen.append)
+        try:
+            yield seen
+        finally:
+            lean.observers.remove(seen.append)
 
 
 def transactions(api: Api) -> contextlib.AbstractContextManager[list[Any]]:

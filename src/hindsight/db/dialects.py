@@ -43,9 +43,9 @@ def adding_upsert(
     )
 
 
-def clamp(session: AsyncSession, value: Any, low: float, high: float) -> ColumnElement[float]:
+def clamp(dialect: str, value: Any, low: float, high: float) -> ColumnElement[float]:
     """``LEAST(GREATEST(value, low), high)``; SQLite spells them as its scalar MAX and MIN."""
-    if dialect_of(session) == "postgresql":
+    if dialect == "postgresql":
         return func.least(func.greatest(value, low), high)
     return func.min(func.max(value, low), high)
 
@@ -75,13 +75,17 @@ _ADVISORY_LOCKS = text(
 ).bindparams(bindparam("keys", type_=postgresql.ARRAY(BigInteger)))
 
 
+HELD = "held_locks"  # session.info: lock keys the transaction took as it began (db/lean.py)
+
+
 async def serialize_on(session: AsyncSession, names: Iterable[str]) -> None:
     """Let one transaction at a time hold each of ``names`` until it ends.
 
     PostgreSQL: transaction-scoped advisory locks on a 64-bit hash of each name, in one
-    statement. SQLite: nothing to do, its writers already run one at a time (BEGIN IMMEDIATE).
+    statement (none for those it holds already). SQLite: nothing to do, its writers already
+    run one at a time (BEGIN IMMEDIATE).
     """
-    keys = sorted({lock_key(name) for name in names})
+    keys = sorted({lock_key(name) for name in names} - session.info.get(HELD, set()))
     if keys and dialect_of(session) == "postgresql":
         await session.execute(_ADVISORY_LOCKS, {"keys": keys})
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 from hindsight.db import dialects, faults, lean, outbox, roles, transactions
 from hindsight.db.transactions import POOLED_KEY, ROLE_KEY
@@ -155,11 +156,14 @@ class Database:
         commit; ``locks`` are ``dialects.serialize_on`` names, taken as the unit begins."""
 
         async def attempt(committing: list[bool]) -> tuple[T, list[Any]]:
-            async with self.engine.connect() as connection:
+            connection = await self.engine.raw_connection()  # the pool's, without a Connection
+            try:
                 return await lean.attempt(
                     connection, tenant_id, work, readonly=readonly, locks=locks,
                     committing=committing,
                 )  # fmt: skip
+            finally:
+                await greenlet_spawn(connection.close)  # back to the pool
 
         return await self._retrying(tenant_id, attempt, retries)
 
@@ -169,10 +173,12 @@ class Database:
         work: Callable[[AsyncSession], Awaitable[T]],
         *,
         readonly: bool = False,
+        locks: Iterable[str] = (),
     ) -> T:
         """``run`` for the hot paths: on PostgreSQL ``work`` gets a ``lean.LeanSession``
-        (the driver itself, no ORM session) in place of the session; a tenant's first write
-        in this process takes ``run`` (it registers the tenant)."""
+        (the driver itself, no ORM session) in place of the session, and the unit takes the
+        ``dialects.serialize_on`` locks ``locks`` as it begins; a tenant's first write in
+        this process takes ``run`` (it registers the tenant)."""
         if self.dialect != "postgresql" or not (readonly or tenant_id in self.known_tenants):
             return await self.run(tenant_id, work, readonly=readonly)
 
@@ -182,10 +188,11 @@ class Database:
                 "events": unit.events,
                 "readonly": readonly,
                 "known_tenants": self.known_tenants,
+                dialects.HELD: {dialects.lock_key(name) for name in locks},
             }
             return work(cast(AsyncSession, lean.LeanSession(unit, info)))  # its duck type
 
-        return await self.run_raw(tenant_id, on, readonly=readonly)
+        return await self.run_raw(tenant_id, on, readonly=readonly, locks=locks)
 
     async def _retrying(
         self,

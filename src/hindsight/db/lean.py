@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 import asyncpg
 from sqlalchemy import Float, Insert
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.util import greenlet_spawn
 
 from hindsight.db import dialects, faults, roles, transactions
 
@@ -55,8 +55,25 @@ class RawUnit:
     events: list[Any] = field(default_factory=list)
     announced: list[Any] = field(default_factory=list)
 
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        records: list[asyncpg.Record] = await self.connection.fetch(_observed(sql), *args)
+        return records
+
+    async def executemany(self, sql: str, args: list[list[Any]]) -> None:
+        await self.connection.executemany(_observed(sql), args)
+
 
 Work = Callable[[RawUnit], Awaitable[T]]
+
+# Called with the SQL of every statement a raw unit sends (tests and debugging count them,
+# as SQLAlchemy's ``before_cursor_execute`` event counts the session's).
+observers: list[Callable[[str], None]] = []
+
+
+def _observed(sql: str) -> str:
+    for observe in observers:
+        observe(sql)
+    return sql
 
 
 def lock_statement(names: Iterable[str]) -> str:
@@ -67,7 +84,7 @@ def lock_statement(names: Iterable[str]) -> str:
 
 
 async def attempt(
-    connection: AsyncConnection,
+    connection: Any,
     tenant_id: uuid.UUID,
     work: Work[T],
     *,
@@ -75,9 +92,10 @@ async def attempt(
     locks: Iterable[str],
     committing: list[bool],
 ) -> tuple[T, list[Any]]:
-    """One try of a raw unit on a checked-out connection; a lost connection is invalidated
-    (the pool never hands it out again) and re-raised for the caller's retry."""
-    raw: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+    """One try of a raw unit on a connection checked out of the engine's pool (its
+    ``_ConnectionFairy``); a lost connection is invalidated (the pool never hands it out
+    again) and re-raised for the caller's retry."""
+    raw: asyncpg.Connection = connection.driver_connection
     info = connection.info
     begin = transactions.begin_statement(
         tenant_id,
@@ -92,20 +110,20 @@ async def attempt(
         if unit.events:
             await _write_events(raw, tenant_id, unit.events)
         committing[0] = True
-        await raw.execute("COMMIT")
+        await raw.execute(_observed("COMMIT"))
     except BaseException as error:
         lost = raw.is_closed() or faults.is_connection_loss(error)
         if lost or isinstance(error, roles.UnsafeRole):
-            await connection.invalidate()  # never hand it out again
+            await greenlet_spawn(connection.invalidate)  # never hand it out again
         elif raw.is_in_transaction():
-            await raw.execute("ROLLBACK")
+            await raw.execute(_observed("ROLLBACK"))
         raise
     return result, unit.announced + unit.events
 
 
 async def _begin(raw: asyncpg.Connection, sql: str) -> None:
     try:
-        await raw.execute(sql)
+        await raw.execute(_observed(sql))
     except asyncpg.InvalidTextRepresentationError as error:
         if transactions.NOT_THE_ROLE in str(error):
             raise roles.UnsafeRole(f"transaction {error.args[0]}; refusing to serve") from None
@@ -115,7 +133,8 @@ async def _begin(raw: asyncpg.Connection, sql: str) -> None:
 async def _write_events(raw: asyncpg.Connection, tenant_id: uuid.UUID, events: list[Any]) -> None:
     topics = [event.topic for event in events]
     payloads = [json.dumps({"id": event.id, **event.payload}) for event in events]
-    await raw.execute(OUTBOX_INSERT, tenant_id, topics, payloads, dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    await raw.execute(_observed(OUTBOX_INSERT), tenant_id, topics, payloads, now)
 
 
 class LeanSession:
@@ -161,13 +180,14 @@ class LeanSession:
                 columns = tuple(first)  # compiled for these columns, as SQLAlchemy does
         elif len(rows) > 1:
             raise NotImplementedError("LeanSession runs many parameter sets only as an INSERT")
-        plan = _plan(stmt, columns)
-        bound = [plan.bound(stmt, row) for row in rows]
+        key = stmt._generate_cache_key()  # its shape, and the values it holds
+        plan = _plan(stmt, key, columns)
+        bound = [plan.bound(key, row) for row in rows]
         if len(bound) > 1:
-            await self.unit.connection.executemany(bound[0][0], [args for _, args in bound])
+            await self.unit.executemany(bound[0][0], [args for _, args in bound])
             return []
         sql, args = bound[0]
-        return [(plan, record) for record in await self.unit.connection.fetch(sql, *args)]
+        return [(plan, record) for record in await self.unit.fetch(sql, *args)]
 
 
 Params = dict[str, Any] | list[dict[str, Any]] | None
@@ -217,10 +237,9 @@ _PLANS: dict[Any, _Plan] = {}
 _MAX_PLANS = 500
 
 
-def _plan(stmt: Any, columns: tuple[str, ...] = ()) -> _Plan:
+def _plan(stmt: Any, key: Any, columns: tuple[str, ...] = ()) -> _Plan:
     """The statement's plan, compiled once per shape (and, for an ``INSERT``, per set of
     columns); a statement SQLAlchemy cannot cache (no cache key) is compiled every time."""
-    key = stmt._generate_cache_key()
     shape = (key.key, columns) if key is not None else None
     plan = _PLANS.get(shape) if shape is not None else None
     if plan is None:
@@ -247,9 +266,9 @@ class _Plan:
             mapper = self.entity.__mapper__
             self.keys = [mapper.get_property_by_column(col[2][0]).key for col in columns]
 
-    def bound(self, stmt: Any, params: dict[str, Any] | None) -> tuple[str, list[Any]]:
-        """The SQL and positional arguments of ``stmt`` (a statement of this shape)."""
-        key = stmt._generate_cache_key()
+    def bound(self, key: Any, params: dict[str, Any] | None) -> tuple[str, list[Any]]:
+        """The SQL and positional arguments of a statement of this shape (``key``: its
+        cache key, which carries its values)."""
         values = self.compiled.construct_params(
             params, extracted_parameters=key.bindparams if key else None, escape_names=False
         )

@@ -132,11 +132,11 @@ async def read_lean(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) 
 
 
 async def write_lean(
-    ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]
+    ctx: Context, work: Callable[[AsyncSession], Awaitable[T]], locks: list[str]
 ) -> T | ValidationFailed:
-    """``write`` for the hot mutations (``Database.lean``)."""
+    """``write`` for the hot mutations (``Database.lean``; ``locks`` taken as it begins)."""
     try:
-        return await ctx.services.db.lean(ctx.viewer.tenant_id, work)
+        return await ctx.services.db.lean(ctx.viewer.tenant_id, work, locks=locks)
     except ValidationFailed as error:
         return error
 

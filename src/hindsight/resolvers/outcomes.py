@@ -101,10 +101,11 @@ async def record_signals(
     """``recordSignals``: one result per input, in order; the valid items commit together."""
     viewer = (await authorize(ctx, "recordSignals")).viewer
     outcome_writes.check_batch_size(len(news))
-    svc = ctx.services
-    return await ctx.services.db.lean(
-        viewer.tenant_id,
-        lambda s: signals.record_signals(s, viewer.tenant_id, news, rules=svc.rules, now=svc.now()),
+    svc, tenant_id = ctx.services, viewer.tenant_id
+    return await svc.db.lean(
+        tenant_id,
+        lambda s: signals.record_signals(s, tenant_id, news, rules=svc.rules, now=svc.now()),
+        locks=signals.lock_names(tenant_id, news),
     )
 
 
@@ -127,10 +128,11 @@ async def resolve_outcome(
 async def record_signal(ctx: Context, new: signals.NewSignal) -> SignalResult | ValidationFailed:
     """The stored signal and the outcomes it resolved, or why nothing was written."""
     viewer = (await authorize(ctx, "recordSignal")).viewer
-    svc = ctx.services
+    svc, tenant_id = ctx.services, viewer.tenant_id
     return await write_lean(
         ctx,
-        lambda s: signals.record_signal(s, viewer.tenant_id, new, rules=svc.rules, now=svc.now()),
+        lambda s: signals.record_signal(s, tenant_id, new, rules=svc.rules, now=svc.now()),
+        locks=signals.lock_names(tenant_id, [new]),
     )
 
 

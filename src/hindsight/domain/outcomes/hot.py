@@ -129,12 +129,12 @@ async def record_outcomes(
     rows = [r for r in results if isinstance(r, dict)]
     if not rows:
         return results
-    names = [f"{tenant_id}:{c}:{row[c]}" for row in rows for c in ("conversation_id", "deal_id")]
+    matches = [(c, row[c]) for row in rows for c in ("conversation_id", "deal_id")]
     try:
         stored = await db.run_raw(
             tenant_id,
             lambda unit: _insert(unit, rows, now),
-            locks=[name for name in names if not name.endswith(":None")],
+            locks=resolution.lock_names(tenant_id, matches),
         )
     except _NeedsResolution:
         return None
@@ -151,9 +151,7 @@ async def _insert(
     columns[COLUMNS.index("metadata")] = [_json(row["metadata"]) for row in rows]
     slots = [row["id"].int % rollups.SLOTS for row in rows]
     wall = dt.datetime.now(dt.UTC)  # the outbox's clock, as ``outbox.record``'s
-    found = await unit.connection.fetch(
-        RECORD, unit.tenant_id, now, wall, *columns, slots, event_ids
-    )
+    found = await unit.fetch(RECORD, unit.tenant_id, now, wall, *columns, slots, event_ids)
     if any(record["has_signals"] for record in found):
         raise _NeedsResolution
     inserted = {record["id"]: _outcome(record) for record in found}
@@ -171,7 +169,7 @@ async def _with_earlier(
     by_key = {o.idempotency_key: o for o in inserted.values() if o.idempotency_key}
     missing = {r["idempotency_key"] for r in rows if r["id"] not in inserted} - by_key.keys()
     if missing:
-        found = await unit.connection.fetch(EARLIER, unit.tenant_id, sorted(missing))
+        found = await unit.fetch(EARLIER, unit.tenant_id, sorted(missing))
         by_key |= {record["idempotency_key"]: _outcome(record) for record in found}
     return {r["id"]: inserted.get(r["id"]) or by_key[r["idempotency_key"]] for r in rows}
 

@@ -65,8 +65,12 @@ async def meet(
 
     ``matches`` are (``conversation_id`` or ``deal_id``, value) pairs; empty values are skipped.
     """
-    names = (f"{tenant_id}:{column}:{value}" for column, value in matches if value)
-    await dialects.serialize_on(session, names)
+    await dialects.serialize_on(session, lock_names(tenant_id, matches))
+
+
+def lock_names(tenant_id: uuid.UUID, matches: Iterable[tuple[str, str | None]]) -> list[str]:
+    """``meet``'s lock names (a hot unit takes them as it begins)."""
+    return [f"{tenant_id}:{column}:{value}" for column, value in matches if value]
 
 
 async def evaluate(
@@ -187,13 +191,19 @@ async def _resolve(
     decisions: dict[uuid.UUID, Decision],
     now: dt.datetime,
 ) -> list[OutcomeRecord]:
-    """``UPDATE … SET status = CASE id WHEN … END … WHERE status = 'PENDING' RETURNING``:
-    whoever updates a row first resolves it; everyone else's update skips it."""
+    """``UPDATE … SET status = … WHERE status = 'PENDING' RETURNING``: whoever updates a row
+    first resolves it; everyone else's update skips it. One decision for every row (a
+    signal's usual case) binds its values into a statement built once; distinct ones are
+    set per row (``CASE id WHEN …``)."""
     ids = sorted(decisions)
+    first = decisions[ids[0]]
+    if all(d == first for d in decisions.values()):
+        params = {"tenant": tenant_id, "ids": ids, "now": now, "status": first.status.value,
+                  "reason": first.reason, "signal": first.signal_id}  # fmt: skip
+        stmt = _uniform_update(dialects.dialect_of(session), first.status in DECIDED)
+        return list(await session.scalars(stmt, params))
 
     def per_row(value: Callable[[Decision], object], type_: Any) -> Any:
-        if len({value(d) for d in decisions.values()}) == 1:
-            return literal(value(decisions[ids[0]]), type_)
         return case({i: literal(value(decisions[i]), type_) for i in ids}, value=OutcomeRecord.id)
 
     stmt = (
@@ -208,7 +218,7 @@ async def _resolve(
             resolved_at=now,
             resolution_reason=per_row(lambda d: d.reason, Text()),
             resolved_by_signal_id=per_row(lambda d: d.signal_id, Uuid()),
-            calibrated_confidence=_calibrated(session, decisions),
+            calibrated_confidence=_calibrated(dialects.dialect_of(session), decisions),
         )
         .returning(OutcomeRecord)
         .execution_options(populate_existing=True, synchronize_session=False)
@@ -216,9 +226,40 @@ async def _resolve(
     return list(await session.scalars(stmt))
 
 
-def _calibrated(session: AsyncSession, decisions: dict[uuid.UUID, Decision]) -> Any:
+@functools.cache
+def _uniform_update(dialect: str, decided: bool) -> Any:
+    """``_resolve``'s statement when every row gets the same decision (bound parameters)."""
+    return (
+        update(OutcomeRecord)
+        .where(
+            OutcomeRecord.tenant_id == bindparam("tenant"),
+            OutcomeRecord.id.in_(bindparam("ids", expanding=True)),
+            OutcomeRecord.status == PENDING,
+        )
+        .values(
+            status=bindparam("status", type_=String()),
+            resolved_at=bindparam("now", type_=OutcomeRecord.resolved_at.type),
+            resolution_reason=bindparam("reason", type_=Text()),
+            resolved_by_signal_id=bindparam("signal", type_=Uuid()),
+            calibrated_confidence=_calibrated_q(dialect) if decided else None,
+        )
+        .returning(OutcomeRecord)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+
+
+def _calibrated(dialect: str, decisions: dict[uuid.UUID, Decision]) -> Any:
     """q = clamp(p·m, 0.001, 0.999) with the multiplier in force, set by the
     resolving UPDATE itself (no extra statement) on the rows it makes POSITIVE or NEGATIVE."""
+    decided = [i for i, d in decisions.items() if d.status in DECIDED]
+    if len(decided) == len(decisions):
+        return _calibrated_q(dialect)
+    if not decided:
+        return None
+    return case((OutcomeRecord.id.in_(decided), _calibrated_q(dialect)), else_=None)
+
+
+def _calibrated_q(dialect: str) -> Any:
     multiplier = (
         select(CalibrationState.multiplier)
         .where(
@@ -227,18 +268,8 @@ def _calibrated(session: AsyncSession, decisions: dict[uuid.UUID, Decision]) -> 
         )
         .scalar_subquery()
     )
-    q = dialects.clamp(
-        session,
-        OutcomeRecord.predicted_confidence * func.coalesce(multiplier, 1.0),
-        evalues.Q_LOW,
-        evalues.Q_HIGH,
-    )
-    decided = [i for i, d in decisions.items() if d.status in DECIDED]
-    if len(decided) == len(decisions):
-        return q
-    if not decided:
-        return None
-    return case((OutcomeRecord.id.in_(decided), q), else_=None)
+    product = OutcomeRecord.predicted_confidence * func.coalesce(multiplier, 1.0)
+    return dialects.clamp(dialect, product, evalues.Q_LOW, evalues.Q_HIGH)
 
 
 def outcome_event(outcome: OutcomeRecord, kind: OutcomeEventKind) -> dict[str, object]:

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -68,12 +68,20 @@ async def apply(
         totals[key][0] += count
         totals[key][1] += confidence
     rows = [
-        {"tenant_id": tenant_id, **asdict(key), "count": int(n), "sum_confidence": total}
+        {"tenant_id": tenant_id, **_columns(key), "count": int(n), "sum_confidence": total}
         for key, (n, total) in sorted(totals.items())
         if n != 0 or total != 0
     ]
     if rows:
         await session.execute(_upsert(dialects.dialect_of(session)), rows)
+
+
+KEY_FIELDS = [f.name for f in fields(RollupKey)]
+
+
+def _columns(key: RollupKey) -> dict[str, Any]:
+    """The key's columns (``dataclasses.asdict`` deep-copies, at a tenth of a write's cost)."""
+    return {name: getattr(key, name) for name in KEY_FIELDS}
 
 
 def _upsert(dialect: str) -> Any:

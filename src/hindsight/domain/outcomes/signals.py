@@ -75,6 +75,18 @@ def _match_key(new: NewSignal) -> tuple[str, str]:
     return "conversation_id", conversation
 
 
+def lock_names(tenant_id: uuid.UUID, news: Sequence[NewSignal]) -> list[str]:
+    """The locks ``record_signals`` takes for these inputs (``resolution.meet``), for a hot
+    unit to take as it begins; an invalid input takes none."""
+    matches = []
+    for new in news:
+        try:
+            matches.append(_match_key(new))
+        except ValidationFailed:
+            continue
+    return resolution.lock_names(tenant_id, matches)
+
+
 @dataclass(frozen=True)
 class Stored:
     """A validated signal row and the outcomes it can match (by deal or conversation)."""
