@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 from typing import Annotated, TypeVar
@@ -15,7 +14,7 @@ from hindsight.domain.feedback import filters, listing
 from hindsight.domain.feedback import ratings as feedback
 from hindsight.domain.feedback import summary as summaries
 from hindsight.domain.paging import Order
-from hindsight.schema import enums, formulas, list_sizes
+from hindsight.schema import args, enums, formulas, list_sizes
 from hindsight.schema.connections import OrderDirection
 from hindsight.schema.deprecations import going
 from hindsight.schema.errors import ValidationError
@@ -181,7 +180,7 @@ class RecordFeedbackInput:
     )
 
     def to_domain(self) -> feedback.NewFeedback:
-        return feedback.NewFeedback(**dataclasses.asdict(self))
+        return feedback.NewFeedback(**args.values_of(self))
 
 
 @strawberry.input(

@@ -12,6 +12,7 @@ its GraphQL path (``filter.createdAfter``, ``metadata.note``, ``tags[1]``; a mut
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -64,10 +65,21 @@ def _children(path: str, value: Any) -> Iterator[tuple[str, Any]]:
         for key, v in value.items():
             validation.text(str(key), path or "input")
             yield _join(path, str(key)), v
-    elif (definition := get_object_definition(value)) is not None and definition.is_input:
-        for field in definition.fields:
-            name = field.graphql_name or to_camel_case(field.python_name)
-            yield _join(path, name), getattr(value, field.python_name, None)
+    elif (names := _input_fields(value.__class__)) is not None:
+        for python_name, name in names:
+            yield _join(path, name), getattr(value, python_name, None)
+
+
+@functools.cache
+def _input_fields(cls: Any) -> tuple[tuple[str, str], ...] | None:
+    """An input type's (Python, GraphQL) field names, worked out once per type; None for a
+    type that is not a GraphQL input."""
+    definition = get_object_definition(cls)
+    if definition is None or not definition.is_input:
+        return None
+    return tuple(
+        (f.python_name, f.graphql_name or to_camel_case(f.python_name)) for f in definition.fields
+    )
 
 
 def _join(path: str, name: str) -> str:

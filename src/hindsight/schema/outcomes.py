@@ -3,7 +3,6 @@ them returns, runDetection's report, and their inputs."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -14,7 +13,7 @@ from hindsight.db import models
 from hindsight.domain.errors import ValidationFailed
 from hindsight.domain.outcomes import listing, signals, writes
 from hindsight.domain.outcomes.detection import JobReport as DomainJobReport
-from hindsight.schema import enums
+from hindsight.schema import args, enums
 from hindsight.schema.context import Info
 from hindsight.schema.errors import NotFoundError, ValidationError, written_or_refused
 from hindsight.schema.node import Node
@@ -209,6 +208,7 @@ def signal_result(
     return written_or_refused(result, lambda r: SignalRecorded.from_domain(*r))
 
 
+@args.built_directly
 @strawberry.input(description="One agent action to record.")
 class RecordOutcomeInput:
     action_type: str = strawberry.field(
@@ -243,7 +243,7 @@ class RecordOutcomeInput:
     )
 
     def to_domain(self) -> writes.NewOutcome:
-        return writes.NewOutcome(**dataclasses.asdict(self))
+        return writes.NewOutcome(**args.values_of(self))
 
 
 @strawberry.input(description="An explicit decision on a pending outcome.")
@@ -255,6 +255,7 @@ class ResolveOutcomeInput:
     )
 
 
+@args.built_directly
 @strawberry.input(description="A CRM or conversation event to record.")
 class RecordSignalInput:
     kind: enums.SignalKind = strawberry.field(description="What happened.")
@@ -287,7 +288,7 @@ class RecordSignalInput:
     )
 
     def to_domain(self) -> signals.NewSignal:
-        return signals.NewSignal(**dataclasses.asdict(self))
+        return signals.NewSignal(**args.values_of(self))
 
 
 @strawberry.input(
@@ -318,5 +319,5 @@ class OutcomeFilter:
 
     def to_domain(self) -> listing.OutcomeFilter:
         """The given fields; the domain's defaults (no condition) for the rest."""
-        values = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        values = {k: v for k, v in args.values_of(self).items() if v is not None}
         return listing.OutcomeFilter(**values)

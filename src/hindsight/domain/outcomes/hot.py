@@ -175,9 +175,12 @@ async def _with_earlier(
 
 
 def _outcome(record: asyncpg.Record) -> OutcomeRecord:
-    values = {name: record[name] for name in OUTCOME_FIELDS}
-    values["meta"] = _parsed(record["metadata"])
-    return OutcomeRecord(**values)
+    """A detached ``OutcomeRecord`` (built as the ORM loads one, not through its constructor,
+    which costs a tenth of a batch's time)."""
+    outcome: OutcomeRecord = OutcomeRecord.__mapper__.class_manager.new_instance()
+    outcome.__dict__.update({name: record[name] for name in OUTCOME_FIELDS})
+    outcome.__dict__["meta"] = _parsed(record["metadata"])
+    return outcome
 
 
 OUTCOME_FIELDS = [c.key for c in OutcomeRecord.__table__.columns if c.key != "metadata"]
