@@ -5,7 +5,10 @@ and directory lookups included; a batch with something to resolve takes the gene
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -141,3 +144,36 @@ async def test_a_lean_session_reads_what_a_session_reads(postgres: Tenant) -> No
     assert lean == general
     assert lean[2] == (str(tenant_id),)  # the unit ran scoped to the tenant (RLS)
     assert (first["id"], {"a": [1, 2]}) in lean[1]
+
+
+FIRST_WRITE = """
+import asyncio, datetime as dt, sys, uuid
+from hindsight.db.engine import Database, create_engine
+from hindsight.domain.outcomes import NewOutcome, OutcomeRules, hot
+from hindsight.settings import Settings
+
+async def main() -> None:
+    db, tenant = Database(create_engine(sys.argv[1], role="hindsight_app")), uuid.UUID(sys.argv[2])
+    db.known_tenants.add(tenant)  # registered by the parent: this write goes the hot way
+    new = NewOutcome("send_follow_up", "IMMEDIATE_RESPONSE", 0.7, "second")
+    rules = OutcomeRules.from_settings(Settings(jwt_secret="x" * 40))
+    [row] = await hot.record_outcomes(db, tenant, [new], rules=rules, now=dt.datetime.now(dt.UTC))
+    print(row.conversation_id, row.status)
+    await db.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_process_s_first_write_may_be_a_hot_one(postgres: Tenant) -> None:
+    """Mapped classes are configured on first use; a hot write, which builds its records
+    without the ORM's help, can be the first."""
+    await record(postgres, conversationId="first")
+    url = postgres.api.services.settings.database_url
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", FIRST_WRITE, url, str(postgres.id)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "second PENDING"

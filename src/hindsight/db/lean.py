@@ -22,11 +22,13 @@ from typing import Any, Protocol, TypeVar
 import asyncpg
 from sqlalchemy import Float, Insert
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.util import greenlet_spawn
 
 from hindsight.db import dialects, faults, roles, transactions
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 OUTBOX_INSERT = """
 INSERT INTO outbox (tenant_id, txid, topic, payload, created_at)
@@ -293,9 +295,16 @@ class _Plan:
         if self.entity is None:
             process = self.results[0]
             return process(record[0]) if process is not None else record[0]
-        instance = self.entity.__mapper__.class_manager.new_instance()
-        instance.__dict__.update(zip(self.keys, self.values(record), strict=True))
-        return instance
+        return detached(self.entity, dict(zip(self.keys, self.values(record), strict=True)))
+
+
+def detached(entity: type[E], values: dict[str, Any]) -> E:
+    """An instance of a mapped class holding ``values`` (attribute names), as the ORM
+    loads one but without a session: no constructor, no change tracking."""
+    configure_mappers()  # a no-op once done; a process's first query may come this way
+    instance: E = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    instance.__dict__.update(values)
+    return instance
 
 
 def _result_processor(type_: Any) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from hindsight.db import lean
 from hindsight.db.engine import Database
 from hindsight.db.lean import RawUnit
 from hindsight.db.models import OutcomeRecord
@@ -177,10 +178,9 @@ async def _with_earlier(
 def _outcome(record: asyncpg.Record) -> OutcomeRecord:
     """A detached ``OutcomeRecord`` (built as the ORM loads one, not through its constructor,
     which costs a tenth of a batch's time)."""
-    outcome: OutcomeRecord = OutcomeRecord.__mapper__.class_manager.new_instance()
-    outcome.__dict__.update({name: record[name] for name in OUTCOME_FIELDS})
-    outcome.__dict__["meta"] = _parsed(record["metadata"])
-    return outcome
+    values = {name: record[name] for name in OUTCOME_FIELDS}
+    values["meta"] = _parsed(record["metadata"])
+    return lean.detached(OutcomeRecord, values)
 
 
 OUTCOME_FIELDS = [c.key for c in OutcomeRecord.__table__.columns if c.key != "metadata"]
