@@ -301,10 +301,20 @@ class _Plan:
 def detached(entity: type[E], values: dict[str, Any]) -> E:
     """An instance of a mapped class holding ``values`` (attribute names), as the ORM
     loads one but without a session: no constructor, no change tracking."""
-    configure_mappers()  # a no-op once done; a process's first query may come this way
+    if not _mappers_configured:
+        _configure_mappers()  # a process's first query may come this way
     instance: E = entity.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
     instance.__dict__.update(values)
     return instance
+
+
+_mappers_configured = False
+
+
+def _configure_mappers() -> None:
+    global _mappers_configured
+    configure_mappers()
+    _mappers_configured = True
 
 
 def _result_processor(type_: Any) -> Any:

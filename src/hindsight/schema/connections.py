@@ -7,6 +7,7 @@ Specialised per node type: ``Connection[Outcome]`` is ``OutcomeConnection`` in t
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -55,7 +56,12 @@ class PageInfo:
 
 @strawberry.type(description="One item of a list with the cursor that points at it.")
 class Edge(Generic[N]):
-    cursor: str = strawberry.field(description="Opaque; pass as `after` or `before`.")
+    make_cursor: strawberry.Private[Callable[[], str]]
+
+    @strawberry.field(description="Opaque; pass as `after` or `before`.")
+    def cursor(self) -> str:
+        return self.make_cursor()
+
     node: N = strawberry.field(description="The item.")
 
 
@@ -85,13 +91,15 @@ class Connection(Generic[N]):
         cls, page: Page[R], node: Callable[[R], N], counter: Callable[[], Awaitable[int]]
     ) -> Connection[N]:
         edges = [
-            Edge(cursor=c, node=node(i)) for i, c in zip(page.items, page.cursors, strict=True)
+            Edge(node=node(item), make_cursor=functools.partial(page.cursor, index))
+            for index, item in enumerate(page.items)
         ]
+        last = len(page.items) - 1
         info = PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.cursor(0) if page.items else None,
+            end_cursor=page.cursor(last) if page.items else None,
         )
         return cls(edges=edges, page_info=info, counter=counter)
 
