@@ -102,8 +102,25 @@ async def burst(settings: Settings, count: int) -> list[int]:
 
 async def test_workers_in_burst_mode_run_each_tick_once(tmp_path: Path, redis: RedisServer) -> None:
     settings = await settings_for(tmp_path, redis)
-    assert sum(await burst(settings, 2)) == 7  # seven jobs, each tick once between the two
-    assert await burst(settings, 1) == [0]  # and a later worker does not repeat them
+    start = dt.datetime.now(dt.UTC)
+    first = sum(await burst(settings, 2))
+    later = sum(await burst(settings, 1))
+    new = ticks_between(settings, start, dt.datetime.now(dt.UTC))  # drift's minute, say
+    assert first >= 7  # seven jobs at startup, each once between the two workers
+    assert first + later <= 7 + new  # and a later worker repeats none; only new ticks run
+
+
+def ticks_between(settings: Settings, start: dt.datetime, end: dt.datetime) -> int:
+    """How many scheduled runs of all the worker's cron jobs fall in (start, end]."""
+    count = 0
+    for job in worker.worker_settings(settings).cron_jobs:
+        fields = {name: getattr(job, name) for name in ("month", "day", "weekday", "hour")}
+        fields |= {"minute": job.minute, "second": job.second, "microsecond": job.microsecond}
+        tick = next_cron(start.replace(tzinfo=None), **fields)
+        while tick <= end.replace(tzinfo=None):
+            count += 1
+            tick = next_cron(tick, **fields)
+    return count
 
 
 async def test_a_worker_refuses_a_database_that_is_not_migrated(

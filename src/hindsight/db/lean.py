@@ -26,6 +26,7 @@ from sqlalchemy.orm import configure_mappers
 from sqlalchemy.util import greenlet_spawn
 
 from hindsight.db import dialects, faults, roles, transactions
+from hindsight.db.base import UTCDateTime
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -318,10 +319,11 @@ def _configure_mappers() -> None:
 
 
 def _result_processor(type_: Any) -> Any:
-    """SQLAlchemy's result processor of a column type on asyncpg; a float column needs none
-    (the driver returns floats) but asks for the driver's type code, which a plan has not
-    got."""
-    if isinstance(type_, Float) and not type_.asdecimal:
+    """SQLAlchemy's result processor of a column type on asyncpg, or None where the driver's
+    value is the value already: a float column (whose processor asks for the driver's type
+    code, which a plan has not got) and ``UTCDateTime`` (asyncpg returns ``timestamptz`` as
+    UTC-aware datetimes, what its processor would make of them)."""
+    if (isinstance(type_, Float) and not type_.asdecimal) or isinstance(type_, UTCDateTime):
         return None
     return type_._cached_result_processor(_DIALECT, None)
 
