@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import wrk_runner
-from bench.bench_hot_paths import SECRET, cases, prepare
+from bench.bench_hot_paths import SECRET, analyze, cases, prepare
 from bench.http_load import server
 from bench.wrk_runner import Totals
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -77,6 +77,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
     settings |= {"HINDSIGHT_LOG_LEVEL": "WARNING"}
     with server(settings) as (base, pid), tempfile.TemporaryDirectory() as tmp:
         await prepare(base, agent, "s" if not case.items else "t", 20_000)
+        await analyze(url)
         wrk_runner.run(case, base, pid, Totals(), seconds=2, connections=16, offset=0)
         out = Path(tmp) / "stacks.txt"
         sampler = threading.Thread(target=profile, args=(pid, args.seconds, out))
