@@ -80,10 +80,16 @@ def _observed(sql: str) -> str:
 
 
 def lock_statement(names: Iterable[str]) -> str:
-    """``transactions``' advisory locks (``dialects.serialize_on``) as literals, sorted so
-    every writer takes them in one order."""
+    """``dialects.serialize_on``'s advisory locks as one statement of literals (a simple
+    query carries no parameters), in sorted order so every writer takes them in one order."""
     keys = sorted({dialects.lock_key(name) for name in names})
-    return "".join(f"; SELECT pg_advisory_xact_lock({key})" for key in keys)
+    if not keys:
+        return ""
+    listed = ",".join(map(str, keys))
+    return (
+        "; SELECT count(pg_advisory_xact_lock(k)) FROM "
+        f"(SELECT unnest('{{{listed}}}'::bigint[]) AS k ORDER BY k) AS ordered"
+    )
 
 
 async def attempt(
