@@ -1,6 +1,7 @@
 """Where a hot path's server CPU goes: py-spy samples one ``hindsight serve``-like process
 (PostgreSQL + Redis, RLS on) while wrk sends one case of ``bench_hot_paths.py``, then this
-prints the share of samples under each frame that matters (inclusive), most first.
+prints where the samples ran (by package) and the share of samples under each frame
+(inclusive), most first.
 
     .venv/bin/python bench/profile_hot_path.py recordOutcome [--seconds 15] [--top 40]
         [--keep stacks.txt]   # keep the collapsed stacks (for flamegraph.pl, speedscope)
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import re
 import shutil
 import subprocess
 import sys
@@ -45,6 +47,20 @@ def collapsed_shares(path: Path) -> list[tuple[float, str]]:
         for frame in set(stack.split(";")):
             totals[frame] += int(count)
     return sorted(((n / samples, frame) for frame, n in totals.items()), reverse=True)
+
+
+def by_package(path: Path) -> list[tuple[float, str]]:
+    """(share of samples, package) by where each sample was running (its innermost frame):
+    ``sqlalchemy``, ``asyncpg``, ``strawberry``, ``hindsight``…"""
+    totals: collections.Counter[str] = collections.Counter()
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples += int(count)
+        found = re.search(r"\((.*?):\d+\)", stack.split(";")[-1])
+        where = found.group(1) if found else "(idle or native)"
+        totals[where.split("/")[0] if "/" in where else where] += int(count)
+    return sorted(((n / samples, name) for name, n in totals.items()), reverse=True)
 
 
 def profile(pid: int, seconds: int, out: Path) -> None:
@@ -87,6 +103,10 @@ async def run(url: str, args: argparse.Namespace) -> None:
                        offset=10_000)  # fmt: skip
         sampler.join()
         print(f"{case.name}: {totals.rps:.0f} req/s, {totals.cpu_ms:.2f} ms CPU per request\n")
+        print("where the samples ran (innermost frame's package):")
+        for share, package in by_package(out)[:15]:
+            print(f"{share:6.1%}  {package}")
+        print("\nframes on the stack (inclusive):")
         for share, frame in collapsed_shares(out)[: args.top]:
             print(f"{share:6.1%}  {frame}")
         if args.keep:

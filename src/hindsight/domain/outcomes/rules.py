@@ -9,6 +9,7 @@ still give the answer their ``occurred_at`` order implies.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class OutcomeTypeRule:
     # The job that re-decides it before its window ends (the window-end job visits every type).
     safety_net: SafetyNet | None = None
 
-    @property
+    @functools.cached_property
     def by_deal(self) -> bool:
         """Only deal signals decide it, so an outcome of this type must name its deal."""
         return all(kind in DEAL_KINDS for kind in self.signals)
