@@ -2,9 +2,10 @@
 
 A unit opens with one simple-query message that begins the transaction, scopes it to the
 tenant, checks the RLS role and takes the unit's advisory locks (``transactions``); the
-work sends its own statements, written once as SQL and prepared once per connection by
-asyncpg's statement cache (behind a transaction-mode pooler that cache is off and each
-statement goes unnamed, ``roles.connect_args``); its events go to the outbox in one
+work sends its statements, prepared once per connection by asyncpg's statement cache
+(behind a transaction-mode pooler that cache is off and each statement goes unnamed,
+``roles.connect_args``): SQL of its own (``domain/outcomes/hot.py``), or the domain's
+SQLAlchemy Core statements through a ``LeanSession``; its events go to the outbox in one
 statement; then ``COMMIT``. ``Database.run_raw`` retries it like any unit of work.
 """
 
@@ -17,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import Float, Insert
@@ -25,7 +26,7 @@ from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.util import greenlet_spawn
 
-from hindsight.db import dialects, faults, roles, transactions
+from hindsight.db import dialects, faults, outbox, roles, transactions
 from hindsight.db.base import UTCDateTime
 
 T = TypeVar("T")
@@ -37,14 +38,6 @@ SELECT $1, pg_current_xact_id()::text::bigint, e.topic, e.payload::jsonb, $4
 FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(topic, payload, n)
 ORDER BY e.n
 """
-
-
-class Raised(Protocol):
-    """An event of the unit (``domain.events.Event``; db may not import it)."""
-
-    topic: str
-    payload: dict[str, Any]
-    id: str
 
 
 @dataclass
@@ -121,13 +114,24 @@ async def attempt(
         committing[0] = True
         await raw.execute(_observed("COMMIT"))
     except BaseException as error:
-        lost = raw.is_closed() or faults.is_connection_loss(error)
-        if lost or isinstance(error, roles.UnsafeRole):
-            await greenlet_spawn(connection.invalidate)  # never hand it out again
-        elif raw.is_in_transaction():
-            await raw.execute(_observed("ROLLBACK"))
+        await _end_failed(connection, raw, error)
         raise
     return result, unit.announced + unit.events
+
+
+async def _end_failed(connection: Any, raw: asyncpg.Connection, error: BaseException) -> None:
+    """Roll back after an error; a connection that was lost, left the RLS role, or was
+    interrupted mid-statement (a cancelled request) is invalidated instead, so the pool
+    never hands it out again."""
+    lost = raw.is_closed() or faults.is_connection_loss(error)
+    if isinstance(error, Exception) and not lost and not isinstance(error, roles.UnsafeRole):
+        try:
+            if raw.is_in_transaction():
+                await raw.execute(_observed("ROLLBACK"))
+            return
+        except Exception:
+            pass
+    await greenlet_spawn(connection.invalidate)
 
 
 async def _begin(raw: asyncpg.Connection, sql: str) -> None:
@@ -139,7 +143,9 @@ async def _begin(raw: asyncpg.Connection, sql: str) -> None:
         raise
 
 
-async def _write_events(raw: asyncpg.Connection, tenant_id: uuid.UUID, events: list[Any]) -> None:
+async def _write_events(
+    raw: asyncpg.Connection, tenant_id: uuid.UUID, events: list[outbox.Raised]
+) -> None:
     topics = [event.topic for event in events]
     payloads = [json.dumps({"id": event.id, **event.payload}) for event in events]
     now = dt.datetime.now(dt.UTC)
@@ -147,12 +153,13 @@ async def _write_events(raw: asyncpg.Connection, tenant_id: uuid.UUID, events: l
 
 
 class LeanSession:
-    """The part of ``AsyncSession`` the hot reads use (``execute``, ``scalars``, ``scalar``,
+    """The part of ``AsyncSession`` the hot paths use (``execute``, ``scalars``, ``scalar``,
     ``info``, ``get_bind``), straight on the unit's connection: each Core statement is
     compiled once per shape (SQLAlchemy's cache key, as its own cache does), its bind and
     result types processed as SQLAlchemy would, and an entity selected (``select(Model)``)
-    comes back as a detached instance without an ORM session. Anything else raises, so a
-    read that needs more stays on the session path."""
+    comes back as a detached instance without an ORM session. Anything else raises
+    (``AttributeError``, ``NotImplementedError``), so work that needs more stays on the
+    session path."""
 
     def __init__(self, unit: RawUnit, info: dict[str, Any]) -> None:
         self.unit = unit

@@ -1,8 +1,9 @@
 """The event outbox: written in the transaction of each change, read back in commit order.
 
-``write`` is the one place events enter the table: the unit of work calls it just before
-COMMIT with the transaction's events, as one multi-row INSERT (a raw-asyncpg hot path can
-send ``INSERT_SQL`` itself). Delivery order is (``txid``, ``position``):
+``write`` is where a session's events enter the table: the unit of work calls it just
+before COMMIT with the transaction's events, as one multi-row INSERT. The hot units on
+asyncpg (``db/lean.py``) write the same columns with ``lean.OUTBOX_INSERT``, or in their
+own statement (``domain/outcomes/hot.py``). Delivery order is (``txid``, ``position``):
 
 - SQLite has one writer at a time (``BEGIN IMMEDIATE``), so autoincrement positions are
   already commit order; ``txid`` is 0.
