@@ -50,6 +50,7 @@ INPUT = {  # RECORD's per-row arrays and their element types, from $4 on
     "event_id": "text",
 }
 COLUMNS = list(INPUT)
+OUTCOME_FIELDS = [c.key for c in OutcomeRecord.__table__.columns if c.key != "metadata"]
 
 RECORD = f"""
 WITH input AS (
@@ -181,9 +182,6 @@ def _outcome(record: asyncpg.Record) -> OutcomeRecord:
     values = {name: record[name] for name in OUTCOME_FIELDS}
     values["meta"] = _parsed(record["metadata"])
     return lean.detached(OutcomeRecord, values)
-
-
-OUTCOME_FIELDS = [c.key for c in OutcomeRecord.__table__.columns if c.key != "metadata"]
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
