@@ -150,17 +150,19 @@ class Database:
         locks: Iterable[str] = (),
         readonly: bool = False,
         retries: int = 3,
+        custom_plans: bool = False,
     ) -> T:
         """``run`` for a hot unit of work on PostgreSQL's driver itself (``db/lean.py``):
         the same transaction, tenant scope, role check, outbox, retries and events after
-        commit; ``locks`` are ``dialects.serialize_on`` names, taken as the unit begins."""
+        commit; ``locks`` are ``dialects.serialize_on`` names, taken as the unit begins;
+        ``custom_plans``: see ``lean.attempt``."""
 
         async def attempt(committing: list[bool]) -> tuple[T, list[Any]]:
             connection = await self.engine.raw_connection()  # the pool's, without a Connection
             try:
                 return await lean.attempt(
                     connection, tenant_id, work, readonly=readonly, locks=locks,
-                    committing=committing,
+                    committing=committing, custom_plans=custom_plans,
                 )  # fmt: skip
             finally:
                 await greenlet_spawn(connection.close)  # back to the pool

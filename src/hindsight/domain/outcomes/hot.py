@@ -137,6 +137,7 @@ async def record_outcomes(
             tenant_id,
             lambda unit: _insert(unit, rows, now),
             locks=resolution.lock_names(tenant_id, matches),
+            custom_plans=len(rows) > 1,  # one prepared RECORD; a batch planned for its size
         )
     except _NeedsResolution:
         return None
