@@ -32,20 +32,30 @@ BOARD = """subscription { dashboardUpdates(scope: {repId: "rep-e2e"}) {
   id rep { metrics { actions pending negative successRate } } } }"""
 
 
-@pytest_asyncio.fixture
-async def environment() -> AsyncIterator[dict[str, str]]:
-    """A fresh migrated PostgreSQL database and a Redis server of our own."""
-    database = await create_postgres_database()
+@contextlib.asynccontextmanager
+async def own_services(database: str | None = None) -> AsyncIterator[dict[str, str]]:
+    """A fresh migrated PostgreSQL database (or ``database``) and a Redis server of our own,
+    as the ``HINDSIGHT_*`` variables of the processes under test."""
+    created = None if database else await create_postgres_database()
+    url = database or created
+    assert url is not None
     try:
         async with redis_server() as redis:
             yield {
-                "HINDSIGHT_DATABASE_URL": database,
+                "HINDSIGHT_DATABASE_URL": url,
                 "HINDSIGHT_REDIS_URL": redis.url(),
                 "HINDSIGHT_JWT_SECRET": SECRET,
                 "HINDSIGHT_LOG_LEVEL": "WARNING",
             }
     finally:
-        await drop_postgres_database(database)
+        if created:
+            await drop_postgres_database(created)
+
+
+@pytest_asyncio.fixture
+async def environment() -> AsyncIterator[dict[str, str]]:
+    async with own_services() as env:
+        yield env
 
 
 @contextlib.contextmanager

@@ -31,10 +31,10 @@ from starlette.routing import Route
 from hindsight.domain.enums import Role
 from tests.api import documents
 from tests.api.factories import outcome_input
-from tests.conftest import SECRET, create_postgres_database, drop_postgres_database
+from tests.conftest import SECRET
 from tests.live.client import eventually, serve
-from tests.live.processes import free_port, hindsight, redis_server, wait_healthy
-from tests.live.test_e2e import token
+from tests.live.processes import free_port, hindsight, wait_healthy
+from tests.live.test_e2e import own_services, token
 
 
 class Receiver:
@@ -73,23 +73,12 @@ async def traced_environment(
     endpoint: str, database: str | None = None
 ) -> AsyncIterator[dict[str, str]]:
     """PostgreSQL (or ``database``), a Redis of its own, and traces exported to ``endpoint``."""
-    postgres = None if database else await create_postgres_database()
-    database = database or postgres
-    assert database is not None
-    try:
-        async with redis_server() as redis:
-            yield {
-                "HINDSIGHT_DATABASE_URL": database,
-                "HINDSIGHT_REDIS_URL": redis.url(),
-                "HINDSIGHT_JWT_SECRET": SECRET,
-                "HINDSIGHT_LOG_LEVEL": "WARNING",
-                "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-                "OTEL_SERVICE_NAME": "hindsight-under-test",
-                "OTEL_BSP_SCHEDULE_DELAY": "50",  # export within 50 ms, not 5 s
-            }
-    finally:
-        if postgres:
-            await drop_postgres_database(postgres)
+    async with own_services(database) as env:
+        yield env | {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_SERVICE_NAME": "hindsight-under-test",
+            "OTEL_BSP_SCHEDULE_DELAY": "50",  # export within 50 ms, not 5 s
+        }
 
 
 @contextlib.asynccontextmanager

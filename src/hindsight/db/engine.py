@@ -109,13 +109,18 @@ class Database:
         return self.engine.dialect.name
 
     def session(self, tenant_id: uuid.UUID | None, *, readonly: bool = False) -> AsyncSession:
-        info: dict[str, Any] = {
+        return self.sessions(info=self._unit_info(tenant_id, readonly, events=[]))
+
+    def _unit_info(
+        self, tenant_id: uuid.UUID | None, readonly: bool, *, events: list[Any]
+    ) -> dict[str, Any]:
+        """What a unit of work's session (or ``LeanSession``) carries in ``info``."""
+        return {
             "tenant_id": tenant_id,
-            "events": [],
+            "events": events,
             "readonly": readonly,
             "known_tenants": self.known_tenants,
         }
-        return self.sessions(info=info)
 
     async def run(
         self,
@@ -185,13 +190,8 @@ class Database:
             return await self.run(tenant_id, work, readonly=readonly)
 
         def on(unit: lean.RawUnit) -> Awaitable[T]:
-            info = {
-                "tenant_id": tenant_id,
-                "events": unit.events,
-                "readonly": readonly,
-                "known_tenants": self.known_tenants,
-                dialects.HELD: {dialects.lock_key(name) for name in locks},
-            }
+            info = self._unit_info(tenant_id, readonly, events=unit.events)
+            info[dialects.HELD] = {dialects.lock_key(name) for name in locks}
             return work(cast(AsyncSession, lean.LeanSession(unit, info)))  # its duck type
 
         return await self.run_raw(tenant_id, on, readonly=readonly, locks=locks)

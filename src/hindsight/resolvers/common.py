@@ -114,8 +114,12 @@ async def in_tenant(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) 
 async def write(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T | ValidationFailed:
     """``in_tenant`` for the mutations answering a ``…Result`` union: bad input comes back as
     a value (nothing was written), for the api field to map onto ValidationError."""
+    return await _refused_as_value(in_tenant(ctx, work))
+
+
+async def _refused_as_value(unit: Awaitable[T]) -> T | ValidationFailed:
     try:
-        return await in_tenant(ctx, work)
+        return await unit
     except ValidationFailed as error:
         return error
 
@@ -135,10 +139,7 @@ async def write_lean(
     ctx: Context, work: Callable[[AsyncSession], Awaitable[T]], locks: list[str]
 ) -> T | ValidationFailed:
     """``write`` for the hot mutations (``Database.lean``; ``locks`` taken as it begins)."""
-    try:
-        return await ctx.services.db.lean(ctx.viewer.tenant_id, work, locks=locks)
-    except ValidationFailed as error:
-        return error
+    return await _refused_as_value(ctx.services.db.lean(ctx.viewer.tenant_id, work, locks=locks))
 
 
 def page_size(ctx: Context, first: int) -> int:
